@@ -1,0 +1,77 @@
+# AF_PACKET conformance suite.
+#   make          build every psock/*.c into build/psock/NAME (and the bats fixtures)
+#   make run      install what is missing, build, run the suite on this kernel (TAP)
+#   make test     the project's own tests: build, run the suite, run tests/*.bats
+#   make clean    remove build/
+#
+# The kselftest harness header is never committed. With KSRC=/path/to/linux it is
+# used from $(KSRC)/tools/testing/selftests; otherwise it is extracted once from
+# Debian's linux-source-6.12 tarball into build/kselftest/.
+
+KSRC        ?=
+KSRC_TARBALL ?= /usr/src/linux-source-6.12.tar.xz
+BUILD       := build
+
+ifneq ($(strip $(KSRC)),)
+HARNESS_DIR := $(KSRC)/tools/testing/selftests
+HARNESS_HDR := $(HARNESS_DIR)/kselftest_harness.h
+else
+HARNESS_DIR := $(BUILD)/kselftest
+HARNESS_HDR := $(HARNESS_DIR)/kselftest_harness.h
+endif
+
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+# The harness header is included as a system header: its own code and macro
+# expansions are not ours to warn about; everything under psock/, harness/ and
+# netns/ is built with -Wall -Wextra -Werror.
+CFLAGS  += -Wall -Wextra -Werror -D_GNU_SOURCE -Iharness -Inetns -isystem $(HARNESS_DIR)
+LDLIBS  += -lpthread
+
+TESTS     := $(patsubst psock/%.c,$(BUILD)/psock/%,$(wildcard psock/*.c))
+FIXTURES  := $(patsubst tests/fixtures/%.c,$(BUILD)/tests/%,$(wildcard tests/fixtures/*.c))
+LIB_SRCS  := $(wildcard harness/*.c netns/*.c)
+LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
+
+.PHONY: all run test deps clean
+# Keep the library objects: they are shared by every binary.
+.SECONDARY:
+all: $(TESTS) $(FIXTURES)
+
+$(BUILD)/kselftest/kselftest_harness.h:
+	@test -r $(KSRC_TARBALL) || { echo "error: $(KSRC_TARBALL) not found: run 'scripts/deps' (as root) or pass KSRC=/path/to/linux" >&2; exit 1; }
+	@mkdir -p $(BUILD)/kselftest
+	@echo "  EXTRACT kselftest_harness.h kselftest.h from $(KSRC_TARBALL)"
+	@top=$$(tar -tJf $(KSRC_TARBALL) | head -n1 | cut -d/ -f1); \
+	tar -xJf $(KSRC_TARBALL) -C $(BUILD)/kselftest --strip-components=4 \
+		$$top/tools/testing/selftests/kselftest_harness.h \
+		$$top/tools/testing/selftests/kselftest.h
+	@touch $@
+
+$(BUILD)/obj/%.o: %.c $(LIB_HDRS) | $(HARNESS_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/psock/%: psock/%.c $(LIB_OBJS) $(LIB_HDRS) | $(HARNESS_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/fixtures/%.c $(LIB_OBJS) $(LIB_HDRS) | $(HARNESS_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+deps:
+	@scripts/deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	scripts/run $(RUNFLAGS)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	scripts/run $(RUNFLAGS)
+	bats tests
+
+clean:
+	rm -rf $(BUILD)
