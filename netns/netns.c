@@ -11,6 +11,8 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,8 +28,10 @@
 
 #include "netns.h"
 
-#define ETH_P_NETNS_PROBE 0x88B5	/* local experimental EtherType */
-static const char probe_tag[] = "psock-netns-probe";
+/* RFC 2863 operstate "up" (linux/if.h, which clashes with net/if.h). */
+#ifndef IF_OPER_UP
+#define IF_OPER_UP 6
+#endif
 
 static const uint8_t mac0[6] = NETNS_MAC0;
 static const uint8_t mac1[6] = NETNS_MAC1;
@@ -231,12 +235,16 @@ static void script_configure_end(char *s, size_t len, const struct netns_opts *o
 			   nb6, nbmac, dev);
 	}
 	script_add(s, len, "link set %s up\n", dev);
-	if (o->vlan_id) {
-		script_add(s, len, "link add link %s name %s.%u type vlan proto %s id %u\n",
-			   dev, dev, o->vlan_id, o->vlan_8021ad ? "802.1ad" : "802.1Q",
-			   o->vlan_id);
-		script_add(s, len, "link set %s.%u up\n", dev, o->vlan_id);
-	}
+}
+
+/* Commands that add and bring up the VLAN sub-interface of one veth end. */
+static void script_add_vlan(char *s, size_t len, const struct netns_opts *o, int end)
+{
+	const char *dev = end ? NETNS_IF1 : NETNS_IF0;
+
+	script_add(s, len, "link add link %s name %s.%u type vlan proto %s id %u\n",
+		   dev, dev, o->vlan_id, o->vlan_8021ad ? "802.1ad" : "802.1Q", o->vlan_id);
+	script_add(s, len, "link set %s.%u up\n", dev, o->vlan_id);
 }
 
 static int switch_netns(int fd)
@@ -273,6 +281,27 @@ static int batch_cb(void *p)
 	return run_ip_batch(a->script, a->why, a->whylen);
 }
 
+/*
+ * Add the VLAN sub-interfaces. A kernel without 802.1Q devices is a missing
+ * feature (SKIP), not a failure.
+ */
+static int add_vlans(struct netns_topo *t, const struct netns_opts *o,
+		     char *why, size_t whylen)
+{
+	char s0[256] = "", s1[256] = "";
+	struct batch_arg a1 = { s1, why, whylen };
+
+	script_add_vlan(s0, sizeof(s0), o, 0);
+	script_add_vlan(s1, sizeof(s1), o, 1);
+	if (run_ip_batch(s0, why, whylen) == 0 && netns_in_peer(t, batch_cb, &a1) == 0)
+		return NETNS_OK;
+	if (strstr(why, "Unknown device type")) {
+		say(why, whylen, "kernel has no 802.1Q VLAN devices (CONFIG_VLAN_8021Q, module 8021q)");
+		return NETNS_SKIP;
+	}
+	return NETNS_FAIL;
+}
+
 int netns_ip(struct netns_topo *topo, bool in_peer, char *why, size_t whylen,
 	     const char *fmt, ...)
 {
@@ -295,32 +324,6 @@ static int ifindex_cb(void *name)
 	return (int)if_nametoindex(name);
 }
 
-/* A packet socket bound to one device, for the link probe. */
-static int probe_socket(int ifindex)
-{
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_NETNS_PROBE),
-		.sll_ifindex = ifindex,
-	};
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_NETNS_PROBE));
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-struct probe_sock_arg {
-	int ifindex;
-};
-
-static int probe_socket_cb(void *p)
-{
-	return probe_socket(((struct probe_sock_arg *)p)->ifindex);
-}
-
 static int timeout_scale(void)
 {
 	const char *s = getenv("PSOCK_TIMEOUT_SCALE");
@@ -329,124 +332,133 @@ static int timeout_scale(void)
 	return v > 0 ? v : 1;
 }
 
-/*
- * A veth end whose carrier came up through its peer gets its qdisc attached
- * by the linkwatch worker, asynchronously (linkwatch_do_dev -> dev_activate);
- * until then frames sent on it are dropped by noop_qdisc. So do not trust
- * "up": send tagged probe frames from tx_fd until one arrives on rx_fd. The
- * path is in order, so once the last probe sent has arrived nothing is left
- * in flight. The probes are sent before any test socket exists, so no test
- * ever sees them.
- */
-static int wait_link_passes(int tx_fd, int rx_fd, const uint8_t *dst,
-			    const uint8_t *src, char *why, size_t whylen)
+/* A NETLINK_ROUTE socket that receives every link notification. */
+static int link_events_open(void)
 {
-	int tries = 200 * timeout_scale();	/* 10 ms each */
-	uint8_t frame[64] = { 0 }, buf[128];
-	uint32_t seq;
+	struct sockaddr_nl snl = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	memcpy(frame, dst, 6);
-	memcpy(frame + 6, src, 6);
-	frame[12] = ETH_P_NETNS_PROBE >> 8;
-	frame[13] = ETH_P_NETNS_PROBE & 0xff;
-	memcpy(frame + 14, probe_tag, sizeof(probe_tag));
-
-	for (seq = 1; seq <= (uint32_t)tries; seq++) {
-		struct pollfd pfd = { .fd = rx_fd, .events = POLLIN };
-
-		memcpy(frame + 14 + sizeof(probe_tag), &seq, sizeof(seq));
-		if (send(tx_fd, frame, sizeof(frame), 0) != sizeof(frame)) {
-			say(why, whylen, "link probe: send: %s", strerror(errno));
-			return -1;
-		}
-		while (poll(&pfd, 1, 10) == 1) {
-			ssize_t n = recv(rx_fd, buf, sizeof(buf), 0);
-			uint32_t got;
-
-			if (n < (ssize_t)(14 + sizeof(probe_tag) + sizeof(got)) ||
-			    memcmp(buf + 14, probe_tag, sizeof(probe_tag)))
-				continue;
-			memcpy(&got, buf + 14 + sizeof(probe_tag), sizeof(got));
-			if (got == seq)
-				return 0;
-		}
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&snl, sizeof(snl))) {
+		close(fd);
+		return -1;
 	}
-	say(why, whylen, "veth link passed no frame within %d ms", tries * 10);
-	return -1;
+	return fd;
 }
 
-/* Probe both directions of psk0 <-> psk1. */
-static int wait_topology_ready(struct netns_topo *t, char *why, size_t whylen)
+static int link_events_open_cb(void *unused)
 {
-	struct probe_sock_arg a1 = { .ifindex = t->ifindex1 };
-	int fd0 = probe_socket(t->ifindex0);
-	int fd1 = netns_in_peer(t, probe_socket_cb, &a1);
-	int ret = -1;
+	(void)unused;
+	return link_events_open();
+}
 
-	if (fd0 < 0 || fd1 < 0) {
-		say(why, whylen, "link probe: packet socket: %s", strerror(errno));
-		goto out;
+/* If msg is RTM_NEWLINK for dev with operstate UP, return true. */
+static bool is_oper_up(const struct nlmsghdr *nh, const char *dev)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	const struct rtattr *rta = IFLA_RTA(ifi);
+	bool name_ok = false, up = false;
+
+	if (nh->nlmsg_type != RTM_NEWLINK || len < 0)
+		return false;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_IFNAME)
+			name_ok = !strcmp(RTA_DATA(rta), dev);
+		else if (rta->rta_type == IFLA_OPERSTATE)
+			up = *(const uint8_t *)RTA_DATA(rta) == IF_OPER_UP;
 	}
-	if (wait_link_passes(fd0, fd1, t->mac1, t->mac0, why, whylen) ||
-	    wait_link_passes(fd1, fd0, t->mac0, t->mac1, why, whylen))
-		goto out;
-	ret = 0;
-out:
-	if (fd0 >= 0)
-		close(fd0);
-	if (fd1 >= 0)
-		close(fd1);
-	return ret;
+	return name_ok && up;
+}
+
+/*
+ * A veth end whose carrier came up through its peer gets its qdisc attached
+ * by the linkwatch worker, asynchronously; until then frames sent on it are
+ * dropped by noop_qdisc. linkwatch_do_dev() sets the operstate, attaches the
+ * qdisc (dev_activate) and then announces RTM_NEWLINK, so "operstate UP in
+ * a notification" means "ready to send". Wait for it on nl, subscribed
+ * before the links were brought up, so no notification can be missed.
+ * devs lists the interfaces (at most 2) nl must see; each is ticked off.
+ */
+static int wait_oper_up(int nl, const char *const *devs, int ndevs,
+			char *why, size_t whylen)
+{
+	int timeout = 2000 * timeout_scale(), left = ndevs;
+	bool seen[2] = { false, false };
+	char buf[8192];
+
+	while (left > 0) {
+		struct pollfd pfd = { .fd = nl, .events = POLLIN };
+		struct nlmsghdr *nh;
+		ssize_t n;
+
+		if (poll(&pfd, 1, timeout) != 1) {
+			say(why, whylen, "%s did not reach operstate UP within %d ms",
+			    devs[seen[0] ? 1 : 0], timeout);
+			return -1;
+		}
+		n = recv(nl, buf, sizeof(buf), 0);
+		if (n < 0) {
+			say(why, whylen, "link notifications: %s", strerror(errno));
+			return -1;
+		}
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n))
+			for (int i = 0; i < ndevs; i++)
+				if (!seen[i] && is_oper_up(nh, devs[i])) {
+					seen[i] = true;
+					left--;
+				}
+	}
+	return 0;
 }
 
 static int quiet_cb(void *want_ipv6)
 {
-	quiet_namespace(*(bool *)want_ipv6);
+	quiet_namespace(*(const bool *)want_ipv6);
 	return 0;
 }
 
-int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
-		char *why, size_t whylen)
+/* Enter the test's namespaces: the main one, and the peer one if asked for. */
+static int enter_namespaces(struct netns_topo *t, const struct netns_opts *o,
+			    char *why, size_t whylen)
 {
-	static const struct netns_opts defaults;
-	const struct netns_opts *o = opts ? opts : &defaults;
-	struct batch_arg peer_batch;
-	char main_script[2048] = "", peer_script[1024] = "";
-	char m0[18], m1[18], qs[64] = "", mtu[32] = "", peer_ns[64] = "";
-	char vlan_name[IFNAMSIZ + 8];
-	int ret;
+	int ret = enter_new_netns(why, whylen);
 
-	memset(t, 0, sizeof(*t));
-	t->ns_main = t->ns_peer = t->peer_fd = -1;
-	memcpy(t->mac0, mac0, 6);
-	memcpy(t->mac1, mac1, 6);
-
-	/* Whatever happens to the harness, this process must not outlive it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-
-	ret = enter_new_netns(why, whylen);
 	if (ret != NETNS_OK)
 		return ret;
 	t->ns_main = current_netns();
 	if (o->peer_netns) {
+		/* A second namespace lives on through its fd, without a process. */
 		if (unshare(CLONE_NEWNET)) {
 			say(why, whylen, "unshare(CLONE_NEWNET) for the peer: %s", strerror(errno));
 			return NETNS_FAIL;
 		}
 		t->ns_peer = current_netns();
-		quiet_namespace(o->addrs);
 		if (switch_netns(t->ns_main)) {
 			say(why, whylen, "setns back to the main namespace: %s", strerror(errno));
 			return NETNS_FAIL;
 		}
-		snprintf(peer_ns, sizeof(peer_ns), " netns /proc/%d/fd/%d",
-			 (int)getpid(), t->ns_peer);
 	}
 	if (t->ns_main < 0 || (o->peer_netns && t->ns_peer < 0)) {
 		say(why, whylen, "open /proc/self/ns/net: %s", strerror(errno));
 		return NETNS_FAIL;
 	}
-	quiet_cb((void *)&o->addrs);
+	quiet_namespace(o->addrs);
+	netns_in_peer(t, quiet_cb, (void *)&o->addrs);
+	return NETNS_OK;
+}
+
+/*
+ * Create the veth pair (psk1 straight into the peer namespace when there is
+ * one) and configure both ends. psk1 goes up first and psk0 second: psk0's
+ * open then finds its carrier on and attaches its qdisc at once, and psk1's
+ * qdisc is attached by linkwatch (see wait_oper_up()).
+ */
+static int create_links(struct netns_topo *t, const struct netns_opts *o,
+			char *why, size_t whylen)
+{
+	char create[512], main_script[1024] = "", peer_script[1024] = "";
+	char m0[18], m1[18], qs[64] = "", mtu[32] = "", peer_ns[64] = "";
+	struct batch_arg peer = { peer_script, why, whylen };
 
 	format_mac(m0, sizeof(m0), mac0);
 	format_mac(m1, sizeof(m1), mac1);
@@ -454,24 +466,38 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 		snprintf(qs, sizeof(qs), " numtxqueues %u numrxqueues %u", o->queues, o->queues);
 	if (o->mtu)
 		snprintf(mtu, sizeof(mtu), " mtu %u", o->mtu);
-	script_add(main_script, sizeof(main_script),
-		   "link add %s address %s%s%s type veth peer name %s address %s%s%s%s\n",
-		   NETNS_IF0, m0, qs, mtu, NETNS_IF1, m1, qs, mtu, peer_ns);
-	/* Bring up psk1's side first only matters for carrier; both are probed. */
-	if (o->peer_netns) {
-		script_configure_end(main_script, sizeof(main_script), o, 0);
-		script_configure_end(peer_script, sizeof(peer_script), o, 1);
-	} else {
-		script_configure_end(main_script, sizeof(main_script), o, 1);
-		script_configure_end(main_script, sizeof(main_script), o, 0);
-	}
-	if (run_ip_batch(main_script, why, whylen))
-		return NETNS_FAIL;
-	if (o->peer_netns) {
-		peer_batch = (struct batch_arg){ peer_script, why, whylen };
-		if (netns_in_peer(t, batch_cb, &peer_batch))
-			return NETNS_FAIL;
-	}
+	if (t->ns_peer >= 0)
+		snprintf(peer_ns, sizeof(peer_ns), " netns /proc/%d/fd/%d",
+			 (int)getpid(), t->ns_peer);
+	snprintf(create, sizeof(create),
+		 "link add %s address %s%s%s type veth peer name %s address %s%s%s%s\n",
+		 NETNS_IF0, m0, qs, mtu, NETNS_IF1, m1, qs, mtu, peer_ns);
+	script_configure_end(t->ns_peer >= 0 ? peer_script : main_script,
+			     sizeof(main_script), o, 1);
+	script_configure_end(main_script, sizeof(main_script), o, 0);
+
+	if (run_ip_batch(create, why, whylen))
+		return -1;
+	if (t->ns_peer >= 0 && netns_in_peer(t, batch_cb, &peer))
+		return -1;
+	return run_ip_batch(main_script, why, whylen);
+}
+
+/* Wait until psk0 and psk1 can send: nl0 (main) and nl1 (psk1's namespace). */
+static int wait_links_up(int nl0, int nl1, char *why, size_t whylen)
+{
+	static const char *const both[] = { NETNS_IF0, NETNS_IF1 };
+
+	if (nl0 == nl1)
+		return wait_oper_up(nl0, both, 2, why, whylen);
+	return wait_oper_up(nl0, &both[0], 1, why, whylen) ||
+	       wait_oper_up(nl1, &both[1], 1, why, whylen);
+}
+
+static int lookup_ifindexes(struct netns_topo *t, const struct netns_opts *o,
+			    char *why, size_t whylen)
+{
+	char vlan_name[IFNAMSIZ + 8];
 
 	t->ifindex0 = (int)if_nametoindex(NETNS_IF0);
 	t->ifindex1 = netns_in_peer(t, ifindex_cb, (void *)NETNS_IF1);
@@ -484,11 +510,53 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 	if (t->ifindex0 <= 0 || t->ifindex1 <= 0 ||
 	    (o->vlan_id && (t->vlan_ifindex0 <= 0 || t->vlan_ifindex1 <= 0))) {
 		say(why, whylen, "interfaces missing after setup");
-		return NETNS_FAIL;
+		return -1;
 	}
-	if (wait_topology_ready(t, why, whylen))
-		return NETNS_FAIL;
-	return NETNS_OK;
+	return 0;
+}
+
+int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
+		char *why, size_t whylen)
+{
+	static const struct netns_opts defaults;
+	const struct netns_opts *o = opts ? opts : &defaults;
+	int ret, nl0 = -1, nl1 = -1;
+
+	memset(t, 0, sizeof(*t));
+	t->ns_main = t->ns_peer = t->peer_fd = -1;
+	memcpy(t->mac0, mac0, 6);
+	memcpy(t->mac1, mac1, 6);
+	if (why && whylen)
+		why[0] = '\0';
+
+	/* Whatever happens to the harness, this process must not outlive it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+	ret = enter_namespaces(t, o, why, whylen);
+	if (ret != NETNS_OK)
+		return ret;
+
+	ret = NETNS_FAIL;
+	/* Subscribe to link events before anything can happen to the links. */
+	nl0 = link_events_open();
+	nl1 = t->ns_peer >= 0 ? netns_in_peer(t, link_events_open_cb, NULL) : nl0;
+	if (nl0 < 0 || nl1 < 0)
+		say(why, whylen, "rtnetlink socket: %s", strerror(errno));
+	else if (create_links(t, o, why, whylen) == 0 &&
+		 wait_links_up(nl0, nl1, why, whylen) == 0)
+		ret = o->vlan_id ? add_vlans(t, o, why, whylen) : NETNS_OK;
+	if (ret == NETNS_OK && lookup_ifindexes(t, o, why, whylen))
+		ret = NETNS_FAIL;
+
+	if (nl1 >= 0 && nl1 != nl0)
+		close(nl1);
+	if (nl0 >= 0)
+		close(nl0);
+	if (ret == NETNS_FAIL && why && strstr(why, "Unknown device type")) {
+		say(why, whylen, "kernel has no veth devices (CONFIG_VETH, module veth)");
+		ret = NETNS_SKIP;
+	}
+	return ret;
 }
 
 void netns_teardown(struct netns_topo *t)

@@ -112,17 +112,21 @@ need_value() { # OPTION ARGS-AFTER-IT...
 }
 is_uint() { [[ $1 =~ ^[1-9][0-9]{0,8}$ ]]; }
 
+no_value() { # for flags: --flag=value is an error
+	[ "$inline" = 0 ] || usage_error "$cmd: $opt takes no value"
+}
+
 while [ $# -gt 0 ]; do
-	opt=$1
+	opt=$1 inline=0
 	if [[ $opt == --*=* ]]; then	# --opt=value -> --opt value
 		shift
 		set -- "${opt%%=*}" "${opt#*=}" "$@"
-		opt=$1
+		opt=$1 inline=1
 	fi
 	case $cmd:$opt in
 	*:-h|*:--help) usage; exit 0 ;;
 	*:--name) need_value "$@"; name=$2; shift 2 ;;
-	up:--peer-ns) peer_ns=1; shift ;;
+	up:--peer-ns) no_value; peer_ns=1; shift ;;
 	up:--queues) need_value "$@"; queues=$2; shift 2
 		is_uint "$queues" || usage_error "up: --queues wants a positive number, not '$queues'" ;;
 	up:--mtu) need_value "$@"; mtu=$2; shift 2
@@ -130,9 +134,9 @@ while [ $# -gt 0 ]; do
 	up:--vlan) need_value "$@"; vlan=$2; shift 2
 		{ is_uint "$vlan" && [ "$vlan" -le 4094 ]; } ||
 			usage_error "up: --vlan wants a VLAN id from 1 to 4094, not '$vlan'" ;;
-	up:--8021ad) qinq=1; shift ;;
-	up:--addrs) addrs=1; shift ;;
-	exec:--peer) in_peer=1; shift ;;
+	up:--8021ad) no_value; qinq=1; shift ;;
+	up:--addrs) no_value; addrs=1; shift ;;
+	exec:--peer) no_value; in_peer=1; shift ;;
 	exec:--) shift; break ;;
 	exec:-*) usage_error "exec: unknown option '$opt' (put the command after --)" ;;
 	exec:*) break ;;	# the command starts here
