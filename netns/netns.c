@@ -462,8 +462,9 @@ static int create_links(struct netns_topo *t, const struct netns_opts *o,
 
 	format_mac(m0, sizeof(m0), mac0);
 	format_mac(m1, sizeof(m1), mac1);
-	if (o->queues > 1)
-		snprintf(qs, sizeof(qs), " numtxqueues %u numrxqueues %u", o->queues, o->queues);
+	/* Always explicit: veth's own default is one queue per possible CPU. */
+	snprintf(qs, sizeof(qs), " numtxqueues %u numrxqueues %u",
+		 o->queues ? o->queues : 1, o->queues ? o->queues : 1);
 	if (o->mtu)
 		snprintf(mtu, sizeof(mtu), " mtu %u", o->mtu);
 	if (t->ns_peer >= 0)
