@@ -294,29 +294,29 @@ void *ring_next_tagged(struct ring *r, int timeout_ms, size_t skip, uint32_t *se
 	}
 }
 
+/* The fields every header version has, under the same names. */
+#define VIEW_COMMON_FIELDS(v, h) do {		\
+	(v)->status = (uint32_t)(h)->tp_status;	\
+	(v)->len = (h)->tp_len;			\
+	(v)->snaplen = (h)->tp_snaplen;		\
+	(v)->mac = (h)->tp_mac;			\
+	(v)->net = (h)->tp_net;			\
+	(v)->sec = (h)->tp_sec;			\
+} while (0)
+
 void frame_view(const struct ring *r, const void *frame, struct frame_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	if (r->version == TPACKET_V1) {
 		const struct tpacket_hdr *h = frame;
 
-		v->status = (uint32_t)h->tp_status;
-		v->len = h->tp_len;
-		v->snaplen = h->tp_snaplen;
-		v->mac = h->tp_mac;
-		v->net = h->tp_net;
-		v->sec = h->tp_sec;
+		VIEW_COMMON_FIELDS(v, h);
 		v->usec = h->tp_usec;
 		v->nsec = h->tp_usec * 1000;
 	} else if (r->version == TPACKET_V2) {
 		const struct tpacket2_hdr *h = frame;
 
-		v->status = h->tp_status;
-		v->len = h->tp_len;
-		v->snaplen = h->tp_snaplen;
-		v->mac = h->tp_mac;
-		v->net = h->tp_net;
-		v->sec = h->tp_sec;
+		VIEW_COMMON_FIELDS(v, h);
 		v->nsec = h->tp_nsec;
 		v->has_vlan_fields = true;
 		v->vlan_tci = h->tp_vlan_tci;
@@ -324,12 +324,7 @@ void frame_view(const struct ring *r, const void *frame, struct frame_view *v)
 	} else {
 		const struct tpacket3_hdr *h = frame;
 
-		v->status = h->tp_status;
-		v->len = h->tp_len;
-		v->snaplen = h->tp_snaplen;
-		v->mac = h->tp_mac;
-		v->net = h->tp_net;
-		v->sec = h->tp_sec;
+		VIEW_COMMON_FIELDS(v, h);
 		v->nsec = h->tp_nsec;
 		v->has_vlan_fields = true;
 		v->vlan_tci = h->hv1.tp_vlan_tci;
