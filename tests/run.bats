@@ -52,7 +52,7 @@ teardown() {
 	assert_match "$output" "Result: PASS"
 }
 
-@test "a failing binary: not ok # exit=1, exit status 1, the assertion in junit.xml" {
+@test "a failing binary: not ok with exit=1, exit status 1, the assertion in junit.xml" {
 	use_fixtures fail
 	run -1 --separate-stderr "$RUNNER" -o "$OUT"
 	assert_line_in "$output" "not ok 1 selftests: psock: fail # exit=1"
@@ -72,7 +72,7 @@ teardown() {
 fail fail.wrong_answer fail" "$(json_statuses "$OUT/summary.json")" "summary.json cases"
 }
 
-@test "a binary whose cases all skip: ok # SKIP, exit 0, the reason in junit.xml and summary.json" {
+@test "a binary whose cases all skip: ok with a SKIP directive, exit 0, the reason in junit.xml and summary.json" {
 	use_fixtures skip
 	run -0 --separate-stderr "$RUNNER" -o "$OUT"
 	assert_line_in "$output" "ok 1 selftests: psock: skip # SKIP"
@@ -84,7 +84,7 @@ fail fail.wrong_answer fail" "$(json_statuses "$OUT/summary.json")" "summary.jso
 	assert_eq 2 "$output" "skipped cases with their reason"
 }
 
-@test "a hanging binary is stopped at --timeout: not ok # TIMEOUT, exit 1, the hung case fails" {
+@test "a hanging binary is stopped at --timeout: not ok with TIMEOUT, exit 1, the hung case fails" {
 	use_fixtures hang
 	SECONDS=0
 	run -1 --separate-stderr "$RUNNER" --timeout 0.5 -o "$OUT"
@@ -103,7 +103,7 @@ hang global.forever fail" "$(json_statuses "$OUT/summary.json")" "summary.json c
 	wait_no_procs "$BIN/"
 }
 
-@test "a harness killed in mid-case: not ok # exit=137, the running case fails as a crash" {
+@test "a harness killed in mid-case: not ok with exit=137, the running case fails as a crash" {
 	use_fixtures crash
 	run -1 --separate-stderr "$RUNNER" --timeout 5 -o "$OUT"
 	assert_line_in "$output" "not ok 1 selftests: psock: crash # exit=137"
