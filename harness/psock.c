@@ -27,10 +27,7 @@ const struct ring_geometry ring_small = {
 
 int psock_timeout_ms(int ms)
 {
-	const char *s = getenv("PSOCK_TIMEOUT_SCALE");
-	int scale = s ? atoi(s) : 1;
-
-	return ms * (scale > 0 ? scale : 1);
+	return ms * netns_timeout_scale();
 }
 
 static int64_t now_ms(void)

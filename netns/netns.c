@@ -324,7 +324,7 @@ static int ifindex_cb(void *name)
 	return (int)if_nametoindex(name);
 }
 
-static int timeout_scale(void)
+int netns_timeout_scale(void)
 {
 	const char *s = getenv("PSOCK_TIMEOUT_SCALE");
 	int v = s ? atoi(s) : 1;
@@ -382,7 +382,7 @@ static bool is_oper_up(const struct nlmsghdr *nh, const char *dev)
 static int wait_oper_up(int nl, const char *const *devs, int ndevs,
 			char *why, size_t whylen)
 {
-	int timeout = 2000 * timeout_scale(), left = ndevs;
+	int timeout = 2000 * netns_timeout_scale(), left = ndevs;
 	bool seen[2] = { false, false };
 	char buf[8192];
 

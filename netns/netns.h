@@ -94,4 +94,8 @@ int netns_in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg);
 int netns_ip(struct netns_topo *topo, bool in_peer, char *why, size_t whylen,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* PSOCK_TIMEOUT_SCALE from the environment (default 1): every bounded wait
+ * of the suite is multiplied by it, for slow emulated kernels. */
+int netns_timeout_scale(void);
+
 #endif
