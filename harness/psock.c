@@ -209,13 +209,27 @@ static bool wait_user_owned(struct ring *r, void *p, int timeout_ms)
 	while (!(ring_status(r, p) & TP_STATUS_USER)) {
 		int64_t left = deadline - now_ms();
 		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+		int ret;
 
 		if (left <= 0)
 			return false;
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+		ret = poll(&pfd, 1, (int)left);
+		if (ret < 0 && errno != EINTR)
 			return false;
+		/*
+		 * POLLIN follows the frame before the kernel's head only
+		 * (packet_poll()): it can be set while p is still the
+		 * kernel's. Do not spin on it.
+		 */
+		if (ret > 0 && !(ring_status(r, p) & TP_STATUS_USER))
+			poll(NULL, 0, 1);
 	}
 	return true;
+}
+
+bool ring_wait_user(struct ring *r, void *frame_or_block, int timeout_ms)
+{
+	return wait_user_owned(r, frame_or_block, timeout_ms);
 }
 
 struct tpacket_block_desc *ring_next_block(struct ring *r, int timeout_ms)
@@ -527,4 +541,46 @@ ssize_t peer_send_spec(struct netns_topo *topo, const struct frame_spec *spec)
 		return -1;
 	}
 	return peer_send(topo, buf, len) == (ssize_t)len ? (ssize_t)len : -1;
+}
+
+int peer_send_burst(struct netns_topo *topo, const struct frame_spec *spec,
+		    uint32_t first_seq, unsigned int n)
+{
+	struct frame_spec s = *spec;
+
+	for (unsigned int i = 0; i < n; i++) {
+		s.seq = first_seq + i;
+		if (peer_send_spec(topo, &s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- receiving ------------------------------------------------------- */
+
+int psock_rx_socket(int type, int version, int ifindex, uint16_t proto)
+{
+	int fd = psock_socket(type, 0);
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if ((version && psock_set_version(fd, version)) || psock_bind(fd, ifindex, proto)) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+size_t rx_payload_offset(int type, const struct frame_spec *spec)
+{
+	size_t off = frame_header_len(spec);
+
+	if (spec->vlan_tpid)
+		off -= 4;	/* struct vlan_hdr, stripped on receive */
+	if (type != SOCK_RAW)
+		off -= ETH_HLEN;
+	return off;
 }

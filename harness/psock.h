@@ -129,6 +129,9 @@ void ring_release_frame(struct ring *r, void *frame);
  */
 void *ring_next_tagged(struct ring *r, int timeout_ms, size_t skip, uint32_t *seq);
 
+/* Wait (bounded, scaled) until a V1/V2 frame or V3 block has TP_STATUS_USER. */
+bool ring_wait_user(struct ring *r, void *frame_or_block, int timeout_ms);
+
 /* V3 RX: the block at the head once the kernel retired it, or NULL. */
 struct tpacket_block_desc *ring_next_block(struct ring *r, int timeout_ms);
 /* V3 RX: hand the head block back and move to the next one. */
@@ -206,6 +209,26 @@ ssize_t peer_send(struct netns_topo *topo, const void *frame, size_t len);
 
 /* Build a frame from spec and send it from psk1. Returns frame length or -1. */
 ssize_t peer_send_spec(struct netns_topo *topo, const struct frame_spec *spec);
+
+/* Send n frames of spec from psk1, with seq first, first+1, ...; 0 or -1. */
+int peer_send_burst(struct netns_topo *topo, const struct frame_spec *spec,
+		    uint32_t first_seq, unsigned int n);
+
+/* ---- receiving ------------------------------------------------------- */
+
+/*
+ * A receiving packet socket: socket(type), PACKET_VERSION version (0 leaves
+ * the default), bound to ifindex and proto. The fd, or -1 with errno.
+ */
+int psock_rx_socket(int type, int version, int ifindex, uint16_t proto);
+
+/*
+ * Where the payload of a frame built from spec starts, counted from tp_mac
+ * (or from the start of what recv() returns) on a socket of this type: the
+ * link header is there for SOCK_RAW only, and a VLAN tag never is (the core
+ * moves it into skb metadata before packet sockets see the frame).
+ */
+size_t rx_payload_offset(int type, const struct frame_spec *spec);
 
 /*
  * FIXTURE_SETUP step: enter fresh namespaces with the topology of opts

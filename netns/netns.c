@@ -470,9 +470,15 @@ static int create_links(struct netns_topo *t, const struct netns_opts *o,
 	if (t->ns_peer >= 0)
 		snprintf(peer_ns, sizeof(peer_ns), " netns /proc/%d/fd/%d",
 			 (int)getpid(), t->ns_peer);
+	/*
+	 * Distinct ifindexes even across namespaces: linkwatch treats a carrier
+	 * change as urgent only when ifindex != iflink (linkwatch_urgent_event());
+	 * in a fresh peer namespace both ends would be ifindex 2, and psk1 would
+	 * wait for the rate-limited (up to 1 s) linkwatch run.
+	 */
 	snprintf(create, sizeof(create),
-		 "link add %s address %s%s%s type veth peer name %s address %s%s%s%s\n",
-		 NETNS_IF0, m0, qs, mtu, NETNS_IF1, m1, qs, mtu, peer_ns);
+		 "link add %s index %d address %s%s%s type veth peer name %s index %d address %s%s%s%s\n",
+		 NETNS_IF0, NETNS_IFINDEX0, m0, qs, mtu, NETNS_IF1, NETNS_IFINDEX1, m1, qs, mtu, peer_ns);
 	script_configure_end(t->ns_peer >= 0 ? peer_script : main_script,
 			     sizeof(main_script), o, 1);
 	script_configure_end(main_script, sizeof(main_script), o, 0);

@@ -29,6 +29,10 @@
 #define NETNS_IF0 "psk0"
 #define NETNS_IF1 "psk1"
 
+/* Fixed interface indexes of psk0 and psk1 (distinct even in two namespaces). */
+#define NETNS_IFINDEX0 10
+#define NETNS_IFINDEX1 11
+
 /* Fixed, locally administered MAC addresses, so tests can expect them. */
 #define NETNS_MAC0 { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x00 }
 #define NETNS_MAC1 { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x01 }

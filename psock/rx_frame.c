@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the kernel writes about each received frame: the frame header of a
+ * receive ring (struct tpacket_hdr / tpacket2_hdr / tpacket3_hdr), the
+ * struct sockaddr_ll after it, and the bytes themselves. All of it is filled
+ * in by tpacket_rcv() in net/packet/af_packet.c:
+ *
+ *  - tp_len is the length of the packet as the socket sees it (SOCK_RAW:
+ *    from the link header, SOCK_DGRAM: from the network header), tp_snaplen
+ *    what was stored; tp_net = TPACKET_ALIGN(tp_hdrlen + 16) and
+ *    tp_mac = tp_net - 14 on SOCK_RAW, tp_mac = tp_net on SOCK_DGRAM;
+ *  - sockaddr_ll sits at TPACKET_ALIGN(sizeof(header)): family AF_PACKET,
+ *    the packet's protocol, the receiving ifindex, ARPHRD_ETHER, the source
+ *    MAC (dev_parse_header()) and sll_pkttype, the kind of destination
+ *    eth_type_trans() found (HOST, BROADCAST, MULTICAST, OTHERHOST), or
+ *    PACKET_OUTGOING for frames this host sends (dev_queue_xmit_nit());
+ *  - tp_sec with tp_usec (V1) or tp_nsec (V2/V3): the receive time;
+ *  - V2/V3 only: a VLAN tag the core moved into skb metadata is reported in
+ *    tp_vlan_tci (the whole TCI: PCP, DEI, VID) and tp_vlan_tpid, with
+ *    TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID;
+ *  - checksum status: TP_STATUS_CSUMNOTREADY for a packet whose checksum is
+ *    still to be filled in (CHECKSUM_PARTIAL: a local UDP socket's datagram
+ *    crossing veth), never together with TP_STATUS_CSUM_VALID; neither for
+ *    a frame injected by a packet socket (CHECKSUM_NONE). The no-ring path
+ *    reports the same in PACKET_AUXDATA (packet_recvmsg()).
+ *
+ * Test cases (<type> = raw / dgram, <v> = v1 / v2 / v3):
+ *   rx_meta.<type>_<v>.lengths_offsets_and_bytes
+ *   rx_meta.<type>_<v>.sockaddr_ll_and_pkttype
+ *   rx_meta.<type>_<v>.pkttype_outgoing
+ *   rx_meta.<type>_<v>.timestamps_between_clock_reads
+ *   rx_meta.<type>_<v>.vlan_tags_reported
+ *   rx_csum.<path>.udp_socket_datagram_csum_notready
+ *   rx_csum.<path>.injected_frame_csum_none
+ * with <path> = ring_v1 / ring_v2 / ring_v3 / recvmsg (PACKET_AUXDATA).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+
+#include "kselftest_harness.h"
+#include "psock.h"
+
+#define WAIT_MS 1000
+
+static const uint8_t mac0[6] = NETNS_MAC0;
+static const uint8_t mac1[6] = NETNS_MAC1;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- frame metadata, for each version and socket type ----------------- */
+
+FIXTURE(rx_meta) {
+	struct netns_topo topo;
+	int fd;
+	struct ring ring;
+};
+
+FIXTURE_VARIANT(rx_meta) {
+	int type;
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(rx_meta, raw_v1) { .type = SOCK_RAW, .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(rx_meta, raw_v2) { .type = SOCK_RAW, .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(rx_meta, raw_v3) { .type = SOCK_RAW, .version = TPACKET_V3 };
+FIXTURE_VARIANT_ADD(rx_meta, dgram_v1) { .type = SOCK_DGRAM, .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(rx_meta, dgram_v2) { .type = SOCK_DGRAM, .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(rx_meta, dgram_v3) { .type = SOCK_DGRAM, .version = TPACKET_V3 };
+
+/*
+ * Bound to ETH_P_ALL: only taps see a VLAN tag (the core clears it before
+ * protocol handlers when no VLAN device claims it) and outgoing frames
+ * (dev_queue_xmit_nit()). Every case looks only at its own tagged frames.
+ */
+FIXTURE_SETUP(rx_meta)
+{
+	struct ring_geometry geo = ring_small;
+
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	self->fd = psock_rx_socket(variant->type, variant->version, self->topo.ifindex0, ETH_P_ALL);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	geo.retire_blk_tov = 4;	/* V3: hand each partly filled block over soon */
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_meta)
+{
+	if (self->ring.map_base)
+		munmap(self->ring.map_base, self->ring.map_len);
+	if (self->fd >= 0)
+		close(self->fd);
+	netns_teardown(&self->topo);
+}
+
+/* The next frame tagged with seq want; its view in v. Hand it back after use. */
+static void *next_tagged(struct __test_metadata *_metadata, struct ring *r, int type,
+			 const struct frame_spec *spec, uint32_t want, struct frame_view *v)
+{
+	uint32_t seq = ~0u;
+	void *f = ring_next_tagged(r, WAIT_MS, rx_payload_offset(type, spec), &seq);
+
+	ASSERT_NE(NULL, f) TH_LOG("tagged frame %u did not arrive within %d ms", want, WAIT_MS);
+	ASSERT_EQ(want, seq);
+	frame_view(r, f, v);
+	return f;
+}
+
+/* tpacket_rcv(): netoff = TPACKET_ALIGN(tp_hdrlen + 16) for Ethernet. */
+static uint32_t expected_net(int version)
+{
+	return TPACKET_ALIGN(TPACKET_ALIGN(tpacket_hdr_size(version)) +
+			     sizeof(struct sockaddr_ll) + 16);
+}
+
+/*
+ * Frames of 34 (shorter than the Ethernet minimum: veth does not pad),
+ * 314 and 1514 bytes: tp_len and tp_snaplen count from the link header on
+ * SOCK_RAW and from the network header on SOCK_DGRAM, tp_net and tp_mac
+ * are where the version's header layout puts them, and the bytes at tp_mac
+ * are the frame as sent (less the link header on SOCK_DGRAM).
+ */
+TEST_F(rx_meta, lengths_offsets_and_bytes)
+{
+	static const size_t payload[] = { 20, 300, ETH_DATA_LEN };
+	bool raw = variant->type == SOCK_RAW;
+	uint32_t net = expected_net(variant->version);
+
+	for (unsigned int i = 0; i < 3; i++) {
+		struct frame_spec spec = { .payload_len = payload[i], .seq = i };
+		uint8_t wire[ETH_FRAME_LEN];
+		size_t wire_len = frame_build(wire, sizeof(wire), &spec);
+		size_t hdr = raw ? 0 : ETH_HLEN;
+		struct frame_view v;
+		void *f;
+
+		ASSERT_EQ((ssize_t)wire_len, peer_send(&self->topo, wire, wire_len));
+		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
+		EXPECT_EQ(wire_len - hdr, v.len) TH_LOG("frame %u", i);
+		EXPECT_EQ(wire_len - hdr, v.snaplen) TH_LOG("frame %u", i);
+		EXPECT_EQ(net, v.net);
+		EXPECT_EQ(raw ? net - ETH_HLEN : net, v.mac);
+		EXPECT_EQ(0, memcmp(wire + hdr, v.data, wire_len - hdr)) TH_LOG("frame %u", i);
+		ring_release_frame(&self->ring, f);
+	}
+}
+
+/*
+ * One frame to each kind of destination: psk0's own MAC, broadcast, an IPv4
+ * multicast MAC and some other unicast MAC. sockaddr_ll says where it came
+ * from and, in sll_pkttype, which kind it was (eth_type_trans()).
+ */
+TEST_F(rx_meta, sockaddr_ll_and_pkttype)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	static const uint8_t other[6] = { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x99 };
+	static const struct { const uint8_t *dst; unsigned char pkttype; } to[] = {
+		{ mac0, PACKET_HOST },
+		{ bcast, PACKET_BROADCAST },
+		{ mcast, PACKET_MULTICAST },
+		{ other, PACKET_OTHERHOST },
+	};
+
+	for (unsigned int i = 0; i < 4; i++) {
+		struct frame_spec spec = { .dst = to[i].dst, .payload_len = 64, .seq = i };
+		struct frame_view v;
+		void *f;
+
+		ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
+		EXPECT_EQ(AF_PACKET, v.sll->sll_family);
+		EXPECT_EQ(htons(ETH_P_PSOCK), v.sll->sll_protocol);
+		EXPECT_EQ(self->topo.ifindex0, v.sll->sll_ifindex);
+		EXPECT_EQ(ARPHRD_ETHER, v.sll->sll_hatype);
+		EXPECT_EQ(ETH_ALEN, v.sll->sll_halen);
+		EXPECT_EQ(0, memcmp(mac1, v.sll->sll_addr, ETH_ALEN));
+		EXPECT_EQ(to[i].pkttype, v.sll->sll_pkttype) TH_LOG("destination %u", i);
+		ring_release_frame(&self->ring, f);
+	}
+}
+
+/*
+ * A frame another socket of this host sends out of psk0 is seen by the
+ * ETH_P_ALL socket on psk0 as PACKET_OUTGOING, with the sender's (psk0's)
+ * MAC as source, and its whole length.
+ */
+TEST_F(rx_meta, pkttype_outgoing)
+{
+	const struct frame_spec spec = { .dst = mac1, .src = mac0, .payload_len = 64, .seq = 9 };
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t wire_len = frame_build(wire, sizeof(wire), &spec);
+	size_t hdr = variant->type == SOCK_RAW ? 0 : ETH_HLEN;
+	int tx = psock_socket(SOCK_RAW, 0);
+	struct frame_view v;
+	void *f;
+
+	ASSERT_LE(0, tx);
+	ASSERT_EQ(0, psock_bind(tx, self->topo.ifindex0, 0));
+	ASSERT_EQ((ssize_t)wire_len, send(tx, wire, wire_len, 0)) TH_LOG("send: %s", strerror(errno));
+	f = next_tagged(_metadata, &self->ring, variant->type, &spec, 9, &v);
+	EXPECT_EQ(PACKET_OUTGOING, v.sll->sll_pkttype);
+	EXPECT_EQ(self->topo.ifindex0, v.sll->sll_ifindex);
+	EXPECT_EQ(htons(ETH_P_PSOCK), v.sll->sll_protocol);
+	EXPECT_EQ(0, memcmp(mac0, v.sll->sll_addr, ETH_ALEN));
+	EXPECT_EQ(wire_len - hdr, v.len);
+	EXPECT_EQ(0, memcmp(wire + hdr, v.data, wire_len - hdr));
+	ring_release_frame(&self->ring, f);
+	close(tx);
+}
+
+/*
+ * Each frame's timestamp lies between CLOCK_REALTIME read before it was
+ * sent and after it was read, in the version's unit: V1 microseconds
+ * (tp_usec < 10^6), V2/V3 nanoseconds (tp_nsec < 10^9); frames sent one
+ * after another have non-decreasing timestamps.
+ */
+TEST_F(rx_meta, timestamps_between_clock_reads)
+{
+	const struct frame_spec spec = { .payload_len = 64 };
+	/* V1 truncates to microseconds: compare "before" at that precision. */
+	int64_t unit = variant->version == TPACKET_V1 ? 1000 : 1;
+	int64_t prev = 0;
+
+	for (unsigned int i = 0; i < 3; i++) {
+		int64_t before = now_ns() / unit * unit, after, t;
+		struct frame_view v;
+		void *f;
+
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, i, 1));
+		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
+		after = now_ns();
+		t = (int64_t)v.sec * 1000000000 + v.nsec;
+		if (variant->version == TPACKET_V1) {
+			EXPECT_GT(1000000, v.usec);
+		} else {
+			EXPECT_GT(1000000000, v.nsec);
+		}
+		EXPECT_LE(before, t) TH_LOG("frame %u", i);
+		EXPECT_GE(after, t) TH_LOG("frame %u", i);
+		EXPECT_LE(prev, t) TH_LOG("frame %u", i);
+		prev = t;
+		ring_release_frame(&self->ring, f);
+	}
+}
+
+/*
+ * 802.1Q with PCP 7 and DEI set, 802.1ad, and no tag. V2/V3 report the
+ * whole TCI and the TPID with both VLAN status bits; an untagged frame has
+ * neither bit and zero fields. V1's header has no VLAN fields: no bits.
+ * The tag is not part of the stored bytes (it lives in skb metadata).
+ */
+TEST_F(rx_meta, vlan_tags_reported)
+{
+	static const struct { uint16_t tpid, tci; } tag[] = {
+		{ ETH_P_8021Q, 0xf123 },	/* PCP 7, DEI 1, VID 0x123 */
+		{ ETH_P_8021AD, 0x5456 },	/* PCP 2, DEI 1, VID 0x456 */
+		{ 0, 0 },
+	};
+	const uint32_t vlan_bits = TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID;
+
+	for (unsigned int i = 0; i < 3; i++) {
+		struct frame_spec spec = {
+			.vlan_tpid = tag[i].tpid, .vlan_tci = tag[i].tci,
+			.payload_len = 64, .seq = i,
+		};
+		size_t hdr = variant->type == SOCK_RAW ? ETH_HLEN : 0;
+		bool tagged = tag[i].tpid && variant->version != TPACKET_V1;
+		struct frame_view v;
+		void *f;
+
+		ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
+		EXPECT_EQ(tagged ? vlan_bits : 0, v.status & vlan_bits) TH_LOG("frame %u", i);
+		EXPECT_EQ(hdr + 64, v.len) TH_LOG("frame %u", i);
+		if (variant->type == SOCK_RAW) {
+			/* The stored link header is untagged: EtherType right after the MACs. */
+			EXPECT_EQ(ETH_P_PSOCK, v.data[12] << 8 | v.data[13]) TH_LOG("frame %u", i);
+		}
+		if (v.has_vlan_fields) {
+			EXPECT_EQ(tagged ? tag[i].tci : 0, v.vlan_tci) TH_LOG("frame %u", i);
+			EXPECT_EQ(tagged ? tag[i].tpid : 0, v.vlan_tpid) TH_LOG("frame %u", i);
+		}
+		ring_release_frame(&self->ring, f);
+	}
+}
+
+/* ---- checksum status, ring and recvmsg ---------------------------------- */
+
+FIXTURE(rx_csum) {
+	struct netns_topo topo;
+	int fd;
+	struct ring ring;
+};
+
+FIXTURE_VARIANT(rx_csum) {
+	int version;		/* 0: no ring, recvmsg() with PACKET_AUXDATA */
+};
+
+FIXTURE_VARIANT_ADD(rx_csum, ring_v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(rx_csum, ring_v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(rx_csum, ring_v3) { .version = TPACKET_V3 };
+FIXTURE_VARIANT_ADD(rx_csum, recvmsg) { .version = 0 };
+
+/* psk1 in a second namespace with addresses, so IP traffic crosses veth. */
+FIXTURE_SETUP(rx_csum)
+{
+	const struct netns_opts opts = { .peer_netns = true, .addrs = true };
+	struct ring_geometry geo = ring_small;
+	int one = 1;
+
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(&self->topo, &opts);
+	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_IP);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	if (!variant->version) {
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)));
+		return;
+	}
+	geo.retire_blk_tov = 4;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_csum)
+{
+	if (self->ring.map_base)
+		munmap(self->ring.map_base, self->ring.map_len);
+	if (self->fd >= 0)
+		close(self->fd);
+	netns_teardown(&self->topo);
+}
+
+/*
+ * The status of the next IPv4/UDP frame tagged seq: from the ring frame, or
+ * from the PACKET_AUXDATA of recvmsg().
+ */
+static uint32_t received_status(struct __test_metadata *_metadata,
+				FIXTURE_DATA(rx_csum) *self, uint32_t want)
+{
+	const struct frame_spec udp = { .ip = 4 };
+	size_t skip = rx_payload_offset(SOCK_RAW, &udp);
+	uint32_t seq = ~0u, status;
+	struct frame_view v;
+	void *f;
+
+	if (self->ring.map) {
+		f = ring_next_tagged(&self->ring, WAIT_MS, skip, &seq);
+		ASSERT_NE(NULL, f) TH_LOG("UDP frame %u did not arrive", want);
+		EXPECT_EQ(want, seq);
+		frame_view(&self->ring, f, &v);
+		status = v.status;
+		ring_release_frame(&self->ring, f);
+		return status;
+	}
+	for (;;) {
+		uint8_t buf[2048];
+		union {
+			struct cmsghdr cm;
+			char space[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		} ctl;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = &ctl, .msg_controllen = sizeof(ctl),
+		};
+		struct tpacket_auxdata aux;
+		ssize_t n;
+
+		ASSERT_EQ(1, psock_wait(self->fd, POLLIN, WAIT_MS))
+			TH_LOG("UDP frame %u did not arrive", want);
+		n = recvmsg(self->fd, &msg, MSG_DONTWAIT);
+		ASSERT_LT(0, n) TH_LOG("recvmsg: %s", strerror(errno));
+		if ((size_t)n <= skip || !frame_tag(buf + skip, n - skip, &seq))
+			continue;
+		EXPECT_EQ(want, seq);
+		ASSERT_NE(NULL, CMSG_FIRSTHDR(&msg));
+		ASSERT_EQ(PACKET_AUXDATA, CMSG_FIRSTHDR(&msg)->cmsg_type);
+		memcpy(&aux, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(aux));
+		EXPECT_EQ((uint32_t)n, aux.tp_len);
+		return aux.tp_status;
+	}
+}
+
+struct udp_send_arg {
+	const uint8_t *payload;
+	size_t len;
+};
+
+/* In psk1's namespace: one datagram from a UDP socket to psk0's address. */
+static int send_udp_from_peer(void *p)
+{
+	const struct udp_send_arg *a = p;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(4000) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, NETNS_IP4_0, &to.sin_addr);
+	n = sendto(fd, a->payload, a->len, 0, (struct sockaddr *)&to, sizeof(to));
+	close(fd);
+	return n == (ssize_t)a->len ? 0 : -1;
+}
+
+/*
+ * A UDP socket's datagram leaves with its checksum to be completed by the
+ * device (veth offers NETIF_F_HW_CSUM, so ip_summed is CHECKSUM_PARTIAL) and
+ * reaches the other end that way: TP_STATUS_CSUMNOTREADY, never together
+ * with TP_STATUS_CSUM_VALID (tpacket_rcv(), packet_recvmsg()).
+ */
+TEST_F(rx_csum, udp_socket_datagram_csum_notready)
+{
+	const struct frame_spec spec = { .ip = 4, .payload_len = 64, .seq = 3 };
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t len = frame_build(wire, sizeof(wire), &spec);
+	size_t hdr = frame_header_len(&spec);
+	struct udp_send_arg a = { .payload = wire + hdr, .len = len - hdr };
+	uint32_t status;
+
+	ASSERT_EQ(0, netns_in_peer(&self->topo, send_udp_from_peer, &a))
+		TH_LOG("UDP send from the peer namespace: %s", strerror(errno));
+	status = received_status(_metadata, self, 3);
+	EXPECT_EQ(TP_STATUS_CSUMNOTREADY, status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID));
+}
+
+/*
+ * A frame a packet socket injects leaves as CHECKSUM_NONE (packet_snd()
+ * computes nothing, and its UDP checksum is already complete) and veth
+ * passes that on: neither TP_STATUS_CSUMNOTREADY nor TP_STATUS_CSUM_VALID
+ * (skb_csum_unnecessary() is false for CHECKSUM_NONE).
+ */
+TEST_F(rx_csum, injected_frame_csum_none)
+{
+	const struct frame_spec spec = { .ip = 4, .payload_len = 64, .seq = 4 };
+	uint32_t status;
+
+	ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+	status = received_status(_metadata, self, 4);
+	EXPECT_EQ(0, status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID));
+}
+
+TEST_HARNESS_MAIN
