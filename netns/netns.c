@@ -85,7 +85,15 @@ static int write_sysctl(const char *path, const char *value)
  * Feed a script to `ip -batch -` in the current namespace. The first failing
  * command stops the batch; its message (ip's stderr) goes to why.
  */
-static int run_ip_batch(const char *script, char *why, size_t whylen)
+/*
+ * Run `ip -batch -` with script on stdin. When pass_fd >= 0 it is handed to
+ * ip as fd 3, so the script can name it /proc/self/fd/3: a path with our own
+ * pid would be wrong when /proc belongs to another pid namespace (the runner
+ * runs each binary in a fresh one).
+ */
+#define IP_PASSED_FD 3
+
+static int run_ip_batch_fd(const char *script, int pass_fd, char *why, size_t whylen)
 {
 	const char *ip = ip_path();
 	int in[2], err[2], status;
@@ -110,6 +118,10 @@ static int run_ip_batch(const char *script, char *why, size_t whylen)
 		dup2(in[0], STDIN_FILENO);
 		dup2(err[1], STDOUT_FILENO);
 		dup2(err[1], STDERR_FILENO);
+		if (pass_fd == IP_PASSED_FD)
+			fcntl(pass_fd, F_SETFD, 0);
+		else if (pass_fd >= 0)
+			dup2(pass_fd, IP_PASSED_FD);
 		execl(ip, "ip", "-batch", "-", (char *)NULL);
 		_exit(127);
 	}
@@ -131,6 +143,11 @@ static int run_ip_batch(const char *script, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
+}
+
+static int run_ip_batch(const char *script, char *why, size_t whylen)
+{
+	return run_ip_batch_fd(script, -1, why, whylen);
 }
 
 /* Open the current network namespace as an fd. */
@@ -468,8 +485,7 @@ static int create_links(struct netns_topo *t, const struct netns_opts *o,
 	if (o->mtu)
 		snprintf(mtu, sizeof(mtu), " mtu %u", o->mtu);
 	if (t->ns_peer >= 0)
-		snprintf(peer_ns, sizeof(peer_ns), " netns /proc/%d/fd/%d",
-			 (int)getpid(), t->ns_peer);
+		snprintf(peer_ns, sizeof(peer_ns), " netns /proc/self/fd/%d", IP_PASSED_FD);
 	/*
 	 * Distinct ifindexes even across namespaces: linkwatch treats a carrier
 	 * change as urgent only when ifindex != iflink (linkwatch_urgent_event());
@@ -483,7 +499,7 @@ static int create_links(struct netns_topo *t, const struct netns_opts *o,
 			     sizeof(main_script), o, 1);
 	script_configure_end(main_script, sizeof(main_script), o, 0);
 
-	if (run_ip_batch(create, why, whylen))
+	if (run_ip_batch_fd(create, t->ns_peer, why, whylen))
 		return -1;
 	if (t->ns_peer >= 0 && netns_in_peer(t, batch_cb, &peer))
 		return -1;
