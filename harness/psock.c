@@ -30,12 +30,20 @@ int psock_timeout_ms(int ms)
 	return ms * netns_timeout_scale();
 }
 
-static int64_t now_ms(void)
+int64_t psock_monotonic_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t psock_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 int psock_wait(int fd, short events, int timeout_ms)
@@ -204,10 +212,10 @@ void ring_set_status(const struct ring *r, void *p, uint32_t status)
 /* Wait until *ready(r, p) or the deadline; poll() sleeps in between. */
 static bool wait_user_owned(struct ring *r, void *p, int timeout_ms)
 {
-	int64_t deadline = now_ms() + psock_timeout_ms(timeout_ms);
+	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
 
 	while (!(ring_status(r, p) & TP_STATUS_USER)) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - psock_monotonic_ms();
 		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 		int ret;
 
@@ -287,12 +295,12 @@ void ring_release_frame(struct ring *r, void *frame)
 
 void *ring_next_tagged(struct ring *r, int timeout_ms, size_t skip, uint32_t *seq)
 {
-	int64_t deadline = now_ms() + psock_timeout_ms(timeout_ms);
+	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
 	struct frame_view v;
 	void *f;
 
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - psock_monotonic_ms();
 
 		/* left is already scaled: undo ring_next_frame()'s scaling. */
 		f = ring_next_frame(r, left > 0 ? (int)(left / psock_timeout_ms(1)) : 0);

@@ -35,6 +35,10 @@
 /* ms scaled by PSOCK_TIMEOUT_SCALE (default 1), for slow emulated kernels. */
 int psock_timeout_ms(int ms);
 
+/* CLOCK_REALTIME in ns (what packet timestamps use), CLOCK_MONOTONIC in ms. */
+int64_t psock_realtime_ns(void);
+int64_t psock_monotonic_ms(void);
+
 /* poll() fd for events, at most timeout_ms (scaled). 1 ready, 0 timeout, -1 error. */
 int psock_wait(int fd, short events, int timeout_ms);
 

@@ -52,14 +52,6 @@
 static const uint8_t mac0[6] = NETNS_MAC0;
 static const uint8_t mac1[6] = NETNS_MAC1;
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ---- frame metadata, for each version and socket type ----------------- */
 
 FIXTURE(rx_meta) {
@@ -238,13 +230,13 @@ TEST_F(rx_meta, timestamps_between_clock_reads)
 	int64_t prev = 0;
 
 	for (unsigned int i = 0; i < 3; i++) {
-		int64_t before = now_ns() / unit * unit, after, t;
+		int64_t before = psock_realtime_ns() / unit * unit, after, t;
 		struct frame_view v;
 		void *f;
 
 		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, i, 1));
 		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
-		after = now_ns();
+		after = psock_realtime_ns();
 		t = (int64_t)v.sec * 1000000000 + v.nsec;
 		if (variant->version == TPACKET_V1) {
 			EXPECT_GT(1000000, v.usec);

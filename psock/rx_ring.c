@@ -73,22 +73,6 @@
 /* V3 packets are packed at 8-byte boundaries (V3_ALIGNMENT in af_packet.c). */
 #define V3_ALIGN(x) (((x) + 7u) & ~7u)
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool pollin_now(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -103,7 +87,7 @@ static bool pollin_now(int fd)
  */
 static bool wait_drops(int fd, unsigned int want)
 {
-	int64_t deadline = mono_ms() + psock_timeout_ms(WAIT_MS);
+	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(WAIT_MS);
 	unsigned int drops = 0;
 
 	do {
@@ -115,7 +99,7 @@ static bool wait_drops(int fd, unsigned int want)
 		drops += st.tp_drops;
 		if (drops >= want)
 			return drops == want;
-	} while (poll(NULL, 0, 1) == 0 && mono_ms() < deadline);
+	} while (poll(NULL, 0, 1) == 0 && psock_monotonic_ms() < deadline);
 	return false;
 }
 
@@ -515,7 +499,7 @@ TEST_F(rx_v3, block_fields_match_packets)
 	uint8_t *p;
 
 	geo.retire_blk_tov = 10000;	/* only the closing packet may retire it */
-	before = now_ns();
+	before = psock_realtime_ns();
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
 	for (unsigned int i = 0; i < n; i++) {
 		spec.payload_len = payload[i];
@@ -524,7 +508,7 @@ TEST_F(rx_v3, block_fields_match_packets)
 	spec.payload_len = BIG_PAYLOAD;	/* 48 + 2632 used; 1496 more do not fit */
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, n, 1));
 	b = ring_next_block(&self->ring, WAIT_MS);
-	after = now_ns();
+	after = psock_realtime_ns();
 	ASSERT_NE(NULL, b) TH_LOG("block 0 was not retired");
 	bh = &b->hdr.bh1;
 
@@ -574,11 +558,11 @@ TEST_F(rx_v3, partial_block_retired_after_tov)
 	int64_t start, waited;
 
 	geo.retire_blk_tov = 100;
-	start = mono_ms();
+	start = psock_monotonic_ms();
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 1));
 	b = ring_next_block(&self->ring, WAIT_MS);
-	waited = mono_ms() - start;
+	waited = psock_monotonic_ms() - start;
 	ASSERT_NE(NULL, b) TH_LOG("block not retired within %d ms", WAIT_MS);
 
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_BLK_TMO, ring_status(&self->ring, b));
