@@ -556,7 +556,7 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 	ret = enter_namespaces(t, o, why, whylen);
-	if (ret != NETNS_OK)
+	if (ret != NETNS_OK || o->no_links)
 		return ret;
 
 	ret = NETNS_FAIL;

@@ -50,6 +50,8 @@ struct netns_opts {
 	uint16_t vlan_id;	/* non-zero: add psk0.VID and psk1.VID */
 	bool vlan_8021ad;	/* the VLAN sub-interfaces use 802.1ad, not 802.1Q */
 	bool addrs;		/* IPv4 + IPv6 addresses and static neighbours */
+	bool no_links;		/* only fresh namespaces, no veth: for cases
+				 * that need a quiet socket but no traffic */
 };
 
 struct netns_topo {

@@ -117,6 +117,9 @@ static int request_errno(int fd, int kind, int version, const struct raw_req *r,
 
 /* ---- refused requests, for each version and ring kind ------------------ */
 
+/* Requests only: a fresh namespace without links is enough. */
+static const struct netns_opts quiet_ns = { .no_links = true };
+
 FIXTURE(refuse) {
 	int fd;
 	long page;
@@ -139,7 +142,7 @@ FIXTURE_SETUP(refuse)
 	struct netns_topo topo;
 
 	/* No traffic: protocol 0 and no bind; the namespace keeps it alone. */
-	PSOCK_NETNS_SETUP(&topo, NULL);
+	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
 	netns_teardown(&topo);
 	self->page = sysconf(_SC_PAGESIZE);
 	self->fd = psock_socket(SOCK_RAW, 0);
@@ -354,7 +357,7 @@ FIXTURE_SETUP(refuse_v3)
 {
 	struct netns_topo topo;
 
-	PSOCK_NETNS_SETUP(&topo, NULL);
+	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
 	netns_teardown(&topo);
 	self->page = sysconf(_SC_PAGESIZE);
 	self->fd = psock_socket(SOCK_RAW, 0);

@@ -62,10 +62,11 @@ FIXTURE_VARIANT_ADD(version, sock_dgram) { .type = SOCK_DGRAM };
 
 FIXTURE_SETUP(version)
 {
+	static const struct netns_opts quiet_ns = { .no_links = true };
 	struct netns_topo topo;
 
 	/* No traffic here, but a fresh namespace keeps the case's socket alone. */
-	PSOCK_NETNS_SETUP(&topo, NULL);
+	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
 	netns_teardown(&topo);
 	self->fd = psock_socket(variant->type, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
