@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include "tx.h"
 
@@ -128,7 +132,8 @@ ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 	for (;;) {
 		struct sockaddr_ll sll;
 		socklen_t alen = sizeof(sll);
-		ssize_t n = recvfrom(fd, buf, size, MSG_TRUNC, (struct sockaddr *)&sll, &alen);
+		ssize_t n = recvfrom(fd, buf, size, MSG_TRUNC | MSG_DONTWAIT,
+				     (struct sockaddr *)&sll, &alen);
 
 		if (n >= 0) {
 			size_t got = (size_t)n < size ? (size_t)n : size;
@@ -227,4 +232,22 @@ long long tx_qdisc_packets(const char *dev)
 	if (!p || sscanf(p, "Sent %llu bytes %llu pkt", &bytes, &pkts) != 2)
 		return -1;
 	return (long long)pkts;
+}
+
+int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on)
+{
+	struct ethtool_value ev = { .cmd = ethtool_cmd, .data = on };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret, saved;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&ev;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ret;
 }

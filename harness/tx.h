@@ -71,7 +71,8 @@ int tx_sink_open(struct netns_topo *topo);
  * The next frame on the sink whose payload, skip bytes into the frame,
  * carries this program's tag; other frames are read and dropped. The frame
  * (at most size bytes) goes to buf, its sockaddr_ll to from (may be NULL).
- * Returns the frame's full length, 0 on timeout, -1 on error.
+ * Returns the frame's full length, 0 on timeout, -1 on error. Works on any
+ * packet socket (reads with MSG_DONTWAIT, waits with poll()).
  */
 ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 		     struct sockaddr_ll *from, int timeout_ms);
@@ -87,5 +88,11 @@ int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 
 /* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 on error. */
 long long tx_qdisc_packets(const char *dev);
+
+/*
+ * Turn an offload of dev on or off with a legacy ethtool command
+ * (ETHTOOL_STXCSUM, ETHTOOL_STSO, ...). 0 or -1 with errno.
+ */
+int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 
 #endif
