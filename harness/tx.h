@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the transmit tests (psock/tx_ring.c, tx_limits.c, send.c):
+ * filling TX ring slots, reading their status, a receiving "sink" socket on
+ * psk1 where sent frames are checked byte for byte, and tc for the qdisc
+ * tests. Include after psock.h.
+ *
+ * A TX ring slot (tpacket_snd(), tpacket_parse_header()) is a frame header
+ * (tpacket_hdr, tpacket2_hdr or tpacket3_hdr) followed, at
+ * TPACKET_ALIGN(sizeof(header)), by the frame data; tp_len says how many
+ * bytes to send. User space marks a slot TP_STATUS_SEND_REQUEST; the kernel
+ * sets TP_STATUS_SENDING while the skb is in flight and TP_STATUS_AVAILABLE
+ * (0) once it is done with the slot, or TP_STATUS_WRONG_FORMAT on a bad
+ * frame. V3 has no TX blocks: its TX ring is frames too, with tpacket3_hdr.
+ */
+#ifndef PSOCK_TX_H
+#define PSOCK_TX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/if_packet.h>
+
+#include "psock.h"
+
+/* Added in Linux 6.4 (include/uapi/linux/if_packet.h). */
+#ifndef PACKET_VNET_HDR_SZ
+#define PACKET_VNET_HDR_SZ 24
+#endif
+
+/* Where a slot's data starts without PACKET_TX_HAS_OFF: tp_hdrlen - sizeof(sockaddr_ll). */
+size_t tx_data_offset(int version);
+
+/* Status word of a TX slot (V3: tpacket3_hdr.tp_status, not a block status). */
+uint32_t tx_status(const struct ring *r, const void *frame);
+void tx_set_status(const struct ring *r, void *frame, uint32_t status);
+
+/* tp_len, and tp_mac / tp_net (read by the kernel with PACKET_TX_HAS_OFF). */
+void tx_set_len(const struct ring *r, void *frame, uint32_t len);
+void tx_set_offsets(const struct ring *r, void *frame, uint16_t mac, uint16_t net);
+
+/*
+ * Copy len bytes into slot i at byte off of the slot (0: tx_data_offset()),
+ * set tp_len = len and hand the slot to the kernel (TP_STATUS_SEND_REQUEST,
+ * release ordering). Returns the slot.
+ */
+void *tx_put(struct ring *r, unsigned int i, size_t off, const void *data, size_t len);
+
+/* Wait (bounded, scaled) until the slot's status is exactly want. */
+bool tx_wait_status(const struct ring *r, const void *frame, uint32_t want, int timeout_ms);
+
+/*
+ * A sending socket: socket(type, protocol 0), PACKET_VERSION version (0 keeps
+ * V1), bound to ifindex with protocol 0 (so it never receives). fd or -1.
+ */
+int tx_socket(int type, int version, int ifindex);
+
+/* A sockaddr_ll to send to: ifindex, protocol (host order), destination MAC. */
+struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6]);
+
+/* ---- the receiving end ----------------------------------------------- */
+
+/*
+ * The sink: a SOCK_RAW, ETH_P_ALL packet socket bound to psk1, where every
+ * frame sent out of psk0 arrives whole. Must be opened before sending.
+ */
+int tx_sink_open(struct netns_topo *topo);
+
+/*
+ * The next frame on the sink whose payload, skip bytes into the frame,
+ * carries this program's tag; other frames are read and dropped. The frame
+ * (at most size bytes) goes to buf, its sockaddr_ll to from (may be NULL).
+ * Returns the frame's full length, 0 on timeout, -1 on error. Works on any
+ * packet socket (reads with MSG_DONTWAIT, waits with poll()).
+ */
+ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
+		     struct sockaddr_ll *from, int timeout_ms);
+
+/* ---- qdiscs ---------------------------------------------------------- */
+
+/*
+ * Run "tc ARGS..." (split at spaces) in the current namespace. 0 on success;
+ * otherwise -1 with tc's error message (or why it could not run) in why.
+ */
+int tx_tc(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 on error. */
+long long tx_qdisc_packets(const char *dev);
+
+/*
+ * Turn an offload of dev on or off with a legacy ethtool command
+ * (ETHTOOL_STXCSUM, ETHTOOL_STSO, ...). 0 or -1 with errno.
+ */
+int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
+
+#endif
