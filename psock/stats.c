@@ -99,13 +99,14 @@ FIXTURE(stats) {
 };
 
 FIXTURE_VARIANT(stats) {
-	int version;		/* 0: no ring */
+	bool ring;		/* false: no ring, recvmsg() */
+	int version;		/* of the ring (TPACKET_V1 is 0) */
 };
 
-FIXTURE_VARIANT_ADD(stats, v1) { .version = TPACKET_V1 };
-FIXTURE_VARIANT_ADD(stats, v2) { .version = TPACKET_V2 };
-FIXTURE_VARIANT_ADD(stats, v3) { .version = TPACKET_V3 };
-FIXTURE_VARIANT_ADD(stats, no_ring) { .version = 0 };
+FIXTURE_VARIANT_ADD(stats, v1) { .ring = true, .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(stats, v2) { .ring = true, .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(stats, v3) { .ring = true, .version = TPACKET_V3 };
+FIXTURE_VARIANT_ADD(stats, no_ring) { .ring = false };
 
 /*
  * Rings: ring_small. V1/V2 hold 8 frames; V3 (timeout far beyond the test)
@@ -113,7 +114,7 @@ FIXTURE_VARIANT_ADD(stats, no_ring) { .version = 0 };
  * NO_RING_RCVBUF, a few frames.
  */
 static void open_receiver(struct __test_metadata *_metadata, FIXTURE_DATA(stats) *self,
-			  int version)
+			  bool ring, int version)
 {
 	struct ring_geometry geo = ring_small;
 	int rcvbuf = NO_RING_RCVBUF;
@@ -121,7 +122,7 @@ static void open_receiver(struct __test_metadata *_metadata, FIXTURE_DATA(stats)
 	self->fd = psock_rx_socket(SOCK_RAW, version, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 	self->spec.payload_len = version == TPACKET_V3 ? BIG_PAYLOAD : 100;
-	if (!version) {
+	if (!ring) {
 		ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
 		return;
 	}
@@ -140,7 +141,7 @@ FIXTURE_SETUP(stats)
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
 	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo));
-	open_receiver(_metadata, self, variant->version);
+	open_receiver(_metadata, self, variant->ring, variant->version);
 }
 
 FIXTURE_TEARDOWN(stats)
@@ -207,7 +208,7 @@ TEST_F(stats, drops_exact_when_full)
 {
 	struct psock_stats st;
 
-	if (variant->version) {
+	if (variant->ring) {
 		send_frames(_metadata, self, 0, self->capacity + 4);
 		ASSERT_EQ(0, psock_stats_read(self->fd, &st));
 		EXPECT_EQ(self->capacity + 4, st.packets);
@@ -244,7 +245,7 @@ TEST_F(stats, drops_exact_when_full)
 TEST_F(stats, counters_clear_on_read)
 {
 	struct psock_stats st;
-	unsigned int sent = variant->version ? self->capacity + 4 : NO_RING_SENT;
+	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
 
 	send_frames(_metadata, self, 0, sent);
 	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
@@ -256,7 +257,7 @@ TEST_F(stats, counters_clear_on_read)
 	EXPECT_EQ(0u, st.drops);
 	EXPECT_EQ(0u, st.freeze_q_cnt);
 
-	if (variant->version) {
+	if (variant->ring) {
 		/* Hand every frame (V1/V2) or block (V3) back. */
 		unsigned int n = variant->version == TPACKET_V3 ? self->ring.geo.block_nr
 								: self->ring.frame_nr;
@@ -290,7 +291,7 @@ TEST_F(stats, filter_rejected_frames_not_counted)
 		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
-	unsigned int accepted = variant->version ? self->capacity + 3 : NO_RING_SENT;
+	unsigned int accepted = variant->ring ? self->capacity + 3 : NO_RING_SENT;
 	struct frame_spec longer = self->spec;
 	unsigned int stored;
 	struct psock_stats st;
@@ -306,7 +307,7 @@ TEST_F(stats, filter_rejected_frames_not_counted)
 	}
 	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
 	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
-	if (variant->version) {
+	if (variant->ring) {
 		stored = self->capacity;
 		expect_ring_holds_first(_metadata, &self->ring, self->capacity);
 	} else {
@@ -366,7 +367,7 @@ static void read_short(struct __test_metadata *_metadata, int fd, socklen_t n, u
  */
 TEST_F(stats, short_optlen_truncates_and_still_clears)
 {
-	unsigned int sent = variant->version ? self->capacity + 4 : NO_RING_SENT;
+	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
 	unsigned int stored;
 	struct psock_stats st;
 	uint8_t buf[32];
@@ -400,7 +401,7 @@ TEST_F(stats, short_optlen_truncates_and_still_clears)
 	EXPECT_EQ(0u, st.drops);
 
 	/* Nothing of the above touched what was stored. */
-	if (variant->version) {
+	if (variant->ring) {
 		expect_ring_holds_first(_metadata, &self->ring, self->capacity);
 	} else {
 		stored = drain_queue(_metadata, self->fd, 0);
@@ -414,7 +415,7 @@ TEST_F(stats, short_optlen_truncates_and_still_clears)
  */
 TEST_F(stats, negative_optlen_einval_keeps_counters)
 {
-	unsigned int sent = variant->version ? self->capacity + 4 : NO_RING_SENT;
+	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
 	struct psock_stats st;
 	uint8_t buf[32];
 	socklen_t len = (socklen_t)-1;
