@@ -57,6 +57,9 @@ $(BUILD)/psock/%: psock/%.c $(LIB_OBJS) $(LIB_HDRS) | $(HARNESS_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
+# Per-binary libraries.
+$(BUILD)/psock/pcap_filter: LDLIBS += -lpcap
+
 $(BUILD)/tests/%: tests/fixtures/%.c $(LIB_OBJS) $(LIB_HDRS) | $(HARNESS_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)

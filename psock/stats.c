@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loss accounting: PACKET_STATISTICS and TP_STATUS_LOSING, for TPACKET_V1,
+ * V2, V3 rings and for a socket without a ring (recvmsg()).
+ *
+ * A frame that reaches a packet socket and passes its filter is either
+ * stored or dropped. Stored frames count in tp_packets as they are stored
+ * (tpacket_rcv(), packet_rcv()); a dropped frame increments po->tp_drops:
+ * on a ring when the frame at the head (V1/V2) is still owned by user space
+ * or no block is free (V3), without a ring when sk_rmem_alloc has reached
+ * sk_rcvbuf (packet_rcv(): a frame is queued while rmem_alloc < rcvbuf).
+ *
+ * packet_getsockopt(PACKET_STATISTICS) copies the counters and clears them
+ * (clear on read), adds the drops to tp_packets (so tp_packets = stored +
+ * dropped) and returns struct tpacket_stats (8 bytes) on V1/V2 and without a
+ * ring, struct tpacket_stats_v3 (12 bytes, with tp_freeze_q_cnt) on V3. The
+ * returned length is min(optlen, struct size) and exactly that many bytes
+ * are written; a short read still clears every counter. A negative optlen is
+ * refused with EINVAL before anything is read or cleared.
+ *
+ * V3 counts in tp_freeze_q_cnt each time the ring had to stop because the
+ * next block was still owned by user space (prb_freeze_queue()), not each
+ * dropped frame.
+ *
+ * Frames the socket filter rejects (run_filter() returns 0) are counted
+ * nowhere: they are neither packets nor drops.
+ *
+ * TP_STATUS_LOSING: while the drop counter is non-zero, i.e. from a drop
+ * until PACKET_STATISTICS is read, every V1/V2 frame stored carries
+ * TP_STATUS_LOSING (tpacket_rcv()); on V3 it is the block retired in that
+ * period that carries it (prb_close_block()), not the packets.
+ *
+ * The tests pin the thread to one CPU and use a receive barrier (stats.h) so
+ * that every frame sent has been received or dropped before the counters
+ * are read: the counts are exact, never "at least".
+ *
+ * Test cases (<path> = v1, v2, v3: rings; no_ring: recvmsg() with SO_RCVBUF):
+ *   stats.<path>.drops_exact_when_full
+ *   stats.<path>.counters_clear_on_read
+ *   stats.<path>.filter_rejected_frames_not_counted
+ *   stats.<path>.struct_size_follows_version
+ *   stats.<path>.short_optlen_truncates_and_still_clears
+ *   stats.<path>.negative_optlen_einval_keeps_counters
+ *   loss.<v>.losing_flag_until_stats_read   (<v> = v1, v2: frames; v3: blocks)
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/sock_diag.h>
+
+#include "kselftest_harness.h"
+#include "bpf.h"
+#include "psock.h"
+#include "stats.h"
+
+#define WAIT_MS 1000
+
+/* Big V3 packets: ALIGN(tp_mac 82 + 1414, 8) = 1496 bytes, two per 4096-byte block. */
+#define BIG_PAYLOAD 1400
+/* Frames sent to a socket without a ring: more than a small SO_RCVBUF holds. */
+#define NO_RING_SENT 24
+/* SO_RCVBUF asked for on the no-ring socket (the kernel doubles it). */
+#define NO_RING_RCVBUF 2048
+
+/* The tag seq of a ring frame, or ~0u when it carries no tag. */
+static uint32_t frame_seq(const struct ring *r, const void *frame)
+{
+	struct frame_view v;
+	uint32_t seq;
+
+	frame_view(r, frame, &v);
+	if (v.snaplen <= ETH_HLEN || !frame_tag(v.data + ETH_HLEN, v.snaplen - ETH_HLEN, &seq))
+		return ~0u;
+	return seq;
+}
+
+/* V3: the seq of packet i of block b, or ~0u. */
+static uint32_t block_pkt_seq(const struct ring *r, unsigned int b, unsigned int i)
+{
+	struct tpacket_block_desc *blk = ring_block(r, b);
+	uint8_t *p = (uint8_t *)blk + blk->hdr.bh1.offset_to_first_pkt;
+
+	if (i >= blk->hdr.bh1.num_pkts)
+		return ~0u;
+	while (i--)
+		p += ((struct tpacket3_hdr *)p)->tp_next_offset;
+	return frame_seq(r, p);
+}
+
+FIXTURE(stats) {
+	struct netns_topo topo;
+	struct rx_barrier barrier;
+	int fd;
+	struct ring ring;
+	struct frame_spec spec;	/* what the tests send */
+	unsigned int capacity;	/* frames the ring stores (rings only) */
+};
+
+FIXTURE_VARIANT(stats) {
+	bool ring;		/* false: no ring, recvmsg() */
+	int version;		/* of the ring (TPACKET_V1 is 0) */
+};
+
+FIXTURE_VARIANT_ADD(stats, v1) { .ring = true, .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(stats, v2) { .ring = true, .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(stats, v3) { .ring = true, .version = TPACKET_V3 };
+FIXTURE_VARIANT_ADD(stats, no_ring) { .ring = false };
+
+/*
+ * Rings: ring_small. V1/V2 hold 8 frames; V3 (timeout far beyond the test)
+ * holds two big packets per block, 8 in its 4 blocks. No ring: SO_RCVBUF of
+ * NO_RING_RCVBUF, a few frames.
+ */
+static void open_receiver(struct __test_metadata *_metadata, FIXTURE_DATA(stats) *self,
+			  bool ring, int version)
+{
+	struct ring_geometry geo = ring_small;
+	int rcvbuf = NO_RING_RCVBUF;
+
+	self->fd = psock_rx_socket(SOCK_RAW, version, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	self->spec.payload_len = version == TPACKET_V3 ? BIG_PAYLOAD : 100;
+	if (!ring) {
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+		return;
+	}
+	geo.retire_blk_tov = 10000;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	self->capacity = 8;
+}
+
+FIXTURE_SETUP(stats)
+{
+	memset(&self->ring, 0, sizeof(self->ring));
+	memset(&self->spec, 0, sizeof(self->spec));
+	self->fd = -1;
+	self->barrier.fd = -1;
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
+	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo));
+	open_receiver(_metadata, self, variant->ring, variant->version);
+}
+
+FIXTURE_TEARDOWN(stats)
+{
+	if (self->ring.map_base)
+		munmap(self->ring.map_base, self->ring.map_len);
+	if (self->fd >= 0)
+		close(self->fd);
+	rx_barrier_close(&self->barrier);
+	netns_teardown(&self->topo);
+}
+
+static void send_frames(struct __test_metadata *_metadata, FIXTURE_DATA(stats) *self,
+			uint32_t first_seq, unsigned int n)
+{
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &self->spec, first_seq, n))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+		TH_LOG("barrier frame did not arrive: %s", strerror(errno));
+}
+
+/*
+ * Without a ring: receive every queued frame; they must be seq first,
+ * first + 1, ... in order. Returns how many there were.
+ */
+static unsigned int drain_queue(struct __test_metadata *_metadata, int fd, uint32_t first)
+{
+	uint8_t buf[ETH_FRAME_LEN];
+	unsigned int n = 0;
+	ssize_t len;
+	uint32_t seq;
+
+	while ((len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+		EXPECT_TRUE(len > ETH_HLEN && frame_tag(buf + ETH_HLEN, len - ETH_HLEN, &seq));
+		EXPECT_EQ(first + n, seq);
+		n++;
+	}
+	EXPECT_EQ(EAGAIN, errno);
+	return n;
+}
+
+/* Rings: the frames stored are exactly seq 0 .. capacity - 1, in order. */
+static void expect_ring_holds_first(struct __test_metadata *_metadata, const struct ring *r,
+				    unsigned int capacity)
+{
+	for (unsigned int i = 0; i < capacity; i++) {
+		if (r->version == TPACKET_V3) {
+			EXPECT_EQ(i, block_pkt_seq(r, i / 2, i % 2)) TH_LOG("packet %u", i);
+		} else {
+			EXPECT_EQ(i, frame_seq(r, ring_frame(r, i))) TH_LOG("slot %u", i);
+		}
+	}
+}
+
+/*
+ * Fill the receiver and send 4 frames more: for the rings, the counters are
+ * then exactly packets = capacity + 4 and drops = 4 (V3: one freeze, when
+ * the 9th packet found block 0 owned). Without a ring, the frames queued
+ * are the first S sent, in order, and drops = sent - S; S is what rcvbuf
+ * admits: a frame is queued while sk_rmem_alloc < sk_rcvbuf, so the queued
+ * memory (SO_MEMINFO) reaches rcvbuf with the last frame and not before.
+ */
+TEST_F(stats, drops_exact_when_full)
+{
+	struct psock_stats st;
+
+	if (variant->ring) {
+		send_frames(_metadata, self, 0, self->capacity + 4);
+		ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+		EXPECT_EQ(self->capacity + 4, st.packets);
+		EXPECT_EQ(4u, st.drops);
+		EXPECT_EQ(variant->version == TPACKET_V3 ? 1u : 0u, st.freeze_q_cnt);
+		expect_ring_holds_first(_metadata, &self->ring, self->capacity);
+	} else {
+		uint32_t meminfo[SK_MEMINFO_VARS] = { 0 };
+		socklen_t mlen = sizeof(meminfo);
+		unsigned int queued;
+		uint32_t truesize;
+
+		send_frames(_metadata, self, 0, NO_RING_SENT);
+		ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &mlen));
+		ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+		queued = drain_queue(_metadata, self->fd, 0);
+		ASSERT_LT(0u, queued);
+		ASSERT_GT(NO_RING_SENT, queued) TH_LOG("SO_RCVBUF never filled");
+		EXPECT_EQ(NO_RING_SENT, st.packets);
+		EXPECT_EQ(NO_RING_SENT - queued, st.drops);
+		/* Every queued frame is charged the same truesize. */
+		truesize = meminfo[SK_MEMINFO_RMEM_ALLOC] / queued;
+		EXPECT_EQ(0u, meminfo[SK_MEMINFO_RMEM_ALLOC] % queued);
+		EXPECT_LE(meminfo[SK_MEMINFO_RCVBUF], meminfo[SK_MEMINFO_RMEM_ALLOC]);
+		EXPECT_GT(meminfo[SK_MEMINFO_RCVBUF], meminfo[SK_MEMINFO_RMEM_ALLOC] - truesize);
+	}
+}
+
+/*
+ * A second read right after the first gives zeros; counting starts again
+ * from zero: after the receiver is emptied, two more frames read as
+ * packets = 2, drops = 0.
+ */
+TEST_F(stats, counters_clear_on_read)
+{
+	struct psock_stats st;
+	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
+
+	send_frames(_metadata, self, 0, sent);
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(sent, st.packets);
+	EXPECT_NE(0u, st.drops);
+
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(0u, st.packets);
+	EXPECT_EQ(0u, st.drops);
+	EXPECT_EQ(0u, st.freeze_q_cnt);
+
+	if (variant->ring) {
+		/* Hand every frame (V1/V2) or block (V3) back. */
+		unsigned int n = variant->version == TPACKET_V3 ? self->ring.geo.block_nr
+								: self->ring.frame_nr;
+
+		for (unsigned int i = 0; i < n; i++)
+			ring_set_status(&self->ring, variant->version == TPACKET_V3 ?
+					(void *)ring_block(&self->ring, i) :
+					ring_frame(&self->ring, i), TP_STATUS_KERNEL);
+	} else {
+		drain_queue(_metadata, self->fd, 0);
+	}
+	send_frames(_metadata, self, 100, 2);
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(2u, st.packets);
+	EXPECT_EQ(0u, st.drops);
+	EXPECT_EQ(0u, st.freeze_q_cnt);
+}
+
+/*
+ * A filter that accepts only the wire length of the test frames; frames one
+ * byte longer are rejected. Sent interleaved, with the receiver filling up:
+ * the counters see only the accepted frames (packets = accepted, drops =
+ * accepted - stored), the rejected ones are neither packets nor drops.
+ */
+TEST_F(stats, filter_rejected_frames_not_counted)
+{
+	const uint32_t want_len = frame_header_len(&self->spec) + self->spec.payload_len;
+	const struct sock_filter accept_len[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, want_len, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	unsigned int accepted = variant->ring ? self->capacity + 3 : NO_RING_SENT;
+	struct frame_spec longer = self->spec;
+	unsigned int stored;
+	struct psock_stats st;
+
+	ASSERT_EQ(0, bpf_attach(self->fd, accept_len, PROG_LEN(accept_len)))
+		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
+	longer.payload_len++;
+	for (unsigned int i = 0; i < accepted; i++) {
+		longer.seq = 1000 + i;
+		ASSERT_LT(0, peer_send_spec(&self->topo, &longer));
+		self->spec.seq = i;
+		ASSERT_LT(0, peer_send_spec(&self->topo, &self->spec));
+	}
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	if (variant->ring) {
+		stored = self->capacity;
+		expect_ring_holds_first(_metadata, &self->ring, self->capacity);
+	} else {
+		stored = drain_queue(_metadata, self->fd, 0);
+		ASSERT_GT(accepted, stored);
+	}
+	EXPECT_EQ(accepted, st.packets);
+	EXPECT_EQ(accepted - stored, st.drops);
+}
+
+/*
+ * The reply length says which struct came back: with room for a
+ * tpacket_stats_v3 (and more), V3 returns 12 bytes, V1/V2 and the no-ring
+ * socket 8 (struct tpacket_stats); nothing past that length is written.
+ */
+TEST_F(stats, struct_size_follows_version)
+{
+	const size_t want = variant->version == TPACKET_V3 ? sizeof(struct tpacket_stats_v3)
+							   : sizeof(struct tpacket_stats);
+	uint8_t buf[64];
+	socklen_t len = sizeof(buf);
+	struct tpacket_stats_v3 got;
+
+	send_frames(_metadata, self, 0, 2);
+	memset(buf, 0xAA, sizeof(buf));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_PACKET, PACKET_STATISTICS, buf, &len));
+	ASSERT_EQ(want, len);
+	memcpy(&got, buf, sizeof(got));
+	EXPECT_EQ(2u, got.tp_packets);
+	EXPECT_EQ(0u, got.tp_drops);
+	if (variant->version == TPACKET_V3)
+		EXPECT_EQ(0u, got.tp_freeze_q_cnt);
+	for (size_t i = want; i < sizeof(buf); i++) {
+		EXPECT_EQ(0xAA, buf[i]) TH_LOG("byte %zu past the returned length written", i);
+	}
+}
+
+/* getsockopt(PACKET_STATISTICS) with optlen n into a guarded buffer. */
+static void read_short(struct __test_metadata *_metadata, int fd, socklen_t n, uint8_t *buf,
+		       size_t size)
+{
+	socklen_t len = n;
+
+	memset(buf, 0xAA, size);
+	ASSERT_EQ(0, getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, buf, &len));
+	ASSERT_EQ(n, len);
+	for (size_t i = n; i < size; i++) {
+		ASSERT_EQ(0xAA, buf[i]) TH_LOG("optlen %u: byte %zu written", n, i);
+	}
+}
+
+/*
+ * optlen shorter than the struct: the kernel writes back that optlen and
+ * exactly that many bytes (the start of the struct), never more; and the
+ * read clears every counter, including the ones it did not return. Checked
+ * with optlen 4 (tp_packets only), 6 (half of tp_drops) and 0 (nothing).
+ */
+TEST_F(stats, short_optlen_truncates_and_still_clears)
+{
+	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
+	unsigned int stored;
+	struct psock_stats st;
+	uint8_t buf[32];
+	uint32_t word;
+	uint16_t half;
+
+	send_frames(_metadata, self, 0, sent);
+	read_short(_metadata, self->fd, 4, buf, sizeof(buf));
+	memcpy(&word, buf, 4);
+	EXPECT_EQ(sent, word);
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(0u, st.packets) TH_LOG("a 4-byte read did not clear tp_packets");
+	EXPECT_EQ(0u, st.drops) TH_LOG("a 4-byte read did not clear tp_drops");
+
+	/* The receiver is still full: 4 more frames, all dropped, read with
+	 * optlen 6: tp_packets and the low half of tp_drops. */
+	send_frames(_metadata, self, 200, 4);
+	read_short(_metadata, self->fd, 6, buf, sizeof(buf));
+	memcpy(&word, buf, 4);
+	memcpy(&half, buf + 4, 2);
+	EXPECT_EQ(4u, word);
+	EXPECT_EQ(4u, half);
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(0u, st.packets);
+	EXPECT_EQ(0u, st.drops);
+
+	send_frames(_metadata, self, 300, 4);
+	read_short(_metadata, self->fd, 0, buf, sizeof(buf));
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(0u, st.packets);
+	EXPECT_EQ(0u, st.drops);
+
+	/* Nothing of the above touched what was stored. */
+	if (variant->ring) {
+		expect_ring_holds_first(_metadata, &self->ring, self->capacity);
+	} else {
+		stored = drain_queue(_metadata, self->fd, 0);
+		EXPECT_GT(NO_RING_SENT, stored);
+	}
+}
+
+/*
+ * A negative optlen is refused (EINVAL) before the counters are touched:
+ * the next full read still reports them.
+ */
+TEST_F(stats, negative_optlen_einval_keeps_counters)
+{
+	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
+	struct psock_stats st;
+	uint8_t buf[32];
+	socklen_t len = (socklen_t)-1;
+
+	send_frames(_metadata, self, 0, sent);
+	memset(buf, 0xAA, sizeof(buf));
+	EXPECT_EQ(-1, getsockopt(self->fd, SOL_PACKET, PACKET_STATISTICS, buf, &len));
+	EXPECT_EQ(EINVAL, errno);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		EXPECT_EQ(0xAA, buf[i]);
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(sent, st.packets);
+	EXPECT_NE(0u, st.drops);
+}
+
+/* ---- TP_STATUS_LOSING ------------------------------------------------- */
+
+FIXTURE(loss) {
+	struct netns_topo topo;
+	struct rx_barrier barrier;
+	int fd;
+	struct ring ring;
+	struct frame_spec spec;
+};
+
+FIXTURE_VARIANT(loss) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(loss, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(loss, v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(loss, v3) { .version = TPACKET_V3 };
+
+FIXTURE_SETUP(loss)
+{
+	struct ring_geometry geo = ring_small;
+
+	memset(&self->ring, 0, sizeof(self->ring));
+	memset(&self->spec, 0, sizeof(self->spec));
+	self->fd = -1;
+	self->barrier.fd = -1;
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
+	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo));
+	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	self->spec.payload_len = variant->version == TPACKET_V3 ? BIG_PAYLOAD : 100;
+	geo.retire_blk_tov = 10000;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(loss)
+{
+	if (self->ring.map_base)
+		munmap(self->ring.map_base, self->ring.map_len);
+	if (self->fd >= 0)
+		close(self->fd);
+	rx_barrier_close(&self->barrier);
+	netns_teardown(&self->topo);
+}
+
+static void loss_send(struct __test_metadata *_metadata, FIXTURE_DATA(loss) *self,
+		      uint32_t first_seq, unsigned int n)
+{
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &self->spec, first_seq, n))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+		TH_LOG("barrier frame did not arrive: %s", strerror(errno));
+}
+
+/* Status bits of a V1/V2 slot that this test cares about. */
+static uint32_t slot_status(const struct ring *r, unsigned int i)
+{
+	return ring_status(r, ring_frame(r, i)) & ~TP_STATUS_TS_MASK;
+}
+
+/*
+ * V3, two packets per block: 0..7 fill blocks 0..3; 8 closes block 3 before
+ * anything was lost (no LOSING) and finds block 0 owned, so the queue
+ * freezes and 8..10 are dropped. With block 0 handed back, 11 and 12 reopen
+ * it and 13 retires it while the drops are unread: block 0 carries
+ * TP_STATUS_LOSING (13 is dropped, block 1 being owned: a second freeze).
+ * The statistics then say packets 14, drops 4, freezes 2. After that read,
+ * block 1 handed back and retired by 14..16 carries no LOSING.
+ */
+static void expect_v3_block_losing(struct __test_metadata *_metadata, FIXTURE_DATA(loss) *self)
+{
+	struct ring *r = &self->ring;
+	struct psock_stats st;
+
+	loss_send(_metadata, self, 0, 11);
+	for (unsigned int b = 0; b < 4; b++) {
+		EXPECT_EQ(TP_STATUS_USER, ring_status(r, ring_block(r, b))) TH_LOG("block %u", b);
+		EXPECT_EQ(2 * b, block_pkt_seq(r, b, 0));
+	}
+	ring_set_status(r, ring_block(r, 0), TP_STATUS_KERNEL);
+	loss_send(_metadata, self, 11, 3);
+	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, ring_status(r, ring_block(r, 0)));
+	EXPECT_EQ(11u, block_pkt_seq(r, 0, 0));
+	EXPECT_EQ(12u, block_pkt_seq(r, 0, 1));
+
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(14u, st.packets);
+	EXPECT_EQ(4u, st.drops);
+	EXPECT_EQ(2u, st.freeze_q_cnt);
+
+	ring_set_status(r, ring_block(r, 1), TP_STATUS_KERNEL);
+	loss_send(_metadata, self, 14, 3);
+	EXPECT_EQ(TP_STATUS_USER, ring_status(r, ring_block(r, 1)));
+	EXPECT_EQ(14u, block_pkt_seq(r, 1, 0));
+	EXPECT_EQ(15u, block_pkt_seq(r, 1, 1));
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(3u, st.packets);
+	EXPECT_EQ(1u, st.drops);
+	EXPECT_EQ(1u, st.freeze_q_cnt);
+}
+
+/*
+ * The loss flag, V3 as above; V1/V2, 8 slots: 0..7 fill the ring without loss (no LOSING); 8, 9 are
+ * dropped; with slots 0..2 handed back, 10 and 11 are stored in slots 0
+ * and 1 with TP_STATUS_LOSING, as the drops are not read yet. Reading the
+ * statistics (packets 12, drops 2) ends it: 12 lands in slot 2 without it.
+ */
+TEST_F(loss, losing_flag_until_stats_read)
+{
+	struct ring *r = &self->ring;
+	struct psock_stats st;
+
+	if (variant->version == TPACKET_V3) {
+		expect_v3_block_losing(_metadata, self);
+		return;
+	}
+	loss_send(_metadata, self, 0, 8);
+	for (unsigned int i = 0; i < 8; i++) {
+		EXPECT_EQ(TP_STATUS_USER, slot_status(r, i)) TH_LOG("slot %u before any drop", i);
+	}
+	loss_send(_metadata, self, 8, 2);
+	for (unsigned int i = 0; i < 3; i++)
+		ring_set_status(r, ring_frame(r, i), TP_STATUS_KERNEL);
+	loss_send(_metadata, self, 10, 2);
+	EXPECT_EQ(10u, frame_seq(r, ring_frame(r, 0)));
+	EXPECT_EQ(11u, frame_seq(r, ring_frame(r, 1)));
+	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, slot_status(r, 0));
+	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, slot_status(r, 1));
+	EXPECT_EQ(TP_STATUS_KERNEL, slot_status(r, 2));
+
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	EXPECT_EQ(12u, st.packets);
+	EXPECT_EQ(2u, st.drops);
+	loss_send(_metadata, self, 12, 1);
+	EXPECT_EQ(12u, frame_seq(r, ring_frame(r, 2)));
+	EXPECT_EQ(TP_STATUS_USER, slot_status(r, 2));
+	/* The flag already set on stored frames stays. */
+	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, slot_status(r, 0));
+}
+
+TEST_HARNESS_MAIN
