@@ -65,15 +65,21 @@ int fanout_group_open(struct fanout_group *g, unsigned int n, int version,
 		struct fanout_member *mb = &g->m[i];
 
 		g->n = i + 1;
-		mb->fd = psock_rx_socket(SOCK_RAW, version, ifindex, proto);
+		/*
+		 * Ring first, bind after: packet_set_ring() on a bound socket
+		 * unhooks it and waits for synchronize_net(), slow when the
+		 * machine is busy.
+		 */
+		mb->fd = psock_socket(SOCK_RAW, 0);
 		if (mb->fd < 0)
 			return -1;
 		if (version) {
-			if (ring_open(&mb->ring, mb->fd, PACKET_RX_RING, &gv))
+			if (psock_set_version(mb->fd, version) ||
+			    ring_open(&mb->ring, mb->fd, PACKET_RX_RING, &gv))
 				return -1;
 			mb->has_ring = true;
 		}
-		if (fanout_join(mb->fd, id, type_flags))
+		if (psock_bind(mb->fd, ifindex, proto) || fanout_join(mb->fd, id, type_flags))
 			return -1;
 	}
 	return 0;
