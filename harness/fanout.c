@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PACKET_FANOUT helpers; see fanout.h for what each one promises.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fanout.h"
+
+const struct ring_geometry fanout_ring = {
+	.block_size = 4096,
+	.block_nr = 32,
+	.frame_size = 256,
+};
+
+int fanout_join(int fd, uint16_t id, uint16_t type_flags)
+{
+	int val = (int)((uint32_t)id | (uint32_t)type_flags << 16);
+
+	return setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &val, sizeof(val));
+}
+
+int fanout_join_args(int fd, uint16_t id, uint16_t type_flags, uint32_t max_members)
+{
+	struct psock_fanout_args a = {
+		.id = id,
+		.type_flags = type_flags,
+		.max_num_members = max_members,
+	};
+
+	return setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &a, sizeof(a));
+}
+
+int64_t fanout_word(int fd)
+{
+	uint32_t val = 0;
+	socklen_t len = sizeof(val);
+
+	if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &val, &len))
+		return -1;
+	return val;
+}
+
+int fanout_group_open(struct fanout_group *g, unsigned int n, int version,
+		      const struct ring_geometry *geo, int ifindex, uint16_t proto,
+		      uint16_t id, uint16_t type_flags)
+{
+	struct ring_geometry gv = geo ? *geo : fanout_ring;
+
+	if (version == TPACKET_V3 && !gv.retire_blk_tov)
+		gv.retire_blk_tov = 2;
+	memset(g, 0, sizeof(*g));
+	g->version = version;
+	for (unsigned int i = 0; i < FANOUT_MEMBERS_MAX; i++)
+		g->m[i].fd = -1;
+	if (n > FANOUT_MEMBERS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct fanout_member *mb = &g->m[i];
+
+		g->n = i + 1;
+		/*
+		 * Ring first, bind after: packet_set_ring() on a bound socket
+		 * unhooks it and waits for synchronize_net(), slow when the
+		 * machine is busy.
+		 */
+		mb->fd = psock_socket(SOCK_RAW, 0);
+		if (mb->fd < 0)
+			return -1;
+		if (version) {
+			if (psock_set_version(mb->fd, version) ||
+			    ring_open(&mb->ring, mb->fd, PACKET_RX_RING, &gv))
+				return -1;
+			mb->has_ring = true;
+		}
+		if (psock_bind(mb->fd, ifindex, proto) || fanout_join(mb->fd, id, type_flags))
+			return -1;
+	}
+	return 0;
+}
+
+void fanout_member_close(struct fanout_group *g, unsigned int i)
+{
+	struct fanout_member *mb = &g->m[i];
+
+	if (mb->has_ring && mb->ring.map_base)
+		munmap(mb->ring.map_base, mb->ring.map_len);
+	mb->has_ring = false;
+	if (mb->fd >= 0)
+		close(mb->fd);
+	mb->fd = -1;
+}
+
+void fanout_group_close(struct fanout_group *g)
+{
+	for (unsigned int i = 0; i < g->n; i++)
+		fanout_member_close(g, i);
+	g->n = 0;
+}
+
+/* Take every frame a member has ready now; returns how many were tagged. */
+static unsigned int member_drain(struct fanout_member *mb, unsigned int idx, size_t skip,
+				 int *member_of, unsigned int nseq, unsigned int *count)
+{
+	unsigned int got = 0;
+	uint32_t seq;
+
+	for (;;) {
+		bool tagged;
+
+		if (mb->has_ring) {
+			struct frame_view v;
+			void *f = ring_next_frame(&mb->ring, 0);
+
+			if (!f)
+				break;
+			frame_view(&mb->ring, f, &v);
+			tagged = v.snaplen > skip &&
+				 frame_tag(v.data + skip, v.snaplen - skip, &seq);
+			ring_release_frame(&mb->ring, f);
+		} else {
+			uint8_t buf[2048];
+			ssize_t len = recv(mb->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			if (len < 0)
+				break;
+			tagged = (size_t)len > skip &&
+				 frame_tag(buf + skip, (size_t)len - skip, &seq);
+		}
+		if (!tagged)
+			continue;
+		got++;
+		if (count)
+			count[idx]++;
+		if (member_of && seq < nseq)
+			member_of[seq] = (int)idx;
+	}
+	return got;
+}
+
+unsigned int fanout_collect(struct fanout_group *g, unsigned int want, int timeout_ms,
+			    size_t skip, int *member_of, unsigned int nseq,
+			    unsigned int *count)
+{
+	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
+	unsigned int got = 0;
+
+	for (;;) {
+		struct pollfd pfd[FANOUT_MEMBERS_MAX];
+		unsigned int now = 0;
+
+		for (unsigned int i = 0; i < g->n; i++)
+			if (g->m[i].fd >= 0)
+				now += member_drain(&g->m[i], i, skip, member_of, nseq, count);
+		got += now;
+		if (got >= want || psock_monotonic_ms() >= deadline)
+			return got;
+		if (now)
+			continue;
+		for (unsigned int i = 0; i < g->n; i++)
+			pfd[i] = (struct pollfd){ .fd = g->m[i].fd, .events = POLLIN };
+		/* Short slices: a V3 block retired by its timer is picked up next round. */
+		poll(pfd, g->n, 5);
+	}
+}
+
+unsigned int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
+				 const struct frame_spec *spec, uint32_t first,
+				 unsigned int n, int *member_of, unsigned int nseq,
+				 unsigned int *count)
+{
+	size_t skip = rx_payload_offset(SOCK_RAW, spec);
+	unsigned int got = 0;
+	const unsigned int chunk = 32;
+
+	for (unsigned int done = 0; done < n; done += chunk) {
+		unsigned int k = n - done < chunk ? n - done : chunk;
+
+		if (peer_send_burst(topo, spec, first + done, k))
+			return got;
+		got += fanout_collect(g, k, 1000, skip, member_of, nseq, count);
+	}
+	return got;
+}
+
+int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops)
+{
+	struct tpacket_stats_v3 st = { 0 };
+	socklen_t len = version == TPACKET_V3 ? sizeof(st) : sizeof(struct tpacket_stats);
+
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
+		return -1;
+	*packets += st.tp_packets;
+	*drops += st.tp_drops;
+	return 0;
+}

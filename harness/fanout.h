@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the PACKET_FANOUT tests (psock/fanout_*.c): joining a group,
+ * reading the group word back, opening a group of M members (with a V1/V2/V3
+ * RX ring or none) and counting which member received which tagged frame.
+ *
+ * The group word (setsockopt(PACKET_FANOUT) with an int) is
+ * id | type_flags << 16; with a struct fanout_args the group also gets a
+ * member limit. fanout_add() in net/packet/af_packet.c implements both.
+ */
+#ifndef PSOCK_FANOUT_H
+#define PSOCK_FANOUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/if_packet.h>
+
+#include "psock.h"
+
+/* Debian 12's linux-libc-dev (6.1) predates these: the values are uapi. */
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
+#endif
+
+/* The uapi struct fanout_args (linux/if_packet.h, 5.13+), little-endian layout. */
+struct psock_fanout_args {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint16_t id;
+	uint16_t type_flags;
+#else
+	uint16_t type_flags;
+	uint16_t id;
+#endif
+	uint32_t max_num_members;
+};
+
+/* PACKET_FANOUT_MAX in net/packet/internal.h: the largest member limit. */
+#define FANOUT_MAX_MEMBERS_LIMIT (1u << 16)
+/* The limit a group gets when none is asked for (fanout_add(): "legacy"). */
+#define FANOUT_DEFAULT_MAX_MEMBERS 256u
+
+/* setsockopt(PACKET_FANOUT) with the int form; 0 or -1 with errno. */
+int fanout_join(int fd, uint16_t id, uint16_t type_flags);
+
+/* setsockopt(PACKET_FANOUT) with struct fanout_args; 0 or -1 with errno. */
+int fanout_join_args(int fd, uint16_t id, uint16_t type_flags, uint32_t max_members);
+
+/* getsockopt(PACKET_FANOUT): the group word, or -1 with errno (as int64). */
+int64_t fanout_word(int fd);
+
+/* Build the word getsockopt(PACKET_FANOUT) reports for a member. */
+static inline uint32_t fanout_word_of(uint16_t id, uint8_t type, uint16_t flags)
+{
+	return (uint32_t)id | (uint32_t)type << 16 | (uint32_t)(flags >> 8) << 24;
+}
+
+/* ---- a group of members ----------------------------------------------- */
+
+#define FANOUT_MEMBERS_MAX 8
+
+/* Ring for the distribution tests: 32 blocks of 4 KiB, 256-byte frames (512 frames). */
+extern const struct ring_geometry fanout_ring;
+
+struct fanout_member {
+	int fd;
+	bool has_ring;
+	struct ring ring;
+};
+
+struct fanout_group {
+	unsigned int n;
+	int version;		/* 0: no ring, recv() path */
+	struct fanout_member m[FANOUT_MEMBERS_MAX];
+};
+
+/*
+ * Open n SOCK_RAW sockets of version (0: no ring; otherwise a ring of geo,
+ * NULL meaning fanout_ring, with a 2 ms block timeout for V3), bind each to
+ * ifindex/proto and join id with type_flags, in order: member i is f->arr[i]
+ * in the kernel. 0 or -1 with errno (what failed is left open for close).
+ */
+int fanout_group_open(struct fanout_group *g, unsigned int n, int version,
+		      const struct ring_geometry *geo, int ifindex, uint16_t proto,
+		      uint16_t id, uint16_t type_flags);
+
+/* Close every member (rings unmapped). */
+void fanout_group_close(struct fanout_group *g);
+
+/* Close one member: the kernel moves its last member into the hole. */
+void fanout_member_close(struct fanout_group *g, unsigned int i);
+
+/*
+ * Receive tagged frames on every member until want of them arrived or
+ * timeout_ms (scaled) passed. skip: bytes from the link header to the tag.
+ * For each frame, member_of[seq] = member index (seq < nseq; larger seqs are
+ * only counted) and count[member]++. Returns the number of tagged frames
+ * received (frames seen twice count twice; member_of keeps the last).
+ */
+unsigned int fanout_collect(struct fanout_group *g, unsigned int want, int timeout_ms,
+			    size_t skip, int *member_of, unsigned int nseq,
+			    unsigned int *count);
+
+/*
+ * Send n frames of spec from psk1 (seq first .. first+n-1) in chunks, and
+ * collect after each chunk, so no member's ring or buffer overflows.
+ * Same outputs as fanout_collect(); returns the total received.
+ */
+unsigned int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
+				 const struct frame_spec *spec, uint32_t first,
+				 unsigned int n, int *member_of, unsigned int nseq,
+				 unsigned int *count);
+
+/* Sum of PACKET_STATISTICS tp_packets and tp_drops since the last read. */
+int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops);
+
+#endif
