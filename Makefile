@@ -2,6 +2,8 @@
 #   make          build every psock/*.c into build/psock/NAME (and the bats fixtures)
 #   make run      install what is missing, build, run the suite on this kernel (TAP)
 #   make test     the project's own tests: build, run the suite, run tests/*.bats
+#   make matrix   the suite on this kernel, on Debian's 6.1 and 6.12 (QEMU), and
+#                 results/matrix.md + results/matrix.html across them
 #   make clean    remove build/
 #
 # The kselftest harness header is never committed. With KSRC=/path/to/linux it is
@@ -34,7 +36,7 @@ LIB_SRCS  := $(wildcard harness/*.c netns/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
 
-.PHONY: all run test deps clean
+.PHONY: all run test deps matrix clean
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
 all: $(TESTS) $(FIXTURES)
@@ -75,6 +77,31 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	scripts/run $(RUNFLAGS)
 	bats tests
+
+# Each run lands in results/RUN_ID (results/latest points at it); a run that
+# leaves no new results/latest (a kernel that cannot run the suite) gets no
+# column. The report is written whatever failed; the target fails after it
+# when a run failed.
+MATRIX_KERNELS ?= 6.1 6.12
+MATRIX_JOBS    ?= 2
+matrix: deps
+	@$(MAKE) --no-print-directory all
+	@dirs=; failed=0; \
+	latest() { readlink results/latest 2>/dev/null; }; \
+	before=$$(latest); \
+	scripts/run -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || failed=1; \
+	now=$$(latest); [ -z "$$now" ] || [ "$$now" = "$$before" ] || dirs="$$dirs results/$$now"; \
+	tail -n1 results/$$now/tap.txt; \
+	for k in $(MATRIX_KERNELS); do \
+		before=$$now; \
+		scripts/vm-run --kernel $$k -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || failed=1; \
+		now=$$(latest); \
+		if [ -n "$$now" ] && [ "$$now" != "$$before" ]; then \
+			dirs="$$dirs results/$$now"; tail -n1 results/$$now/tap.txt; \
+		fi; \
+	done; \
+	[ -n "$$dirs" ] && scripts/report $$dirs || failed=1; \
+	exit $$failed
 
 clean:
 	rm -rf $(BUILD)

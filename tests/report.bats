@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/report on three results directories built by hand
+# (tests/results_helpers.bash), one per kernel: matrix.md and matrix.html
+# hold every case and every kernel, the rows where kernels differ are marked,
+# skip reasons are on hover (title), the page fetches nothing, and usage
+# errors exit 2.
+
+# shellcheck disable=SC2154 # $stderr, $output and $lines come from bats' run
+bats_require_minimum_version 1.5.0
+
+load results_helpers
+
+REPORT=$ROOT/scripts/report
+
+setup() {
+	R=$BATS_TEST_TMPDIR/results
+	OUT=$BATS_TEST_TMPDIR/out
+	make_run "$R/run-6.1" 6.1.0-56-amd64 \
+		"version version.raw.new_socket_is_v1 pass" \
+		"vnet vnet.hdr_sz.set_and_get skip PACKET_VNET_HDR_SZ: not supported (added in Linux 6.2)" \
+		"fanout fanout.ignore_outgoing pass" \
+		"rx_ring rx.v3.walk fail rx.c:7:walk:Expected 3 (3) == n (2)"
+	make_run "$R/run-6.12" 6.12.115+deb12-amd64 \
+		"version version.raw.new_socket_is_v1 pass" \
+		"vnet vnet.hdr_sz.set_and_get pass" \
+		"fanout fanout.ignore_outgoing pass" \
+		"rx_ring rx.v3.walk pass"
+	make_run "$R/run-6.18" 6.18.44-fc-v669 \
+		"version version.raw.new_socket_is_v1 pass" \
+		"vnet vnet.hdr_sz.set_and_get pass" \
+		"fanout fanout.ignore_outgoing pass" \
+		"rx_ring rx.v3.walk pass" \
+		"tx tx.ring.<new>&\\\"case\\\" pass"
+}
+
+@test "matrix.html: every case and every kernel, statuses as classes, reasons on hover, differing rows marked" {
+	run -0 --separate-stderr "$REPORT" -o "$OUT" "$R/run-6.1" "$R/run-6.12" "$R/run-6.18"
+	assert_eq "scripts/report: 5 cases x 3 runs, 3 rows differ: $OUT/matrix.md $OUT/matrix.html" "$output" "summary line"
+	html=$(<"$OUT/matrix.html")
+	for k in 6.1.0-56-amd64 6.12.115+deb12-amd64 6.18.44-fc-v669; do
+		grep -qF ">$k</th>" <<<"$html" || { echo "no column for $k" >&2; return 1; }
+	done
+	for c in version:version.raw.new_socket_is_v1 vnet:vnet.hdr_sz.set_and_get \
+		fanout:fanout.ignore_outgoing rx_ring:rx.v3.walk 'tx:tx.ring.&lt;new&gt;&amp;&quot;case&quot;'; do
+		grep -qF "<td class=\"case\">$c</td>" <<<"$html" || { echo "no row for $c" >&2; return 1; }
+	done
+	assert_eq 5 "$(grep -c '^<tr.*data-i=' "$OUT/matrix.html")" "rows"
+	# The skip: its reason in the title of a "skip" cell.
+	grep -qF '<td class="skip" title="PACKET_VNET_HDR_SZ: not supported (added in Linux 6.2)">skip</td>' <<<"$html"
+	grep -qF '<td class="fail" title="rx.c:7:walk:Expected 3 (3) == n (2)">fail</td>' <<<"$html"
+	grep -qF '<td class="none" title="not in this run">-</td>' <<<"$html"
+	# Colours per status.
+	for s in pass fail skip none; do
+		grep -qE "^td\.$s \{ background: #" <<<"$html" || { echo "no colour for $s" >&2; return 1; }
+	done
+	# Differing rows are marked; equal rows are not.
+	assert_eq 'vnet:vnet.hdr_sz.set_and_get
+rx_ring:rx.v3.walk
+tx:tx.ring.&lt;new&gt;&amp;&quot;case&quot;' "$(sed -n 's/^<tr class="differs".*<td class="case">\([^<]*\)<.*/\1/p' "$OUT/matrix.html")" "differing rows"
+	# Self-contained: no scripts, styles, images or links from elsewhere.
+	assert_not_in "$html" "http"
+	assert_not_in "$html" " src="
+	assert_not_in "$html" "<link"
+	xmllint --html --noout "$OUT/matrix.html"
+	# The sort/filter controls and their script are there.
+	grep -qF 'id="only-diff"' <<<"$html"
+	grep -qF 'id="diff-first"' <<<"$html"
+	grep -qF "classList.contains('differs')" <<<"$html"
+}
+
+@test "matrix.md: the runs with counts, one row per case, differing rows marked, reasons listed" {
+	run -0 "$REPORT" -o "$OUT" "$R/run-6.1" "$R/run-6.12" "$R/run-6.18"
+	md=$(<"$OUT/matrix.md")
+	assert_line_in "$md" "| 6.1.0-56-amd64 | run-6.1 | x86_64 | 2 | 1 | 1 |"
+	assert_line_in "$md" "| 6.18.44-fc-v669 | run-6.18 | x86_64 | 5 | 0 | 0 |"
+	assert_line_in "$md" "| | case | 6.1.0-56-amd64 | 6.12.115+deb12-amd64 | 6.18.44-fc-v669 |"
+	assert_line_in "$md" "|  | version:version.raw.new_socket_is_v1 | pass | pass | pass |"
+	assert_line_in "$md" "| **≠** | vnet:vnet.hdr_sz.set_and_get | SKIP | pass | pass |"
+	assert_line_in "$md" "| **≠** | rx_ring:rx.v3.walk | **FAIL** | pass | pass |"
+	assert_line_in "$md" "| **≠** | tx:tx.ring.<new>&\"case\" | - | - | pass |"
+	assert_line_in "$md" '- `vnet:vnet.hdr_sz.set_and_get` on 6.1.0-56-amd64, skip: PACKET_VNET_HDR_SZ: not supported (added in Linux 6.2)'
+	assert_line_in "$md" "5 cases on 3 kernels; 3 rows differ between kernels (marked **≠**)."
+}
+
+@test "results/ of the tree is the default output; two runs of one kernel are told apart by run" {
+	make_run "$R/again" 6.1.0-56-amd64 "version version.raw.new_socket_is_v1 pass"
+	mkdir "$BATS_TEST_TMPDIR/tree"
+	cp -r "$ROOT/scripts" "$BATS_TEST_TMPDIR/tree/scripts"
+	run -0 "$BATS_TEST_TMPDIR/tree/scripts/report" "$R/run-6.1" "$R/again"
+	T=$BATS_TEST_TMPDIR/tree/results
+	[[ -f $T/matrix.html && -f $T/matrix.md ]]
+	grep -qF '<th title="run-6.1 (20260101-000000-6.1.0-56-amd64)">6.1.0-56-amd64 (run-6.1)</th>' "$T/matrix.html"
+	grep -qF '>6.1.0-56-amd64 (again)</th>' "$T/matrix.html"
+}
+
+@test "usage errors exit 2 with one line saying what is wrong, and write nothing" {
+	run -2 --separate-stderr "$REPORT" -o "$OUT"
+	assert_eq "scripts/report: want at least one results directory" "${stderr_lines[0]}" "no dirs"
+	run -2 --separate-stderr "$REPORT" -o "$OUT" "$R/run-6.1" "$R/nowhere"
+	assert_eq "scripts/report: $R/nowhere: no such results directory" "$stderr" "missing dir"
+	mkdir "$R/empty"
+	run -2 --separate-stderr "$REPORT" -o "$OUT" "$R/empty"
+	assert_eq "scripts/report: $R/empty has no summary.json: not a finished run of scripts/run" "$stderr" "no summary"
+	echo '{}' >"$R/empty/summary.json"
+	run -2 --separate-stderr "$REPORT" -o "$OUT" "$R/run-6.1" "$R/empty"
+	assert_eq "$R/empty/summary.json: not a summary.json written by scripts/run" "$stderr" "foreign json"
+	run -2 --separate-stderr "$REPORT" --bogus "$R/run-6.1"
+	assert_eq "scripts/report: unknown option '--bogus'" "${stderr_lines[0]}" "bad option"
+	[[ ! -e $OUT/matrix.html && ! -e $OUT/matrix.md ]]
+	run -0 "$REPORT" --help
+	assert_line_in "$output" "usage: scripts/report [-o DIR] [-h|--help] RESULTS_DIR..."
+}
