@@ -117,8 +117,21 @@ static int request_errno(int fd, int kind, int version, const struct raw_req *r,
 
 /* ---- refused requests, for each version and ring kind ------------------ */
 
-/* Requests only: a fresh namespace without links is enough. */
-static const struct netns_opts quiet_ns = { .no_links = true };
+/*
+ * A SOCK_RAW packet socket of this version, with protocol 0 and no bind, in
+ * a fresh namespace without links: requests only, no traffic.
+ */
+static void quiet_socket(struct __test_metadata *_metadata, int version, int *fd)
+{
+	static const struct netns_opts quiet_ns = { .no_links = true };
+	struct netns_topo topo;
+
+	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
+	netns_teardown(&topo);
+	*fd = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, *fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
+	ASSERT_EQ(0, psock_set_version(*fd, version));
+}
 
 FIXTURE(refuse) {
 	int fd;
@@ -139,15 +152,9 @@ FIXTURE_VARIANT_ADD(refuse, tx_v3) { .version = TPACKET_V3, .kind = PACKET_TX_RI
 
 FIXTURE_SETUP(refuse)
 {
-	struct netns_topo topo;
-
-	/* No traffic: protocol 0 and no bind; the namespace keeps it alone. */
-	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
-	netns_teardown(&topo);
 	self->page = sysconf(_SC_PAGESIZE);
-	self->fd = psock_socket(SOCK_RAW, 0);
-	ASSERT_LE(0, self->fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
-	ASSERT_EQ(0, psock_set_version(self->fd, variant->version));
+	self->fd = -1;
+	quiet_socket(_metadata, variant->version, &self->fd);
 }
 
 FIXTURE_TEARDOWN(refuse)
@@ -355,14 +362,9 @@ FIXTURE(refuse_v3) {
 
 FIXTURE_SETUP(refuse_v3)
 {
-	struct netns_topo topo;
-
-	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
-	netns_teardown(&topo);
 	self->page = sysconf(_SC_PAGESIZE);
-	self->fd = psock_socket(SOCK_RAW, 0);
-	ASSERT_LE(0, self->fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
-	ASSERT_EQ(0, psock_set_version(self->fd, TPACKET_V3));
+	self->fd = -1;
+	quiet_socket(_metadata, TPACKET_V3, &self->fd);
 }
 
 FIXTURE_TEARDOWN(refuse_v3)
