@@ -805,14 +805,17 @@ static int load_ret_prog(uint32_t k, char *log, size_t log_len)
 }
 
 /*
- * An eBPF socket filter returning 40 keeps 40 bytes (PACKET_AUXDATA:
- * tp_len 114, tp_snaplen 40); one returning 0 drops, uncounted. It replaces
- * a classic filter, and SO_LOCK_FILTER refuses it with EPERM too.
+ * An eBPF socket filter returning 40 keeps 40 bytes: recvmsg() gets 40 with
+ * PACKET_AUXDATA tp_len 114, tp_snaplen 40, and a TPACKET_V2 ring stores
+ * tp_snaplen 40, tp_len 114. One returning 0 drops, uncounted. SO_ATTACH_BPF
+ * replaces a classic filter, and SO_LOCK_FILTER refuses it with EPERM too.
  */
 TEST_F(attach, ebpf_return_is_snaplen)
 {
 	char log[1024];
-	int p40 = load_ret_prog(40, log, sizeof(log)), p0, one = 1;
+	int p40 = load_ret_prog(40, log, sizeof(log)), p0, one = 1, rfd;
+	struct ring r = { 0 };
+	struct frame_view v;
 	static struct got g;
 	struct psock_stats st;
 	uint32_t seq;
@@ -827,12 +830,18 @@ TEST_F(attach, ebpf_return_is_snaplen)
 	p0 = load_ret_prog(0, log, sizeof(log));
 	ASSERT_LE(0, p0) TH_LOG("BPF_PROG_LOAD: %s: %s", strerror(errno), log);
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)));
+	rfd = psock_rx_socket(SOCK_RAW, TPACKET_V2, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(0, ring_open(&r, rfd, PACKET_RX_RING, &ring_small));
 
 	ASSERT_EQ(0, bpf_attach_ret(self->fd, 0));
 	ASSERT_EQ(0, ebpf_attach(self->fd, p40)) TH_LOG("SO_ATTACH_BPF: %s", strerror(errno));
+	ASSERT_EQ(0, ebpf_attach(rfd, p40)) TH_LOG("SO_ATTACH_BPF: %s", strerror(errno));
 	attach_send(_metadata, self, 1, 100);
 	ASSERT_EQ(0, ebpf_attach(self->fd, p0));
+	ASSERT_EQ(0, ebpf_attach(rfd, p0));
 	attach_send(_metadata, self, 2, 100);
+
 	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
 	EXPECT_EQ(1u, st.packets);
 	EXPECT_EQ(0u, st.drops);
@@ -842,9 +851,22 @@ TEST_F(attach, ebpf_return_is_snaplen)
 	EXPECT_EQ(114u, g.len);
 	EXPECT_EQ(40u, g.aux_snaplen);
 
+	ASSERT_EQ(0, psock_stats_read(rfd, &st));
+	EXPECT_EQ(1u, st.packets);
+	EXPECT_EQ(0u, st.drops);
+	frame_view(&r, ring_frame(&r, 0), &v);
+	EXPECT_NE(0, v.status & TP_STATUS_USER);
+	EXPECT_EQ(114u, v.len);
+	EXPECT_EQ(40u, v.snaplen);
+	EXPECT_TRUE(frame_tag(v.data + ETH_HLEN, v.snaplen - ETH_HLEN, &seq));
+	EXPECT_EQ(1u, seq);
+	EXPECT_EQ(TP_STATUS_KERNEL, ring_status(&r, ring_frame(&r, 1)));
+
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)));
 	EXPECT_EQ(-1, ebpf_attach(self->fd, p40));
 	EXPECT_EQ(EPERM, errno);
+	munmap(r.map_base, r.map_len);
+	close(rfd);
 	close(p40);
 	close(p0);
 }

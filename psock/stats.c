@@ -38,9 +38,7 @@
  *   stats.<path>.drops_exact_when_full
  *   stats.<path>.counters_clear_on_read
  *   stats.<path>.filter_rejected_frames_not_counted
- *   stats.<path>.struct_size_follows_version
- *   stats.<path>.short_optlen_truncates_and_still_clears
- *   stats.<path>.negative_optlen_einval_keeps_counters
+ *   stats.<path>.optlen_bounds_copy_and_read_clears
  *   loss.<v>.losing_flag_until_stats_read   (<v> = v1, v2: frames; v3: blocks)
  */
 #include <errno.h>
@@ -318,117 +316,93 @@ TEST_F(stats, filter_rejected_frames_not_counted)
 	EXPECT_EQ(accepted - stored, st.drops);
 }
 
-/*
- * The reply length says which struct came back: with room for a
- * tpacket_stats_v3 (and more), V3 returns 12 bytes, V1/V2 and the no-ring
- * socket 8 (struct tpacket_stats); nothing past that length is written.
- */
-TEST_F(stats, struct_size_follows_version)
-{
-	const size_t want = variant->version == TPACKET_V3 ? sizeof(struct tpacket_stats_v3)
-							   : sizeof(struct tpacket_stats);
-	uint8_t buf[64];
-	socklen_t len = sizeof(buf);
-	struct tpacket_stats_v3 got;
-
-	send_frames(_metadata, self, 0, 2);
-	memset(buf, 0xAA, sizeof(buf));
-	ASSERT_EQ(0, getsockopt(self->fd, SOL_PACKET, PACKET_STATISTICS, buf, &len));
-	ASSERT_EQ(want, len);
-	memcpy(&got, buf, sizeof(got));
-	EXPECT_EQ(2u, got.tp_packets);
-	EXPECT_EQ(0u, got.tp_drops);
-	if (variant->version == TPACKET_V3)
-		EXPECT_EQ(0u, got.tp_freeze_q_cnt);
-	for (size_t i = want; i < sizeof(buf); i++) {
-		EXPECT_EQ(0xAA, buf[i]) TH_LOG("byte %zu past the returned length written", i);
-	}
-}
-
 /* getsockopt(PACKET_STATISTICS) with optlen n into a guarded buffer. */
-static void read_short(struct __test_metadata *_metadata, int fd, socklen_t n, uint8_t *buf,
-		       size_t size)
+static void read_guarded(struct __test_metadata *_metadata, int fd, socklen_t n,
+			 socklen_t want_len, uint8_t *buf, size_t size)
 {
 	socklen_t len = n;
 
 	memset(buf, 0xAA, size);
 	ASSERT_EQ(0, getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, buf, &len));
-	ASSERT_EQ(n, len);
-	for (size_t i = n; i < size; i++) {
+	ASSERT_EQ(want_len, len);
+	for (size_t i = want_len; i < size; i++) {
 		ASSERT_EQ(0xAA, buf[i]) TH_LOG("optlen %u: byte %zu written", n, i);
 	}
 }
 
 /*
- * optlen shorter than the struct: the kernel writes back that optlen and
- * exactly that many bytes (the start of the struct), never more; and the
- * read clears every counter, including the ones it did not return. Checked
- * with optlen 4 (tp_packets only), 6 (half of tp_drops) and 0 (nothing).
+ * optlen bounds what is written, and every read that succeeds clears:
+ *  - a negative optlen is refused (EINVAL) before the counters are touched;
+ *  - with room to spare (64 bytes), the length written back says which
+ *    struct came: 12 bytes (tpacket_stats_v3) on V3, 8 (tpacket_stats) on
+ *    V1/V2 and without a ring;
+ *  - shorter than the struct (4: tp_packets only, 6: half of tp_drops,
+ *    0: nothing), exactly optlen bytes are written and optlen stays, and
+ *    the counters not returned are cleared all the same.
+ * Nothing is ever written past the returned length (guard bytes).
  */
-TEST_F(stats, short_optlen_truncates_and_still_clears)
+TEST_F(stats, optlen_bounds_copy_and_read_clears)
 {
+	const socklen_t full = variant->version == TPACKET_V3 && variant->ring ?
+			       sizeof(struct tpacket_stats_v3) : sizeof(struct tpacket_stats);
 	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
-	unsigned int stored;
+	socklen_t len = (socklen_t)-1;
+	struct tpacket_stats_v3 got;
 	struct psock_stats st;
-	uint8_t buf[32];
-	uint32_t word;
+	uint32_t first_drops;
+	uint8_t buf[64];
 	uint16_t half;
 
 	send_frames(_metadata, self, 0, sent);
-	read_short(_metadata, self->fd, 4, buf, sizeof(buf));
-	memcpy(&word, buf, 4);
-	EXPECT_EQ(sent, word);
+	memset(buf, 0xAA, sizeof(buf));
+	EXPECT_EQ(-1, getsockopt(self->fd, SOL_PACKET, PACKET_STATISTICS, buf, &len));
+	EXPECT_EQ(EINVAL, errno);
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		ASSERT_EQ(0xAA, buf[i]) TH_LOG("negative optlen: byte %zu written", i);
+	}
+
+	read_guarded(_metadata, self->fd, sizeof(buf), full, buf, sizeof(buf));
+	memcpy(&got, buf, sizeof(got));
+	EXPECT_EQ(sent, got.tp_packets) TH_LOG("the EINVAL read cleared the counters");
+	first_drops = got.tp_drops;
+	if (variant->ring) {
+		EXPECT_EQ(4u, got.tp_drops);
+	}
+	if (full == sizeof(struct tpacket_stats_v3)) {
+		EXPECT_EQ(1u, got.tp_freeze_q_cnt);
+	}
+
+	/* The receiver stays full: each batch of 4 is dropped whole. */
+	send_frames(_metadata, self, 100, 4);
+	read_guarded(_metadata, self->fd, 4, 4, buf, sizeof(buf));
+	memcpy(&got, buf, 4);
+	EXPECT_EQ(4u, got.tp_packets);
 	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
 	EXPECT_EQ(0u, st.packets) TH_LOG("a 4-byte read did not clear tp_packets");
 	EXPECT_EQ(0u, st.drops) TH_LOG("a 4-byte read did not clear tp_drops");
 
-	/* The receiver is still full: 4 more frames, all dropped, read with
-	 * optlen 6: tp_packets and the low half of tp_drops. */
 	send_frames(_metadata, self, 200, 4);
-	read_short(_metadata, self->fd, 6, buf, sizeof(buf));
-	memcpy(&word, buf, 4);
+	read_guarded(_metadata, self->fd, 6, 6, buf, sizeof(buf));
+	memcpy(&got, buf, 4);
 	memcpy(&half, buf + 4, 2);
-	EXPECT_EQ(4u, word);
+	EXPECT_EQ(4u, got.tp_packets);
 	EXPECT_EQ(4u, half);
 	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
 	EXPECT_EQ(0u, st.packets);
 	EXPECT_EQ(0u, st.drops);
 
 	send_frames(_metadata, self, 300, 4);
-	read_short(_metadata, self->fd, 0, buf, sizeof(buf));
+	read_guarded(_metadata, self->fd, 0, 0, buf, sizeof(buf));
 	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
-	EXPECT_EQ(0u, st.packets);
+	EXPECT_EQ(0u, st.packets) TH_LOG("a 0-byte read did not clear tp_packets");
 	EXPECT_EQ(0u, st.drops);
 
-	/* Nothing of the above touched what was stored. */
+	/* None of this touched what was stored. */
 	if (variant->ring) {
 		expect_ring_holds_first(_metadata, &self->ring, self->capacity);
 	} else {
-		stored = drain_queue(_metadata, self->fd, 0);
-		EXPECT_GT(NO_RING_SENT, stored);
+		EXPECT_EQ(sent - drain_queue(_metadata, self->fd, 0), first_drops);
 	}
-}
-
-/*
- * A negative optlen is refused (EINVAL) before the counters are touched:
- * the next full read still reports them.
- */
-TEST_F(stats, negative_optlen_einval_keeps_counters)
-{
-	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
-	struct psock_stats st;
-	uint8_t buf[32];
-	socklen_t len = (socklen_t)-1;
-
-	send_frames(_metadata, self, 0, sent);
-	memset(buf, 0xAA, sizeof(buf));
-	EXPECT_EQ(-1, getsockopt(self->fd, SOL_PACKET, PACKET_STATISTICS, buf, &len));
-	EXPECT_EQ(EINVAL, errno);
-	for (size_t i = 0; i < sizeof(buf); i++)
-		EXPECT_EQ(0xAA, buf[i]);
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
-	EXPECT_EQ(sent, st.packets);
-	EXPECT_NE(0u, st.drops);
 }
 
 /* ---- TP_STATUS_LOSING ------------------------------------------------- */
