@@ -218,6 +218,13 @@ int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 	return run_tc(argv, NULL, 0, why, whylen);
 }
 
+bool tx_tc_missing(const char *why)
+{
+	/* "Error: Specified qdisc kind is unknown." (tc_modify_qdisc()), or
+	 * run_tc()'s own message when tc cannot be executed. */
+	return strstr(why, "kind is unknown") || strstr(why, "cannot run tc");
+}
+
 long long tx_qdisc_packets(const char *dev)
 {
 	char *argv[] = { "tc", "-s", "qdisc", "show", "dev", (char *)dev, "root", NULL };

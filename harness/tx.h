@@ -86,6 +86,9 @@ ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* After tx_tc() failed: does why say the qdisc kind (or tc itself) is missing? */
+bool tx_tc_missing(const char *why);
+
 /* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 on error. */
 long long tx_qdisc_packets(const char *dev);
 
