@@ -345,8 +345,6 @@ FIXTURE_SETUP(snd_opt)
 {
 	self->fd = self->sink = -1;
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->sink = tx_sink_open(&self->topo);
-	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(snd_opt)
@@ -376,6 +374,8 @@ TEST_F(snd_opt, qdisc_bypass_skips_qdisc)
 		ASSERT_TRUE(false) TH_LOG("tc: %s", why);
 	}
 	ASSERT_EQ(0, tx_qdisc_packets("psk0"));
+	self->sink = tx_sink_open(&self->topo);
+	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
 	self->fd = tx_socket(SOCK_RAW, 0, self->topo.ifindex0);
 	ASSERT_LE(0, self->fd);
 	for (uint32_t i = 0; i < 5; i++) {

@@ -13,8 +13,11 @@
  * (SOCK_DGRAM), otherwise the data starts at the fixed offset
  * TPACKET_ALIGN(sizeof(header))), turned into an skb that points into the
  * ring (tpacket_fill_skb()), marked TP_STATUS_SENDING and transmitted; when
- * the kernel is done with the slot (tpacket_ubuf_complete()) it becomes
- * TP_STATUS_AVAILABLE again. A blocking send waits for all of its frames to
+ * the kernel is done with the slot (tpacket_ubuf_complete(); in older
+ * kernels such as 6.1, tpacket_destruct_skb()) it becomes
+ * TP_STATUS_AVAILABLE again. The ring pages are zero-copy fragments: before
+ * the skb is orphaned or queued elsewhere (veth: skb_orphan_frags()) they are
+ * copied, so a slot can be reused as soon as it is AVAILABLE. A blocking send waits for all of its frames to
  * complete (wait_for_completion on skb_completion while packet_read_pending()
  * is non-zero); with MSG_DONTWAIT it returns as soon as they are queued. The
  * return value is the sum of the tp_len of the frames sent.
