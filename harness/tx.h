@@ -59,6 +59,14 @@ int tx_socket(int type, int version, int ifindex);
 /* A sockaddr_ll to send to: ifindex, protocol (host order), destination MAC. */
 struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6]);
 
+/*
+ * Close the fds that are >= 0, each in its own thread, and wait for all.
+ * Closing a packet socket waits for an RCU grace period (synchronize_net()
+ * in packet_release(), another one to free a ring); closed together they
+ * share grace periods, which keeps a test case's teardown short.
+ */
+void tx_close_all(const int *fds, unsigned int n);
+
 /* ---- the receiving end ----------------------------------------------- */
 
 /*

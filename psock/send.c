@@ -152,10 +152,7 @@ FIXTURE_SETUP(snd)
 
 FIXTURE_TEARDOWN(snd)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->sink >= 0)
-		close(self->sink);
+	tx_close_all((const int[]){ self->fd, self->sink }, 2);
 	netns_teardown(&self->topo);
 }
 
@@ -349,10 +346,7 @@ FIXTURE_SETUP(snd_opt)
 
 FIXTURE_TEARDOWN(snd_opt)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->sink >= 0)
-		close(self->sink);
+	tx_close_all((const int[]){ self->fd, self->sink }, 2);
 	netns_teardown(&self->topo);
 }
 
@@ -452,10 +446,7 @@ FIXTURE_SETUP(snd_vnet)
 
 FIXTURE_TEARDOWN(snd_vnet)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->sink >= 0)
-		close(self->sink);
+	tx_close_all((const int[]){ self->fd, self->sink }, 2);
 	netns_teardown(&self->topo);
 }
 

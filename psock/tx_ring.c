@@ -147,10 +147,7 @@ FIXTURE_TEARDOWN(tx_ring)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->sink >= 0)
-		close(self->sink);
+	tx_close_all((const int[]){ self->fd, self->sink }, 2);
 	netns_teardown(&self->topo);
 }
 
@@ -312,10 +309,7 @@ FIXTURE_TEARDOWN(tx_walk)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->sink >= 0)
-		close(self->sink);
+	tx_close_all((const int[]){ self->fd, self->sink }, 2);
 	netns_teardown(&self->topo);
 }
 
@@ -454,10 +448,7 @@ FIXTURE_TEARDOWN(tx_single)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->sink >= 0)
-		close(self->sink);
+	tx_close_all((const int[]){ self->fd, self->sink }, 2);
 	netns_teardown(&self->topo);
 }
 
