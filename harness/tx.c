@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,29 @@ struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6])
 
 	memcpy(sll.sll_addr, mac, 6);
 	return sll;
+}
+
+static void *close_fd(void *arg)
+{
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+void tx_close_all(const int *fds, unsigned int n)
+{
+	pthread_t th[8];
+	bool started[8] = { false };
+
+	for (unsigned int i = 0; i < n && i < 8; i++) {
+		if (fds[i] < 0)
+			continue;
+		started[i] = !pthread_create(&th[i], NULL, close_fd, (void *)(intptr_t)fds[i]);
+		if (!started[i])
+			close(fds[i]);
+	}
+	for (unsigned int i = 0; i < n && i < 8; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
 }
 
 /* ---- the receiving end ----------------------------------------------- */
@@ -216,6 +240,13 @@ int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 		argv[argc++] = t;
 	argv[argc] = NULL;
 	return run_tc(argv, NULL, 0, why, whylen);
+}
+
+bool tx_tc_missing(const char *why)
+{
+	/* "Error: Specified qdisc kind is unknown." (tc_modify_qdisc()), or
+	 * run_tc()'s own message when tc cannot be executed. */
+	return strstr(why, "kind is unknown") || strstr(why, "cannot run tc");
 }
 
 long long tx_qdisc_packets(const char *dev)

@@ -59,6 +59,14 @@ int tx_socket(int type, int version, int ifindex);
 /* A sockaddr_ll to send to: ifindex, protocol (host order), destination MAC. */
 struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6]);
 
+/*
+ * Close the fds that are >= 0, each in its own thread, and wait for all.
+ * Closing a packet socket waits for an RCU grace period (synchronize_net()
+ * in packet_release(), another one to free a ring); closed together they
+ * share grace periods, which keeps a test case's teardown short.
+ */
+void tx_close_all(const int *fds, unsigned int n);
+
 /* ---- the receiving end ----------------------------------------------- */
 
 /*
@@ -85,6 +93,9 @@ ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
  */
 int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* After tx_tc() failed: does why say the qdisc kind (or tc itself) is missing? */
+bool tx_tc_missing(const char *why);
 
 /* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 on error. */
 long long tx_qdisc_packets(const char *dev);

@@ -138,10 +138,7 @@ FIXTURE_TEARDOWN(tx_bad)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->sink >= 0)
-		close(self->sink);
+	tx_close_all((const int[]){ self->fd, self->sink }, 2);
 	netns_teardown(&self->topo);
 }
 
@@ -252,10 +249,7 @@ FIXTURE_TEARDOWN(tx_mtu)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->sink >= 0)
-		close(self->sink);
+	tx_close_all((const int[]){ self->fd, self->sink }, 2);
 	netns_teardown(&self->topo);
 }
 
