@@ -301,13 +301,14 @@ FIXTURE(rx_csum) {
 };
 
 FIXTURE_VARIANT(rx_csum) {
-	int version;		/* 0: no ring, recvmsg() with PACKET_AUXDATA */
+	bool ring;		/* false: no ring, recvmsg() with PACKET_AUXDATA */
+	int version;		/* of the ring (TPACKET_V1 is 0) */
 };
 
-FIXTURE_VARIANT_ADD(rx_csum, ring_v1) { .version = TPACKET_V1 };
-FIXTURE_VARIANT_ADD(rx_csum, ring_v2) { .version = TPACKET_V2 };
-FIXTURE_VARIANT_ADD(rx_csum, ring_v3) { .version = TPACKET_V3 };
-FIXTURE_VARIANT_ADD(rx_csum, recvmsg) { .version = 0 };
+FIXTURE_VARIANT_ADD(rx_csum, ring_v1) { .ring = true, .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(rx_csum, ring_v2) { .ring = true, .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(rx_csum, ring_v3) { .ring = true, .version = TPACKET_V3 };
+FIXTURE_VARIANT_ADD(rx_csum, recvmsg) { .ring = false };
 
 /* psk1 in a second namespace with addresses, so IP traffic crosses veth. */
 FIXTURE_SETUP(rx_csum)
@@ -321,7 +322,7 @@ FIXTURE_SETUP(rx_csum)
 	PSOCK_NETNS_SETUP(&self->topo, &opts);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_IP);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	if (!variant->version) {
+	if (!variant->ring) {
 		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)));
 		return;
 	}
