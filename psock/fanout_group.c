@@ -47,6 +47,7 @@
  *   group.max_members_mismatch_einval
  *   group.max_members_zero_means_256
  *   group.member_close_frees_place
+ *   group.closed_member_replaced_by_last
  *   group.last_close_frees_id_for_other_mode
  *   global.same_id_other_netns_is_other_group
  *   group.fanout_data_needs_bpf_group
@@ -452,6 +453,34 @@ TEST_F(group, member_close_frees_place)
 	/* the group still exists: another mode is refused, the same one joins */
 	EXPECT_ERRNO(EINVAL, fanout_join(c, GID, PACKET_FANOUT_LB));
 	EXPECT_EQ(0, fanout_join_args(c, GID, PACKET_FANOUT_HASH, 2));
+}
+
+/*
+ * __fanout_unlink(): a closed member's place is taken by the last member,
+ * and the group carries on over the rest. LB over 3 (no ring): frames 0-2
+ * go to members 1, 2, 0 (rr_cur 1..3). Closing member 0 leaves
+ * arr = { member 2, member 1 }, so frames 3-6 (rr_cur 4..7, % 2) go to
+ * member 2, 1, 2, 1.
+ */
+TEST_F(group, closed_member_replaced_by_last)
+{
+	struct frame_spec spec = { .payload_len = 32 };
+	struct fanout_group g;
+	int member_of[8];
+	unsigned int count[FANOUT_MEMBERS_MAX] = { 0 };
+	static const int want[7] = { 1, 2, 0, 2, 1, 2, 1 };
+
+	for (int i = 0; i < 8; i++)
+		member_of[i] = -1;
+	ASSERT_EQ(0, fanout_group_open(&g, 3, 0, NULL, self->topo.ifindex0, ETH_P_PSOCK, GID,
+				       PACKET_FANOUT_LB)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(3, fanout_send_collect(&self->topo, &g, &spec, 0, 3, member_of, 8, count));
+	fanout_member_close(&g, 0);
+	EXPECT_EQ(4, fanout_send_collect(&self->topo, &g, &spec, 3, 4, member_of, 8, count));
+	for (int i = 0; i < 7; i++) {
+		EXPECT_EQ(want[i], member_of[i]) TH_LOG("frame %d", i);
+	}
+	fanout_group_close(&g);
 }
 
 /* fanout_release(): the group goes with its last member; the id is free again. */
