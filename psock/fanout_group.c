@@ -53,9 +53,13 @@
  *   group.fanout_data_needs_bpf_group
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
@@ -230,6 +234,61 @@ TEST_F(group, unbound_with_protocol_joins_any_device_group)
 }
 
 /*
+ * Bring psk0 up and wait (bounded) until both veth ends announce operstate
+ * UP: linkwatch attaches psk1's qdisc (dev_activate()) asynchronously after
+ * the carrier comes back, and frames sent before that are dropped silently.
+ * RTM_NEWLINK with IF_OPER_UP is sent after dev_activate().
+ */
+static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int64_t deadline;
+	bool up[2] = { false, false };
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa))) {
+		snprintf(why, whylen, "rtnetlink: %s", strerror(errno));
+		return -1;
+	}
+	if (netns_ip(topo, false, why, whylen, "link set %s up", NETNS_IF0)) {
+		close(nl);
+		return -1;
+	}
+	deadline = psock_monotonic_ms() + psock_timeout_ms(2000);
+	while (!(up[0] && up[1]) && psock_monotonic_ms() < deadline) {
+		char buf[8192];
+		ssize_t n;
+		struct nlmsghdr *nh;
+
+		if (psock_wait(nl, POLLIN, 100) != 1)
+			continue;
+		n = recv(nl, buf, sizeof(buf), 0);
+		for (nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(nh);
+			int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+			struct rtattr *rta = IFLA_RTA(ifi);
+			bool oper_up = false;
+
+			if (nh->nlmsg_type != RTM_NEWLINK)
+				continue;
+			for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+				if (rta->rta_type == IFLA_OPERSTATE)
+					oper_up = *(uint8_t *)RTA_DATA(rta) == 6; /* IF_OPER_UP */
+			if (oper_up && ifi->ifi_index == topo->ifindex0)
+				up[0] = true;
+			if (oper_up && ifi->ifi_index == topo->ifindex1)
+				up[1] = true;
+		}
+	}
+	close(nl);
+	if (!(up[0] && up[1])) {
+		snprintf(why, whylen, "%s/%s not operstate UP within 2 s", NETNS_IF0, NETNS_IF1);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Binding to a device that is down succeeds but leaves the socket without
  * a protocol hook (packet_do_bind(): sk_err = ENETDOWN). Whether such a
  * socket may join a group differs by kernel:
@@ -262,8 +321,7 @@ TEST_F(group, device_down_join_per_kernel)
 	EXPECT_EQ(ENETDOWN, err);
 	errno = 0;
 	rc = fanout_join(self->fd[1], GID, PACKET_FANOUT_LB);
-	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set %s up",
-			      NETNS_IF0)) TH_LOG("%s", why);
+	ASSERT_EQ(0, link_up_and_wait(&self->topo, why, sizeof(why))) TH_LOG("%s", why);
 	if (rc) {
 		/* 6.1 / 6.12: not running -> EINVAL, in no group */
 		EXPECT_EQ(EINVAL, errno);
