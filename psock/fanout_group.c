@@ -51,6 +51,7 @@
  *   group.last_close_frees_id_for_other_mode
  *   global.same_id_other_netns_is_other_group
  *   group.fanout_data_needs_bpf_group
+ *   group.rollover_stats_only_with_rollover
  */
 #include <errno.h>
 #include <poll.h>
@@ -557,6 +558,38 @@ TEST_F(group, last_close_frees_id_for_other_mode)
 	EXPECT_EQ(0, fanout_join_args(c, GID, PACKET_FANOUT_LB | PACKET_FANOUT_FLAG_DEFRAG, 7))
 		TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(fanout_word_of(GID, PACKET_FANOUT_LB, PACKET_FANOUT_FLAG_DEFRAG), fanout_word(c));
+}
+
+/*
+ * packet_getsockopt(PACKET_ROLLOVER_STATS): only a socket that joined with
+ * ROLLOVER mode or FLAG_ROLLOVER has rollover state (fanout_add() allocates
+ * po->rollover); others get EINVAL. A fresh member's counters are 0.
+ */
+TEST_F(group, rollover_stats_only_with_rollover)
+{
+	int a = bound(_metadata, self, 0, self->topo.ifindex0, ETH_P_PSOCK);
+	int b = bound(_metadata, self, 1, self->topo.ifindex0, ETH_P_PSOCK);
+	int c = bound(_metadata, self, 2, self->topo.ifindex0, ETH_P_PSOCK);
+	int d = bound(_metadata, self, 3, self->topo.ifindex0, ETH_P_PSOCK);
+	struct tpacket_rollover_stats rs;
+	socklen_t len = sizeof(rs);
+
+	EXPECT_ERRNO(EINVAL, getsockopt(a, SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len));
+	ASSERT_EQ(0, fanout_join(a, GID, PACKET_FANOUT_HASH));
+	ASSERT_EQ(0, fanout_join(b, GID + 1, PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_ROLLOVER));
+	ASSERT_EQ(0, fanout_join(c, GID + 2, PACKET_FANOUT_ROLLOVER));
+	ASSERT_EQ(0, fanout_join(d, GID + 2, PACKET_FANOUT_ROLLOVER));
+	EXPECT_ERRNO(EINVAL, getsockopt(a, SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len));
+	for (int i = 1; i < 4; i++) {
+		memset(&rs, 0xff, sizeof(rs));
+		len = sizeof(rs);
+		EXPECT_EQ(0, getsockopt(self->fd[i], SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len))
+			TH_LOG("socket %d: %s", i, strerror(errno));
+		EXPECT_EQ(sizeof(rs), len);
+		EXPECT_EQ(0, rs.tp_all);
+		EXPECT_EQ(0, rs.tp_huge);
+		EXPECT_EQ(0, rs.tp_failed);
+	}
 }
 
 static int peer_socket(void *arg)
