@@ -273,3 +273,31 @@ int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops
 	*drops += st.tp_drops;
 	return 0;
 }
+
+void fanout_teardown(struct fanout_group *g, struct netns_topo *topo, int *extra,
+		     unsigned int n_extra)
+{
+	int fds[FANOUT_MEMBERS_MAX + 8];
+	unsigned int n = 0;
+
+	if (g) {
+		for (unsigned int i = 0; i < g->n; i++) {
+			struct fanout_member *mb = &g->m[i];
+
+			if (mb->has_ring && mb->ring.map_base)
+				munmap(mb->ring.map_base, mb->ring.map_len);
+			mb->has_ring = false;
+			fds[n++] = mb->fd;
+			mb->fd = -1;
+		}
+		g->n = 0;
+	}
+	for (unsigned int i = 0; i < n_extra && n < FANOUT_MEMBERS_MAX + 7; i++) {
+		fds[n++] = extra[i];
+		extra[i] = -1;
+	}
+	fds[n++] = topo->peer_fd;
+	topo->peer_fd = -1;
+	fanout_close_fds(fds, n);
+	netns_teardown(topo);
+}

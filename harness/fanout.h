@@ -92,6 +92,14 @@ void fanout_group_close(struct fanout_group *g);
  */
 void fanout_close_fds(const int *fds, unsigned int n);
 
+/*
+ * FIXTURE_TEARDOWN: close the group's members (g may be NULL), the extra
+ * fds (set to -1) and the topology's peer socket all at once, then
+ * netns_teardown().
+ */
+void fanout_teardown(struct fanout_group *g, struct netns_topo *topo, int *extra,
+		     unsigned int n_extra);
+
 /* Close one member: the kernel moves its last member into the hole. */
 void fanout_member_close(struct fanout_group *g, unsigned int i);
 

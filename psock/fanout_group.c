@@ -82,10 +82,7 @@ FIXTURE_SETUP(group)
 
 FIXTURE_TEARDOWN(group)
 {
-	for (int i = 0; i < 4; i++)
-		if (self->fd[i] >= 0)
-			close(self->fd[i]);
-	netns_teardown(&self->topo);
+	fanout_teardown(NULL, &self->topo, self->fd, 4);
 }
 
 /* A SOCK_RAW socket bound to ifindex and proto, kept in self->fd[i]. */

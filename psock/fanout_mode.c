@@ -116,8 +116,7 @@ FIXTURE_SETUP(dist)
 
 FIXTURE_TEARDOWN(dist)
 {
-	fanout_group_close(&self->g);
-	netns_teardown(&self->topo);
+	fanout_teardown(&self->g, &self->topo, NULL, 0);
 }
 
 static void open_group(struct __test_metadata *_metadata, FIXTURE_DATA(dist) *self,
@@ -395,8 +394,7 @@ FIXTURE_SETUP(rollover)
 
 FIXTURE_TEARDOWN(rollover)
 {
-	fanout_group_close(&self->g);
-	netns_teardown(&self->topo);
+	fanout_teardown(&self->g, &self->topo, NULL, 0);
 }
 
 /*
@@ -523,8 +521,7 @@ FIXTURE_SETUP(rollover_noring)
 
 FIXTURE_TEARDOWN(rollover_noring)
 {
-	fanout_group_close(&self->g);
-	netns_teardown(&self->topo);
+	fanout_teardown(&self->g, &self->topo, NULL, 0);
 }
 
 TEST_F(rollover_noring, fills_members_in_order_then_member0)
@@ -609,8 +606,7 @@ FIXTURE_SETUP(hash_rollover)
 
 FIXTURE_TEARDOWN(hash_rollover)
 {
-	fanout_group_close(&self->g);
-	netns_teardown(&self->topo);
+	fanout_teardown(&self->g, &self->topo, NULL, 0);
 }
 
 /*
@@ -686,10 +682,7 @@ FIXTURE_SETUP(bpf)
 
 FIXTURE_TEARDOWN(bpf)
 {
-	fanout_group_close(&self->g);
-	if (self->prog_fd >= 0)
-		close(self->prog_fd);
-	netns_teardown(&self->topo);
+	fanout_teardown(&self->g, &self->topo, &self->prog_fd, 1);
 }
 
 /*
@@ -800,8 +793,7 @@ FIXTURE_SETUP(bpf_data)
 
 FIXTURE_TEARDOWN(bpf_data)
 {
-	fanout_group_close(&self->g);
-	netns_teardown(&self->topo);
+	fanout_teardown(&self->g, &self->topo, NULL, 0);
 }
 
 #define EXPECT_ERRNO(err, call) do {					\
@@ -873,8 +865,7 @@ FIXTURE_SETUP(defrag)
 
 FIXTURE_TEARDOWN(defrag)
 {
-	fanout_group_close(&self->g);
-	netns_teardown(&self->topo);
+	fanout_teardown(&self->g, &self->topo, NULL, 0);
 }
 
 #define DF_PAYLOAD 200		/* UDP payload; IP payload 208 = 104 + 104 */
@@ -1005,10 +996,7 @@ FIXTURE_SETUP(outgoing)
 
 FIXTURE_TEARDOWN(outgoing)
 {
-	fanout_group_close(&self->g);
-	if (self->tx0 >= 0)
-		close(self->tx0);
-	netns_teardown(&self->topo);
+	fanout_teardown(&self->g, &self->topo, &self->tx0, 1);
 }
 
 /*
