@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -45,11 +47,49 @@ int64_t fanout_word(int fd)
 	return val;
 }
 
+/*
+ * packet_set_ring() and packet_release() each wait for synchronize_net(), a
+ * whole RCU grace period, slow on a busy machine. Members are set up and
+ * closed from one thread each, so their grace periods overlap instead of
+ * adding up; binding and joining stay sequential, in member order.
+ */
+struct member_setup {
+	struct fanout_member *mb;
+	int version;
+	const struct ring_geometry *geo;
+	int err;
+};
+
+static void *member_prepare(void *p)
+{
+	struct member_setup *ms = p;
+	struct fanout_member *mb = ms->mb;
+
+	/* Ring before bind: on a bound socket packet_set_ring() also unhooks it. */
+	mb->fd = psock_socket(SOCK_RAW, 0);
+	if (mb->fd < 0)
+		goto fail;
+	if (ms->version) {
+		if (psock_set_version(mb->fd, ms->version) ||
+		    ring_open(&mb->ring, mb->fd, PACKET_RX_RING, ms->geo))
+			goto fail;
+		mb->has_ring = true;
+	}
+	return NULL;
+fail:
+	ms->err = errno;
+	return NULL;
+}
+
 int fanout_group_open(struct fanout_group *g, unsigned int n, int version,
 		      const struct ring_geometry *geo, int ifindex, uint16_t proto,
 		      uint16_t id, uint16_t type_flags)
 {
 	struct ring_geometry gv = geo ? *geo : fanout_ring;
+	struct member_setup ms[FANOUT_MEMBERS_MAX];
+	pthread_t th[FANOUT_MEMBERS_MAX];
+	bool started[FANOUT_MEMBERS_MAX] = { false };
+	int err = 0;
 
 	if (version == TPACKET_V3 && !gv.retire_blk_tov)
 		gv.retire_blk_tov = 2;
@@ -61,27 +101,27 @@ int fanout_group_open(struct fanout_group *g, unsigned int n, int version,
 		errno = EINVAL;
 		return -1;
 	}
+	g->n = n;
 	for (unsigned int i = 0; i < n; i++) {
-		struct fanout_member *mb = &g->m[i];
-
-		g->n = i + 1;
-		/*
-		 * Ring first, bind after: packet_set_ring() on a bound socket
-		 * unhooks it and waits for synchronize_net(), slow when the
-		 * machine is busy.
-		 */
-		mb->fd = psock_socket(SOCK_RAW, 0);
-		if (mb->fd < 0)
-			return -1;
-		if (version) {
-			if (psock_set_version(mb->fd, version) ||
-			    ring_open(&mb->ring, mb->fd, PACKET_RX_RING, &gv))
-				return -1;
-			mb->has_ring = true;
-		}
-		if (psock_bind(mb->fd, ifindex, proto) || fanout_join(mb->fd, id, type_flags))
-			return -1;
+		ms[i] = (struct member_setup){ .mb = &g->m[i], .version = version, .geo = &gv };
+		started[i] = pthread_create(&th[i], NULL, member_prepare, &ms[i]) == 0;
+		if (!started[i])
+			member_prepare(&ms[i]);
 	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		if (ms[i].err && !err)
+			err = ms[i].err;
+	}
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (psock_bind(g->m[i].fd, ifindex, proto) ||
+		    fanout_join(g->m[i].fd, id, type_flags))
+			return -1;
 	return 0;
 }
 
@@ -97,10 +137,43 @@ void fanout_member_close(struct fanout_group *g, unsigned int i)
 	mb->fd = -1;
 }
 
+static void *close_fd(void *p)
+{
+	close((int)(intptr_t)p);
+	return NULL;
+}
+
+void fanout_close_fds(const int *fds, unsigned int n)
+{
+	pthread_t th[64];
+	bool started[64] = { false };
+
+	for (unsigned int i = 0; i < n && i < 64; i++)
+		if (fds[i] >= 0)
+			started[i] = pthread_create(&th[i], NULL, close_fd,
+						    (void *)(intptr_t)fds[i]) == 0;
+	for (unsigned int i = 0; i < n; i++) {
+		if (i < 64 && started[i])
+			pthread_join(th[i], NULL);
+		else if (fds[i] >= 0)
+			close(fds[i]);
+	}
+}
+
 void fanout_group_close(struct fanout_group *g)
 {
-	for (unsigned int i = 0; i < g->n; i++)
-		fanout_member_close(g, i);
+	int fds[FANOUT_MEMBERS_MAX];
+
+	for (unsigned int i = 0; i < g->n; i++) {
+		struct fanout_member *mb = &g->m[i];
+
+		if (mb->has_ring && mb->ring.map_base)
+			munmap(mb->ring.map_base, mb->ring.map_len);
+		mb->has_ring = false;
+		fds[i] = mb->fd;
+		mb->fd = -1;
+	}
+	fanout_close_fds(fds, g->n);
 	g->n = 0;
 }
 
@@ -177,7 +250,7 @@ unsigned int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g
 {
 	size_t skip = rx_payload_offset(SOCK_RAW, spec);
 	unsigned int got = 0;
-	const unsigned int chunk = 32;
+	const unsigned int chunk = 64;
 
 	for (unsigned int done = 0; done < n; done += chunk) {
 		unsigned int k = n - done < chunk ? n - done : chunk;
@@ -199,4 +272,32 @@ int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops
 	*packets += st.tp_packets;
 	*drops += st.tp_drops;
 	return 0;
+}
+
+void fanout_teardown(struct fanout_group *g, struct netns_topo *topo, int *extra,
+		     unsigned int n_extra)
+{
+	int fds[FANOUT_MEMBERS_MAX + 8];
+	unsigned int n = 0;
+
+	if (g) {
+		for (unsigned int i = 0; i < g->n; i++) {
+			struct fanout_member *mb = &g->m[i];
+
+			if (mb->has_ring && mb->ring.map_base)
+				munmap(mb->ring.map_base, mb->ring.map_len);
+			mb->has_ring = false;
+			fds[n++] = mb->fd;
+			mb->fd = -1;
+		}
+		g->n = 0;
+	}
+	for (unsigned int i = 0; i < n_extra && n < FANOUT_MEMBERS_MAX + 7; i++) {
+		fds[n++] = extra[i];
+		extra[i] = -1;
+	}
+	fds[n++] = topo->peer_fd;
+	topo->peer_fd = -1;
+	fanout_close_fds(fds, n);
+	netns_teardown(topo);
 }

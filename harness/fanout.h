@@ -86,6 +86,20 @@ int fanout_group_open(struct fanout_group *g, unsigned int n, int version,
 /* Close every member (rings unmapped). */
 void fanout_group_close(struct fanout_group *g);
 
+/*
+ * Close fds (-1 skipped) from one thread each: every packet socket's
+ * release waits for an RCU grace period, and parallel closes share them.
+ */
+void fanout_close_fds(const int *fds, unsigned int n);
+
+/*
+ * FIXTURE_TEARDOWN: close the group's members (g may be NULL), the extra
+ * fds (set to -1) and the topology's peer socket all at once, then
+ * netns_teardown().
+ */
+void fanout_teardown(struct fanout_group *g, struct netns_topo *topo, int *extra,
+		     unsigned int n_extra);
+
 /* Close one member: the kernel moves its last member into the hole. */
 void fanout_member_close(struct fanout_group *g, unsigned int i);
 

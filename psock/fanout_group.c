@@ -47,14 +47,20 @@
  *   group.max_members_mismatch_einval
  *   group.max_members_zero_means_256
  *   group.member_close_frees_place
+ *   group.closed_member_replaced_by_last
  *   group.last_close_frees_id_for_other_mode
  *   global.same_id_other_netns_is_other_group
  *   group.fanout_data_needs_bpf_group
+ *   group.rollover_stats_only_with_rollover
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
@@ -76,10 +82,7 @@ FIXTURE_SETUP(group)
 
 FIXTURE_TEARDOWN(group)
 {
-	for (int i = 0; i < 4; i++)
-		if (self->fd[i] >= 0)
-			close(self->fd[i]);
-	netns_teardown(&self->topo);
+	fanout_teardown(NULL, &self->topo, self->fd, 4);
 }
 
 /* A SOCK_RAW socket bound to ifindex and proto, kept in self->fd[i]. */
@@ -229,6 +232,61 @@ TEST_F(group, unbound_with_protocol_joins_any_device_group)
 }
 
 /*
+ * Bring psk0 up and wait (bounded) until both veth ends announce operstate
+ * UP: linkwatch attaches psk1's qdisc (dev_activate()) asynchronously after
+ * the carrier comes back, and frames sent before that are dropped silently.
+ * RTM_NEWLINK with IF_OPER_UP is sent after dev_activate().
+ */
+static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int64_t deadline;
+	bool up[2] = { false, false };
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa))) {
+		snprintf(why, whylen, "rtnetlink: %s", strerror(errno));
+		return -1;
+	}
+	if (netns_ip(topo, false, why, whylen, "link set %s up", NETNS_IF0)) {
+		close(nl);
+		return -1;
+	}
+	deadline = psock_monotonic_ms() + psock_timeout_ms(2000);
+	while (!(up[0] && up[1]) && psock_monotonic_ms() < deadline) {
+		char buf[8192];
+		ssize_t n;
+		struct nlmsghdr *nh;
+
+		if (psock_wait(nl, POLLIN, 100) != 1)
+			continue;
+		n = recv(nl, buf, sizeof(buf), 0);
+		for (nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(nh);
+			int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+			struct rtattr *rta = IFLA_RTA(ifi);
+			bool oper_up = false;
+
+			if (nh->nlmsg_type != RTM_NEWLINK)
+				continue;
+			for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+				if (rta->rta_type == IFLA_OPERSTATE)
+					oper_up = *(uint8_t *)RTA_DATA(rta) == 6; /* IF_OPER_UP */
+			if (oper_up && ifi->ifi_index == topo->ifindex0)
+				up[0] = true;
+			if (oper_up && ifi->ifi_index == topo->ifindex1)
+				up[1] = true;
+		}
+	}
+	close(nl);
+	if (!(up[0] && up[1])) {
+		snprintf(why, whylen, "%s/%s not operstate UP within 2 s", NETNS_IF0, NETNS_IF1);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Binding to a device that is down succeeds but leaves the socket without
  * a protocol hook (packet_do_bind(): sk_err = ENETDOWN). Whether such a
  * socket may join a group differs by kernel:
@@ -261,8 +319,7 @@ TEST_F(group, device_down_join_per_kernel)
 	EXPECT_EQ(ENETDOWN, err);
 	errno = 0;
 	rc = fanout_join(self->fd[1], GID, PACKET_FANOUT_LB);
-	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set %s up",
-			      NETNS_IF0)) TH_LOG("%s", why);
+	ASSERT_EQ(0, link_up_and_wait(&self->topo, why, sizeof(why))) TH_LOG("%s", why);
 	if (rc) {
 		/* 6.1 / 6.12: not running -> EINVAL, in no group */
 		EXPECT_EQ(EINVAL, errno);
@@ -454,6 +511,34 @@ TEST_F(group, member_close_frees_place)
 	EXPECT_EQ(0, fanout_join_args(c, GID, PACKET_FANOUT_HASH, 2));
 }
 
+/*
+ * __fanout_unlink(): a closed member's place is taken by the last member,
+ * and the group carries on over the rest. LB over 3 (no ring): frames 0-2
+ * go to members 1, 2, 0 (rr_cur 1..3). Closing member 0 leaves
+ * arr = { member 2, member 1 }, so frames 3-6 (rr_cur 4..7, % 2) go to
+ * member 2, 1, 2, 1.
+ */
+TEST_F(group, closed_member_replaced_by_last)
+{
+	struct frame_spec spec = { .payload_len = 32 };
+	struct fanout_group g;
+	int member_of[8];
+	unsigned int count[FANOUT_MEMBERS_MAX] = { 0 };
+	static const int want[7] = { 1, 2, 0, 2, 1, 2, 1 };
+
+	for (int i = 0; i < 8; i++)
+		member_of[i] = -1;
+	ASSERT_EQ(0, fanout_group_open(&g, 3, 0, NULL, self->topo.ifindex0, ETH_P_PSOCK, GID,
+				       PACKET_FANOUT_LB)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(3, fanout_send_collect(&self->topo, &g, &spec, 0, 3, member_of, 8, count));
+	fanout_member_close(&g, 0);
+	EXPECT_EQ(4, fanout_send_collect(&self->topo, &g, &spec, 3, 4, member_of, 8, count));
+	for (int i = 0; i < 7; i++) {
+		EXPECT_EQ(want[i], member_of[i]) TH_LOG("frame %d", i);
+	}
+	fanout_group_close(&g);
+}
+
 /* fanout_release(): the group goes with its last member; the id is free again. */
 TEST_F(group, last_close_frees_id_for_other_mode)
 {
@@ -470,6 +555,38 @@ TEST_F(group, last_close_frees_id_for_other_mode)
 	EXPECT_EQ(0, fanout_join_args(c, GID, PACKET_FANOUT_LB | PACKET_FANOUT_FLAG_DEFRAG, 7))
 		TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(fanout_word_of(GID, PACKET_FANOUT_LB, PACKET_FANOUT_FLAG_DEFRAG), fanout_word(c));
+}
+
+/*
+ * packet_getsockopt(PACKET_ROLLOVER_STATS): only a socket that joined with
+ * ROLLOVER mode or FLAG_ROLLOVER has rollover state (fanout_add() allocates
+ * po->rollover); others get EINVAL. A fresh member's counters are 0.
+ */
+TEST_F(group, rollover_stats_only_with_rollover)
+{
+	int a = bound(_metadata, self, 0, self->topo.ifindex0, ETH_P_PSOCK);
+	int b = bound(_metadata, self, 1, self->topo.ifindex0, ETH_P_PSOCK);
+	int c = bound(_metadata, self, 2, self->topo.ifindex0, ETH_P_PSOCK);
+	int d = bound(_metadata, self, 3, self->topo.ifindex0, ETH_P_PSOCK);
+	struct tpacket_rollover_stats rs;
+	socklen_t len = sizeof(rs);
+
+	EXPECT_ERRNO(EINVAL, getsockopt(a, SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len));
+	ASSERT_EQ(0, fanout_join(a, GID, PACKET_FANOUT_HASH));
+	ASSERT_EQ(0, fanout_join(b, GID + 1, PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_ROLLOVER));
+	ASSERT_EQ(0, fanout_join(c, GID + 2, PACKET_FANOUT_ROLLOVER));
+	ASSERT_EQ(0, fanout_join(d, GID + 2, PACKET_FANOUT_ROLLOVER));
+	EXPECT_ERRNO(EINVAL, getsockopt(a, SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len));
+	for (int i = 1; i < 4; i++) {
+		memset(&rs, 0xff, sizeof(rs));
+		len = sizeof(rs);
+		EXPECT_EQ(0, getsockopt(self->fd[i], SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len))
+			TH_LOG("socket %d: %s", i, strerror(errno));
+		EXPECT_EQ(sizeof(rs), len);
+		EXPECT_EQ(0, rs.tp_all);
+		EXPECT_EQ(0, rs.tp_huge);
+		EXPECT_EQ(0, rs.tp_failed);
+	}
 }
 
 static int peer_socket(void *arg)
