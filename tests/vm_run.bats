@@ -58,7 +58,7 @@ debian_612() {
 @test "argument errors: one line saying what is wrong, the usage, exit 2" {
 	run -2 --separate-stderr "$VMRUN"
 	assert_eq "scripts/vm-run: --kernel is required: a Debian series (6.1, 6.12) or a bzImage" "${stderr_lines[0]}" "no kernel"
-	assert_eq "usage: scripts/vm-run --kernel 6.1|6.12|SERIES|PATH/bzImage [--modules DIR] [--accel kvm|tcg] [--vm-timeout S] [scripts/run options]" "${stderr_lines[1]}" "usage line"
+	assert_eq "usage: scripts/vm-run --kernel 6.1|6.12|SERIES|PATH/bzImage [--modules DIR] [--accel kvm|tcg] [--vm-timeout S] [--append ARGS] [scripts/run options]" "${stderr_lines[1]}" "usage line"
 	assert_eq "" "$output" "stdout"
 	run -2 --separate-stderr "$VMRUN" --kernel
 	assert_eq "scripts/vm-run: option --kernel needs a value" "${stderr_lines[0]}" "kernel without value"
@@ -149,4 +149,15 @@ debian_612() {
 	make_run "$BATS_TEST_TMPDIR/before" "$KREL" "vm-run guest pass"
 	run -1 "$ROOT/scripts/compare" "$BATS_TEST_TMPDIR/before" "$OUT"
 	assert_line_in "$output" "pass->fail  vm-run:guest  (guest killed after 2 s (--vm-timeout): see console.log)"
+}
+
+@test "a guest that dies while booting is booted once more, then reported failed with the panic line, exit 1" {
+	need_qemu
+	debian_612
+	run -1 --separate-stderr "$VMRUN" --kernel 6.12 --append rdinit=/nonexistent -o "$OUT" -t version
+	panic="Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)"
+	assert_line_in "$stderr" "scripts/vm-run: the guest died while booting ($panic): booting it again; that console is in console.log.1"
+	assert_line_in "$stderr" "scripts/vm-run: kernel $KREL: guest ended without finishing the run ($panic): see console.log; results in $OUT"
+	[[ -s $OUT/console.log && -s $OUT/console.log.1 ]]
+	grep -qF "\"status\": \"fail\", \"duration\": 0.000, \"reason\": \"guest ended without finishing the run ($panic): see console.log\"}" "$OUT/summary.json"
 }
