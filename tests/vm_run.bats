@@ -161,3 +161,22 @@ debian_612() {
 	[[ -s $OUT/console.log && -s $OUT/console.log.1 ]]
 	grep -qF "\"status\": \"fail\", \"duration\": 0.000, \"reason\": \"guest ended without finishing the run ($panic): see console.log\"}" "$OUT/summary.json"
 }
+
+@test "SIGTERM stops the guest at once: exit 143, no QEMU left" {
+	need_qemu
+	debian_612
+	"$VMRUN" --kernel 6.12 -o "$OUT" -j 2 >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	# Bounded wait (60 s) until the guest's run has begun.
+	for ((i = 0; i < 600; i++)); do
+		grep -q 'psock-vm: running' "$OUT/console.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q 'psock-vm: running' "$OUT/console.log"
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	assert_eq 143 "$status" "exit status"
+	assert_line_in "$(cat "$BATS_TEST_TMPDIR/err")" "scripts/vm-run: interrupted: guest stopped"
+	[[ -z $(pgrep -f "mount_tag=results.*path=$OUT|path=$OUT,mount_tag=results") ]] || { pgrep -af "path=$OUT" >&2; false; }
+}
