@@ -173,10 +173,12 @@ debian_612() {
 		sleep 0.1
 	done
 	grep -q 'psock-vm: running' "$OUT/console.log"
+	t0=$SECONDS
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?
 	assert_eq 143 "$status" "exit status"
+	((SECONDS - t0 < 15)) || { echo "vm-run took $((SECONDS - t0)) s to stop" >&2; false; }
 	assert_line_in "$(cat "$BATS_TEST_TMPDIR/err")" "scripts/vm-run: interrupted: guest stopped"
 	[[ -z $(pgrep -f "mount_tag=results.*path=$OUT|path=$OUT,mount_tag=results") ]] || { pgrep -af "path=$OUT" >&2; false; }
 }
