@@ -74,7 +74,7 @@ debian_612() {
 	assert_line_in "$output" "Boot another kernel under QEMU and run the suite (scripts/run) inside it."
 }
 
-@test "kernel image errors: a missing file, a file that is not a bzImage, a missing --modules directory" {
+@test "kernel image errors: a missing file, a file that is not a bzImage, a missing --modules directory; a bad -t" {
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 	[[ -x $ROOT/build/psock/version ]] || skip "build/psock/version not built (run make)"
 	run -2 --separate-stderr "$VMRUN" --kernel "$BATS_TEST_TMPDIR/bzImage"
@@ -84,6 +84,9 @@ debian_612() {
 	assert_eq "scripts/vm-run: --kernel $BATS_TEST_TMPDIR/zeros: not a bzImage (no x86 boot header)" "$stderr" "not a bzImage"
 	run -2 --separate-stderr "$VMRUN" --kernel "$BATS_TEST_TMPDIR/zeros" --modules "$BATS_TEST_TMPDIR/nowhere"
 	assert_eq "scripts/vm-run: --modules $BATS_TEST_TMPDIR/nowhere: no such directory" "$stderr" "missing modules dir"
+	# scripts/run's arguments are checked before anything boots.
+	run -2 --separate-stderr "$VMRUN" --kernel "$BATS_TEST_TMPDIR/zeros" -t no_such_test
+	assert_eq "scripts/run: -t 'no_such_test' matches no binary and no case in $ROOT/build/psock (see scripts/run --list)" "$stderr" "bad -t"
 }
 
 @test "no qemu: one line saying what to install, exit 2" {
