@@ -107,7 +107,8 @@ debian_612() {
 	assert_eq 0 "$status" "exit status (stderr: $stderr)"
 	assert_line_in "$output" "TAP version 13"
 	assert_line_in "$output" "ok 1 selftests: psock: version"
-	assert_eq "# psock: 42 passed, 0 failed, 0 skipped (42 cases in 1 binary)" "$(sed 's/ in [0-9.]* s;.*//' <<<"${lines[-1]}")" "summary line"
+	n=$("$ROOT/scripts/run" --list -t version | wc -l)
+	assert_match "${lines[-1]}" "^# psock: [0-9]+ passed, 0 failed, [0-9]+ skipped \($n cases in 1 binary\)"
 	[[ $PLACED == [0-9]*-[0-9]*-"$KREL" ]] || { echo "RUN_ID '$PLACED' does not end in $KREL" >&2; return 1; }
 	assert_eq "results in results/$PLACED" "$(grep -o 'results in .*' <<<"${lines[-1]}")" "where"
 	assert_line_in "$stderr" "scripts/vm-run: kernel $KREL ($(grep -o '(kvm\|(tcg' <<<"$stderr" | head -n1 | tr -d '(')): results in results/$PLACED"
