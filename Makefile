@@ -84,6 +84,8 @@ test: deps
 # when a run failed.
 MATRIX_KERNELS ?= 6.1 6.12
 MATRIX_JOBS    ?= 2
+# A whole TCG run takes 70 s here: a hung guest must not eat the 10 minutes.
+MATRIX_VM_TIMEOUT ?= 240
 matrix: deps
 	@$(MAKE) --no-print-directory all
 	@dirs=; failed=0; \
@@ -94,7 +96,7 @@ matrix: deps
 	tail -n1 results/$$now/tap.txt; \
 	for k in $(MATRIX_KERNELS); do \
 		before=$$now; \
-		scripts/vm-run --kernel $$k -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || failed=1; \
+		scripts/vm-run --kernel $$k --vm-timeout $(MATRIX_VM_TIMEOUT) -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || failed=1; \
 		now=$$(latest); \
 		if [ -n "$$now" ] && [ "$$now" != "$$before" ]; then \
 			dirs="$$dirs results/$$now"; tail -n1 results/$$now/tap.txt; \

@@ -62,3 +62,9 @@ assert_eq() { # EXPECTED ACTUAL [WHAT]
 	printf '%s: expected\n%s\ngot\n%s\n' "${3:-value}" "$1" "$2" >&2
 	return 1
 }
+
+assert_match() { # TEXT REGEX
+	[[ $1 =~ $2 ]] && return 0
+	printf 'expected /%s/ in:\n%s\n' "$2" "$1" >&2
+	return 1
+}
