@@ -152,14 +152,22 @@ FIXTURE_TEARDOWN(stats)
 	netns_teardown(&self->topo);
 }
 
-static void send_frames(struct __test_metadata *_metadata, FIXTURE_DATA(stats) *self,
+/*
+ * Send n frames of spec (seq first_seq...) from psk1 and wait for the
+ * barrier behind them: afterwards each was stored, dropped or filtered.
+ */
+static void send_synced(struct __test_metadata *_metadata, struct netns_topo *topo,
+			struct rx_barrier *barrier, const struct frame_spec *spec,
 			uint32_t first_seq, unsigned int n)
 {
-	ASSERT_EQ(0, peer_send_burst(&self->topo, &self->spec, first_seq, n))
+	ASSERT_EQ(0, peer_send_burst(topo, spec, first_seq, n))
 		TH_LOG("send: %s", strerror(errno));
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+	ASSERT_EQ(0, rx_barrier_sync(barrier, topo, WAIT_MS))
 		TH_LOG("barrier frame did not arrive: %s", strerror(errno));
 }
+
+#define send_frames(m, self, first_seq, n) \
+	send_synced(m, &(self)->topo, &(self)->barrier, &(self)->spec, first_seq, n)
 
 /*
  * Without a ring: receive every queued frame; they must be seq first,
@@ -452,14 +460,6 @@ FIXTURE_TEARDOWN(loss)
 	netns_teardown(&self->topo);
 }
 
-static void loss_send(struct __test_metadata *_metadata, FIXTURE_DATA(loss) *self,
-		      uint32_t first_seq, unsigned int n)
-{
-	ASSERT_EQ(0, peer_send_burst(&self->topo, &self->spec, first_seq, n))
-		TH_LOG("send: %s", strerror(errno));
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
-		TH_LOG("barrier frame did not arrive: %s", strerror(errno));
-}
 
 /* Status bits of a V1/V2 slot that this test cares about. */
 static uint32_t slot_status(const struct ring *r, unsigned int i)
@@ -481,13 +481,13 @@ static void expect_v3_block_losing(struct __test_metadata *_metadata, FIXTURE_DA
 	struct ring *r = &self->ring;
 	struct psock_stats st;
 
-	loss_send(_metadata, self, 0, 11);
+	send_frames(_metadata, self, 0, 11);
 	for (unsigned int b = 0; b < 4; b++) {
 		EXPECT_EQ(TP_STATUS_USER, ring_status(r, ring_block(r, b))) TH_LOG("block %u", b);
 		EXPECT_EQ(2 * b, block_pkt_seq(r, b, 0));
 	}
 	ring_set_status(r, ring_block(r, 0), TP_STATUS_KERNEL);
-	loss_send(_metadata, self, 11, 3);
+	send_frames(_metadata, self, 11, 3);
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, ring_status(r, ring_block(r, 0)));
 	EXPECT_EQ(11u, block_pkt_seq(r, 0, 0));
 	EXPECT_EQ(12u, block_pkt_seq(r, 0, 1));
@@ -498,7 +498,7 @@ static void expect_v3_block_losing(struct __test_metadata *_metadata, FIXTURE_DA
 	EXPECT_EQ(2u, st.freeze_q_cnt);
 
 	ring_set_status(r, ring_block(r, 1), TP_STATUS_KERNEL);
-	loss_send(_metadata, self, 14, 3);
+	send_frames(_metadata, self, 14, 3);
 	EXPECT_EQ(TP_STATUS_USER, ring_status(r, ring_block(r, 1)));
 	EXPECT_EQ(14u, block_pkt_seq(r, 1, 0));
 	EXPECT_EQ(15u, block_pkt_seq(r, 1, 1));
@@ -523,14 +523,14 @@ TEST_F(loss, losing_flag_until_stats_read)
 		expect_v3_block_losing(_metadata, self);
 		return;
 	}
-	loss_send(_metadata, self, 0, 8);
+	send_frames(_metadata, self, 0, 8);
 	for (unsigned int i = 0; i < 8; i++) {
 		EXPECT_EQ(TP_STATUS_USER, slot_status(r, i)) TH_LOG("slot %u before any drop", i);
 	}
-	loss_send(_metadata, self, 8, 2);
+	send_frames(_metadata, self, 8, 2);
 	for (unsigned int i = 0; i < 3; i++)
 		ring_set_status(r, ring_frame(r, i), TP_STATUS_KERNEL);
-	loss_send(_metadata, self, 10, 2);
+	send_frames(_metadata, self, 10, 2);
 	EXPECT_EQ(10u, frame_seq(r, ring_frame(r, 0)));
 	EXPECT_EQ(11u, frame_seq(r, ring_frame(r, 1)));
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, slot_status(r, 0));
@@ -540,7 +540,7 @@ TEST_F(loss, losing_flag_until_stats_read)
 	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
 	EXPECT_EQ(12u, st.packets);
 	EXPECT_EQ(2u, st.drops);
-	loss_send(_metadata, self, 12, 1);
+	send_frames(_metadata, self, 12, 1);
 	EXPECT_EQ(12u, frame_seq(r, ring_frame(r, 2)));
 	EXPECT_EQ(TP_STATUS_USER, slot_status(r, 2));
 	/* The flag already set on stored frames stays. */
