@@ -106,4 +106,23 @@ long long tx_qdisc_packets(const char *dev);
  */
 int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 
+/*
+ * FIXTURE_SETUP step of most TX cases: fresh namespaces with the default
+ * veth pair, the sink on psk1 and a sending socket (type, version) bound to
+ * psk0, in self->topo, self->sink and self->fd. TX_ENDS_TEARDOWN undoes it.
+ */
+#define TX_ENDS_SETUP(self, type, version) do {					\
+	(self)->fd = (self)->sink = -1;						\
+	PSOCK_NETNS_SETUP(&(self)->topo, NULL);					\
+	(self)->sink = tx_sink_open(&(self)->topo);				\
+	ASSERT_LE(0, (self)->sink) TH_LOG("sink on psk1: %s", strerror(errno));	\
+	(self)->fd = tx_socket((type), (version), (self)->topo.ifindex0);	\
+	ASSERT_LE(0, (self)->fd) TH_LOG("sending socket: %s", strerror(errno));	\
+} while (0)
+
+#define TX_ENDS_TEARDOWN(self) do {						\
+	tx_close_all((const int[]){ (self)->fd, (self)->sink }, 2);		\
+	netns_teardown(&(self)->topo);						\
+} while (0)
+
 #endif

@@ -141,19 +141,13 @@ FIXTURE_VARIANT_ADD(snd, dgram) { .type = SOCK_DGRAM };
 
 FIXTURE_SETUP(snd)
 {
-	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->sink = tx_sink_open(&self->topo);
-	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
-	self->fd = tx_socket(variant->type, 0, self->topo.ifindex0);
-	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
+	TX_ENDS_SETUP(self, variant->type, 0);
 	self->to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, mac_dgram);
 }
 
 FIXTURE_TEARDOWN(snd)
 {
-	tx_close_all((const int[]){ self->fd, self->sink }, 2);
-	netns_teardown(&self->topo);
+	TX_ENDS_TEARDOWN(self);
 }
 
 /* RAW: send(frame) on the bound socket. DGRAM: sendto(payload, sockaddr_ll). */
@@ -346,8 +340,7 @@ FIXTURE_SETUP(snd_opt)
 
 FIXTURE_TEARDOWN(snd_opt)
 {
-	tx_close_all((const int[]){ self->fd, self->sink }, 2);
-	netns_teardown(&self->topo);
+	TX_ENDS_TEARDOWN(self);
 }
 
 /*
@@ -434,20 +427,14 @@ FIXTURE_SETUP(snd_vnet)
 {
 	int one = 1;
 
-	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->sink = tx_sink_open(&self->topo);
-	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
-	self->fd = tx_socket(SOCK_RAW, 0, self->topo.ifindex0);
-	ASSERT_LE(0, self->fd);
+	TX_ENDS_SETUP(self, SOCK_RAW, 0);
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
 		TH_LOG("PACKET_VNET_HDR: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(snd_vnet)
 {
-	tx_close_all((const int[]){ self->fd, self->sink }, 2);
-	netns_teardown(&self->topo);
+	TX_ENDS_TEARDOWN(self);
 }
 
 #define IP4_OFF ETH_HLEN

@@ -126,20 +126,14 @@ FIXTURE_VARIANT_ADD(tx_bad, v3) { .version = TPACKET_V3 };
 FIXTURE_SETUP(tx_bad)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->sink = tx_sink_open(&self->topo);
-	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
-	self->fd = tx_socket(SOCK_RAW, variant->version, self->topo.ifindex0);
-	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
+	TX_ENDS_SETUP(self, SOCK_RAW, variant->version);
 }
 
 FIXTURE_TEARDOWN(tx_bad)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	tx_close_all((const int[]){ self->fd, self->sink }, 2);
-	netns_teardown(&self->topo);
+	TX_ENDS_TEARDOWN(self);
 }
 
 /* MTU 1500 + 14: one byte too many, but within the 4-byte VLAN slack of the parser. */
@@ -244,20 +238,14 @@ FIXTURE_VARIANT_ADD(tx_mtu, mtu9000) { .mtu = 9000 };
 FIXTURE_SETUP(tx_mtu)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->sink = tx_sink_open(&self->topo);
-	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
-	self->fd = tx_socket(SOCK_RAW, TPACKET_V2, self->topo.ifindex0);
-	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
+	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V2);
 }
 
 FIXTURE_TEARDOWN(tx_mtu)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	tx_close_all((const int[]){ self->fd, self->sink }, 2);
-	netns_teardown(&self->topo);
+	TX_ENDS_TEARDOWN(self);
 }
 
 /* Two 16 KiB slots: room for a 9000-byte MTU frame and its header. */

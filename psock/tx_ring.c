@@ -134,12 +134,7 @@ FIXTURE_VARIANT_ADD(tx_ring, dgram_v3) { .type = SOCK_DGRAM, .version = TPACKET_
 FIXTURE_SETUP(tx_ring)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->sink = tx_sink_open(&self->topo);
-	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
-	self->fd = tx_socket(variant->type, variant->version, self->topo.ifindex0);
-	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
+	TX_ENDS_SETUP(self, variant->type, variant->version);
 	self->to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, mac_dgram);
 }
 
@@ -147,8 +142,7 @@ FIXTURE_TEARDOWN(tx_ring)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	tx_close_all((const int[]){ self->fd, self->sink }, 2);
-	netns_teardown(&self->topo);
+	TX_ENDS_TEARDOWN(self);
 }
 
 static void open_tx_ring(struct __test_metadata *_metadata, int fd, struct ring *r,
@@ -297,20 +291,14 @@ FIXTURE_VARIANT_ADD(tx_walk, v3) { .version = TPACKET_V3 };
 FIXTURE_SETUP(tx_walk)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->sink = tx_sink_open(&self->topo);
-	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
-	self->fd = tx_socket(SOCK_RAW, variant->version, self->topo.ifindex0);
-	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
+	TX_ENDS_SETUP(self, SOCK_RAW, variant->version);
 }
 
 FIXTURE_TEARDOWN(tx_walk)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	tx_close_all((const int[]){ self->fd, self->sink }, 2);
-	netns_teardown(&self->topo);
+	TX_ENDS_TEARDOWN(self);
 }
 
 /* Put frame seq (payload bytes) into slot i, built in f. */
@@ -436,20 +424,14 @@ FIXTURE(tx_single) {
 FIXTURE_SETUP(tx_single)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->sink = tx_sink_open(&self->topo);
-	ASSERT_LE(0, self->sink) TH_LOG("sink on psk1: %s", strerror(errno));
-	self->fd = tx_socket(SOCK_RAW, TPACKET_V2, self->topo.ifindex0);
-	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
+	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V2);
 }
 
 FIXTURE_TEARDOWN(tx_single)
 {
 	if (self->ring.map_base)
 		munmap(self->ring.map_base, self->ring.map_len);
-	tx_close_all((const int[]){ self->fd, self->sink }, 2);
-	netns_teardown(&self->topo);
+	TX_ENDS_TEARDOWN(self);
 }
 
 static int outq(int fd)
