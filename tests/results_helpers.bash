@@ -5,6 +5,8 @@
 # shellcheck shell=bash disable=SC2034 # the variables are for the .bats files
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# shellcheck source=tests/assert_helpers.bash
+source "$BATS_TEST_DIRNAME/assert_helpers.bash"
 
 # make_run DIR KERNEL [CASE...]: a results directory whose summary.json holds
 # these cases. A CASE is "BINARY NAME STATUS [REASON]" (REASON is written as
@@ -45,26 +47,3 @@ EOF
 	printf 'TAP version 13\n1..0\n' >"$dir/tap.txt"
 }
 
-assert_line_in() { # TEXT LINE: LINE is one whole line of TEXT
-	grep -qxF -- "$2" <<<"$1" && return 0
-	printf 'expected the line\n  %s\nin:\n%s\n' "$2" "$1" >&2
-	return 1
-}
-
-assert_not_in() { # TEXT STRING: STRING appears nowhere in TEXT
-	! grep -qF -- "$2" <<<"$1" && return 0
-	printf 'did not expect\n  %s\nin:\n%s\n' "$2" "$1" >&2
-	return 1
-}
-
-assert_eq() { # EXPECTED ACTUAL [WHAT]
-	[[ $1 == "$2" ]] && return 0
-	printf '%s: expected\n%s\ngot\n%s\n' "${3:-value}" "$1" "$2" >&2
-	return 1
-}
-
-assert_match() { # TEXT REGEX
-	[[ $1 =~ $2 ]] && return 0
-	printf 'expected /%s/ in:\n%s\n' "$2" "$1" >&2
-	return 1
-}

@@ -12,6 +12,8 @@
 # shellcheck shell=bash disable=SC2034 # the variables are for the .bats files
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# shellcheck source=tests/assert_helpers.bash
+source "$BATS_TEST_DIRNAME/assert_helpers.bash"
 RUNNER=$ROOT/scripts/run
 FIXTURES=$ROOT/build/tests
 
@@ -55,30 +57,6 @@ add_script() {
 		echo "exit $code"
 	} >"$BIN/$name"
 	chmod 755 "$BIN/$name"
-}
-
-assert_line_in() { # TEXT LINE: LINE is one whole line of TEXT
-	grep -qxF -- "$2" <<<"$1" && return 0
-	printf 'expected the line\n  %s\nin:\n%s\n' "$2" "$1" >&2
-	return 1
-}
-
-assert_match() { # TEXT REGEX
-	[[ $1 =~ $2 ]] && return 0
-	printf 'expected /%s/ in:\n%s\n' "$2" "$1" >&2
-	return 1
-}
-
-assert_no_match() { # TEXT REGEX
-	[[ ! $1 =~ $2 ]] && return 0
-	printf 'did not expect /%s/ in:\n%s\n' "$2" "$1" >&2
-	return 1
-}
-
-assert_eq() { # EXPECTED ACTUAL [WHAT]
-	[[ $1 == "$2" ]] && return 0
-	printf '%s: expected\n%s\ngot\n%s\n' "${3:-value}" "$1" "$2" >&2
-	return 1
 }
 
 # The summary.json field of the "counts" object, e.g. json_count FILE fail.

@@ -10,6 +10,7 @@
 
 # shellcheck disable=SC2154 # status, output, stderr: set by bats' run
 bats_require_minimum_version 1.5.0
+load assert_helpers
 
 MAC0=02:70:73:6b:00:00
 MAC1=02:70:73:6b:00:01
@@ -50,18 +51,6 @@ refute_ns() { # NAME
 # Interface names of the initial namespace, one a line, sorted.
 init_links() {
 	ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
-}
-
-assert_match() { # TEXT REGEX
-	[[ $1 =~ $2 ]] && return 0
-	printf 'expected /%s/ in:\n%s\n' "$2" "$1" >&2
-	return 1
-}
-
-refute_match() { # TEXT REGEX
-	[[ ! $1 =~ $2 ]] && return 0
-	printf 'did not expect /%s/ in:\n%s\n' "$2" "$1" >&2
-	return 1
 }
 
 # A link exists in NS, is up with carrier, and has MAC (when given).
@@ -168,7 +157,7 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "$output" = $'1\n1\n1' ]
 	run ip -n "$MAIN" addr show dev psk0
-	refute_match "$output" 'inet'
+	assert_no_match "$output" 'inet'
 }
 
 @test "exec runs the command in the namespace and passes its exit status" {
@@ -250,11 +239,11 @@ EOF
 	run ip -n "$MAIN" addr show dev psk0
 	assert_match "$output" 'inet 198\.51\.100\.1/24 '
 	assert_match "$output" 'inet6 2001:db8::1/64 '
-	refute_match "$output" 'fe80:'
+	assert_no_match "$output" 'fe80:'
 	run ip -n "$PEER" addr show dev psk1
 	assert_match "$output" 'inet 198\.51\.100\.2/24 '
 	assert_match "$output" 'inet6 2001:db8::2/64 '
-	refute_match "$output" 'fe80:'
+	assert_no_match "$output" 'fe80:'
 	run ip -n "$MAIN" neigh show dev psk0
 	assert_match "$output" "198\.51\.100\.2 lladdr $MAC1 PERMANENT"
 	assert_match "$output" "2001:db8::2 lladdr $MAC1 PERMANENT"
@@ -280,7 +269,7 @@ EOF
 	[ "$after" -ge $((before + 6)) ] || { echo "psk1 rx_packets $before -> $after" >&2; return 1; }
 	# the static entries were used as they are: no resolution happened
 	run ip -n "$MAIN" neigh show dev psk0
-	refute_match "$output" 'REACHABLE|STALE|DELAY|PROBE|INCOMPLETE|FAILED'
+	assert_no_match "$output" 'REACHABLE|STALE|DELAY|PROBE|INCOMPLETE|FAILED'
 }
 
 @test "--addrs: ping from psk0's side to 198.51.100.2 and 2001:db8::2" {
@@ -307,7 +296,7 @@ EOF
 	assert_link_up "$MAIN" psk0 "$MAC0"
 	assert_link_up "$PEER" psk1 "$MAC1"
 	run ip -n "$MAIN" addr show dev psk0
-	refute_match "$output" 'inet'
+	assert_no_match "$output" 'inet'
 }
 
 @test "a failed up removes what it had created" {
@@ -366,5 +355,5 @@ EOF
 	[ "$before" = "$during" ] || { diff <(echo "$before") <(echo "$during") >&2; return 1; }
 	[ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2; return 1; }
 	[ "$sysctls_before" = "$sysctls_after" ]
-	refute_match "$before" 'psk'
+	assert_no_match "$before" 'psk'
 }
