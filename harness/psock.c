@@ -582,6 +582,18 @@ int psock_rx_socket(int type, int version, int ifindex, uint16_t proto)
 	return fd;
 }
 
+int rx_path_open(struct ring *r, int fd, bool use_ring)
+{
+	struct ring_geometry geo = ring_small;
+	int one = 1;
+
+	memset(r, 0, sizeof(*r));
+	if (!use_ring)
+		return setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
+	geo.retire_blk_tov = 4;
+	return ring_open(r, fd, PACKET_RX_RING, &geo);
+}
+
 size_t rx_payload_offset(int type, const struct frame_spec *spec)
 {
 	size_t off = frame_header_len(spec);

@@ -227,6 +227,14 @@ int peer_send_burst(struct netns_topo *topo, const struct frame_spec *spec,
 int psock_rx_socket(int type, int version, int ifindex, uint16_t proto);
 
 /*
+ * One of the two receive paths on fd: a ring_small RX ring of the socket's
+ * version (V3 blocks retire after 4 ms, so a frame shows up at once), or,
+ * when !use_ring, no ring and PACKET_AUXDATA on, so recvmsg() reports each
+ * packet's tp_len, tp_snaplen and tp_status. 0 or -1 with errno.
+ */
+int rx_path_open(struct ring *r, int fd, bool use_ring);
+
+/*
  * Where the payload of a frame built from spec starts, counted from tp_mac
  * (or from the start of what recv() returns) on a socket of this type: the
  * link header is there for SOCK_RAW only, and a VLAN tag never is (the core

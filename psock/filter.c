@@ -180,9 +180,6 @@ FIXTURE_VARIANT_ADD(snap, dgram_recvmsg) { .type = SOCK_DGRAM };
 
 FIXTURE_SETUP(snap)
 {
-	struct ring_geometry geo = ring_small;
-	int one = 1;
-
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
 	self->barrier.fd = -1;
@@ -193,13 +190,9 @@ FIXTURE_SETUP(snap)
 	self->fd = psock_rx_socket(variant->type, variant->version, self->topo.ifindex0,
 				   ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	if (!variant->ring) {
-		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)));
-		return;
-	}
-	geo.retire_blk_tov = 4;
-	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
-		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
+		TH_LOG("%s: %s", variant->ring ? "PACKET_RX_RING" : "PACKET_AUXDATA",
+		       strerror(errno));
 }
 
 FIXTURE_TEARDOWN(snap)

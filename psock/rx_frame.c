@@ -314,21 +314,15 @@ FIXTURE_VARIANT_ADD(rx_csum, recvmsg) { .ring = false };
 FIXTURE_SETUP(rx_csum)
 {
 	const struct netns_opts opts = { .peer_netns = true, .addrs = true };
-	struct ring_geometry geo = ring_small;
-	int one = 1;
 
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(&self->topo, &opts);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_IP);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	if (!variant->ring) {
-		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)));
-		return;
-	}
-	geo.retire_blk_tov = 4;
-	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
-		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
+		TH_LOG("%s: %s", variant->ring ? "PACKET_RX_RING" : "PACKET_AUXDATA",
+		       strerror(errno));
 }
 
 FIXTURE_TEARDOWN(rx_csum)
