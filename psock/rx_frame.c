@@ -323,6 +323,8 @@ FIXTURE_SETUP(rx_csum)
 	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
 		TH_LOG("%s: %s", variant->ring ? "PACKET_RX_RING" : "PACKET_AUXDATA",
 		       strerror(errno));
+	/* The variant's path, not the other one (TPACKET_V1 is 0: easy to mix up). */
+	ASSERT_EQ(variant->ring, self->ring.map != NULL);
 }
 
 FIXTURE_TEARDOWN(rx_csum)
