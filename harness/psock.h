@@ -242,6 +242,33 @@ int rx_path_open(struct ring *r, int fd, bool use_ring);
  */
 size_t rx_payload_offset(int type, const struct frame_spec *spec);
 
+/* ---- kernel-version gates ------------------------------------------- */
+
+/*
+ * A feature is probed where a probe exists that does not depend on the
+ * behaviour under test: ENOPROTOOPT for an unknown socket option, EINVAL for
+ * an unknown type or mode. Where none exists (the kernel accepts a flag or a
+ * request silently and only the behaviour differs by release), the
+ * expectation is keyed on the release that brought the change, through
+ * kselftest's own ksft_min_kernel_version(): at or above it the case passes
+ * or fails, never skips. What the behaviour did never chooses which
+ * expectation applies.
+ */
+
+/* The running kernel's release string (uname -r), for log lines. */
+const char *psock_kernel_release(void);
+
+/* True on Linux major.minor or later. */
+#define PSOCK_KERNEL_SINCE(major, minor) ksft_min_kernel_version((major), (minor))
+
+/*
+ * SKIP below Linux major.minor, naming the release and the kernel change
+ * (its commit subject). A case that can still observe the behaviour on the
+ * older kernel says what it saw in observed ("", or e.g. "; this kernel drops
+ * them: backported"), so a backport is reported, not hidden.
+ */
+#define PSOCK_SKIP_BEFORE(major, minor, change, observed) do {				if (!PSOCK_KERNEL_SINCE((major), (minor)))						SKIP(return, "needs Linux %d.%d, running %s: %s%s",				     (major), (minor), psock_kernel_release(), (change),			     (observed));						} while (0)
+
 /*
  * FIXTURE_SETUP step: enter fresh namespaces with the topology of opts
  * (NULL: the default veth pair), SKIP when the machine cannot, fail otherwise.
