@@ -4,9 +4,21 @@
 # "BINARY:CASE", and every status that changed between them.
 #
 # Variables (gawk -v): old, new (summary.json files), old_name, new_name
-# (how to name the runs in the output). stdout: the report (see scripts/
-# compare --help). Exit status: 1 when a case went from pass to fail, 3 when
-# a file cannot be read (the script turns that into a usage error), else 0.
+# (how to name the runs in the output), prog (the script's name, for error
+# messages), strict (1: pass->skip gates whatever the kernels).
+# stdout: the report (see scripts/compare --help), printed only once both
+# files have been read whole. Exit status: 1 when a case regressed, 3 when
+# a file is not a complete summary (said on stderr, one line), else 0.
+#
+# The gate: a regression is a case that passed in OLD and, in NEW,
+#   failed            always;
+#   is gone           always: the cases are compiled into the binaries, the
+#                     kernel does not choose them, so a missing one was not
+#                     run (a guest that crashed, a -t subset, a case removed);
+#   skipped           when both runs are of the same kernel release (the
+#                     "kernel" field, compared as a string) or with strict:
+#                     between releases a case gated on the kernel version
+#                     (PSOCK_SKIP_BEFORE) skips on the older one by design.
 
 # One line of a reason: newlines folded, long text cut.
 function brief(s) {
@@ -22,21 +34,38 @@ function say(kind, key, detail) {
 	printf "%-11s %s%s\n", kind, key, (detail == "" ? "" : "  (" detail ")")
 }
 
+function add(kind, key, detail) {
+	n[kind]++
+	line_key[kind, n[kind]] = key
+	line_detail[kind, n[kind]] = detail
+}
+
+function load(file, r) {
+	if (load_summary(file, r) >= 0)
+		return
+	print prog ": " file ": not a complete scripts/run summary: " S_ERROR[r] > "/dev/stderr"
+	exit 3
+}
+
+# The gate line: which kinds gate and why, the number of regressions, the
+# exit status.
+function gate_line(nreg, rule) {
+	if (strict)
+		rule = "pass->fail, pass->gone, pass->skip (--strict)"
+	else if (gate_skip)
+		rule = "pass->fail, pass->gone, pass->skip (same kernel)"
+	else
+		rule = "pass->fail, pass->gone (kernels differ: pass->skip is expected; --strict gates it)"
+	printf "# gate: %s: %d regression%s, exit %d\n", rule, nreg, (nreg == 1 ? "" : "s"), (nreg > 0)
+}
+
 BEGIN {
-	if (load_summary(old, 1) < 0) {
-		print "cannot read " old " as a scripts/run summary" > "/dev/stderr"
-		exit 3
-	}
-	if (load_summary(new, 2) < 0) {
-		print "cannot read " new " as a scripts/run summary" > "/dev/stderr"
-		exit 3
-	}
+	load(old, 1)
+	load(new, 2)
+	gate_skip = strict || S_KERNEL[1] == S_KERNEL[2]
 	printf "# old: %s (kernel %s, %d cases)\n", old_name, S_KERNEL[1], S_NCASES[1]
 	printf "# new: %s (kernel %s, %d cases)\n", new_name, S_KERNEL[2], S_NCASES[2]
 
-	# Changes are printed by kind, most important first; within a kind in
-	# the new run's order (the old run's for cases that are gone).
-	nkinds = split("pass->fail fail->pass fail->skip skip->fail pass->skip skip->pass new gone", kinds, " ")
 	for (i = 1; i <= S_NCASES[2]; i++) {
 		key = S_KEYS[2, i]
 		now = S_STATUS[2, key]
@@ -49,25 +78,33 @@ BEGIN {
 			same++
 			continue
 		}
-		kind = was "->" now
-		add(kind, key, now == "pass" ? "" : brief(S_REASON[2, key]))
+		add(was "->" now, key, now == "pass" ? "" : brief(S_REASON[2, key]))
 	}
 	for (i = 1; i <= S_NCASES[1]; i++) {
 		key = S_KEYS[1, i]
-		if (!((2, key) in S_STATUS))
+		if ((2, key) in S_STATUS)
+			continue
+		if (S_STATUS[1, key] == "pass")
+			add("pass->gone", key, "")
+		else
 			add("gone", key, "was " S_STATUS[1, key])
 	}
+
+	# Regressions first, then the other changes by kind; within a kind in
+	# the new run's order (the old run's for cases that are gone).
+	if (gate_skip)
+		order = "pass->fail pass->skip pass->gone fail->pass fail->skip skip->fail skip->pass new gone"
+	else
+		order = "pass->fail pass->gone fail->pass fail->skip skip->fail pass->skip skip->pass new gone"
+	nkinds = split(order, kinds, " ")
 	for (k = 1; k <= nkinds; k++)
 		for (i = 1; i <= n[kinds[k]]; i++)
 			say(kinds[k], line_key[kinds[k], i], line_detail[kinds[k], i])
-	skips = n["pass->skip"] + n["skip->pass"] + n["fail->skip"] + n["skip->fail"]
-	printf "# compare: %d pass->fail, %d fail->pass, %d new, %d gone, %d skip changes, %d unchanged\n",
-	       n["pass->fail"], n["fail->pass"], n["new"], n["gone"], skips, same
-	exit n["pass->fail"] > 0 ? 1 : 0
-}
 
-function add(kind, key, detail) {
-	n[kind]++
-	line_key[kind, n[kind]] = key
-	line_detail[kind, n[kind]] = detail
+	other_skips = n["skip->pass"] + n["fail->skip"] + n["skip->fail"]
+	printf "# compare: %d pass->fail, %d pass->skip, %d pass->gone, %d fail->pass, %d other skip changes, %d new, %d other gone, %d unchanged\n",
+	       n["pass->fail"], n["pass->skip"], n["pass->gone"], n["fail->pass"], other_skips, n["new"], n["gone"], same
+	nreg = n["pass->fail"] + n["pass->gone"] + (gate_skip ? n["pass->skip"] : 0)
+	gate_line(nreg)
+	exit nreg > 0 ? 1 : 0
 }
