@@ -6,9 +6,11 @@
 #
 # Arguments: the summary.json files, one per column, in column order.
 # Variables (gawk -v): md, html (output files), names (the runs' directory
-# names, separated by newlines, for the column titles).
+# names, separated by newlines, for the column titles), prog (the script's
+# name, for error messages).
 # stdout: one line "CASES ROWS_THAT_DIFFER COLUMNS".
-# Exit status 3 when a file is not a runner summary (named on stderr).
+# Exit status 3, before anything is written, when a file is not a complete
+# runner summary (summary.awk; one line on stderr naming it and the fault).
 #
 # A row "differs" when its statuses are not all the same, where a case
 # missing from a run counts as a status of its own ("-").
@@ -38,7 +40,7 @@ BEGIN {
 	split(names, name, "\n")
 	for (c = 1; c <= ncol; c++) {
 		if (load_summary(ARGV[c], c) < 0) {
-			print ARGV[c] ": not a summary.json written by scripts/run" > "/dev/stderr"
+			print prog ": " ARGV[c] ": not a complete scripts/run summary: " S_ERROR[c] > "/dev/stderr"
 			exit 3
 		}
 		for (i = 1; i <= S_NCASES[c]; i++) {
