@@ -3,7 +3,9 @@
 #
 # scripts/compare as CI uses it: two results directories built by hand
 # (tests/results_helpers.bash), every kind of status change named on its own
-# line, the count line, and the exit status of the regression gate.
+# line, the count and gate lines, the exit status of the regression gate
+# (pass->fail and pass->gone always, pass->skip on the same kernel or with
+# --strict), and summaries that are not complete refused with exit 2.
 
 # shellcheck disable=SC2154 # $stderr, $output and $lines come from bats' run
 bats_require_minimum_version 1.5.0
@@ -30,27 +32,30 @@ setup() {
 	assert_line_in "$output" "# old: $OLD (kernel 6.12.1, 3 cases)"
 	assert_line_in "$output" "# new: $NEW (kernel 6.12.2, 3 cases)"
 	assert_line_in "$output" "pass->fail  version:version.raw.set_v3  (version.c:42:set_v3:Expected 0 (0) == ret (-1) | second line)"
-	assert_eq "# compare: 1 pass->fail, 0 fail->pass, 0 new, 0 gone, 0 skip changes, 2 unchanged" "${lines[-1]}" "count line"
-	assert_eq 4 "${#lines[@]}" "number of lines"
+	assert_eq "# compare: 1 pass->fail, 0 pass->skip, 0 pass->gone, 0 fail->pass, 0 other skip changes, 0 new, 0 other gone, 2 unchanged" "${lines[-2]}" "count line"
+	assert_eq "# gate: pass->fail, pass->gone (kernels differ: pass->skip is expected; --strict gates it): 1 regression, exit 1" "${lines[-1]}" "gate line"
+	assert_eq 5 "${#lines[@]}" "number of lines"
 	assert_eq "" "$stderr" "stderr"
 }
 
-@test "no change: only the headers and the count line, exit 0" {
+@test "no change: only the headers, the count line and the gate line, exit 0" {
 	make_run "$OLD" 6.1.0 "version a.b pass" "version a.c skip needs 6.2"
 	make_run "$NEW" 6.1.0 "version a.b pass" "version a.c skip needs 6.2"
 	run -0 --separate-stderr "$COMPARE" "$OLD" "$NEW"
-	assert_eq 3 "${#lines[@]}" "number of lines"
-	assert_eq "# compare: 0 pass->fail, 0 fail->pass, 0 new, 0 gone, 0 skip changes, 2 unchanged" "${lines[-1]}" "count line"
+	assert_eq 4 "${#lines[@]}" "number of lines"
+	assert_eq "# compare: 0 pass->fail, 0 pass->skip, 0 pass->gone, 0 fail->pass, 0 other skip changes, 0 new, 0 other gone, 2 unchanged" "${lines[-2]}" "count line"
+	assert_eq "# gate: pass->fail, pass->gone, pass->skip (same kernel): 0 regressions, exit 0" "${lines[-1]}" "gate line"
 }
 
-@test "every other kind of change is listed, grouped by kind, and none of them gates (exit 0)" {
+@test "between different kernels every change but pass->fail and pass->gone is listed, grouped by kind, and does not gate (exit 0)" {
 	make_run "$OLD" 6.1.0 \
 		"b fixed fail it broke" \
 		"b now_skips pass" \
 		"b now_runs skip PACKET_VNET_HDR_SZ: added in 6.2" \
 		"b skip_to_fail skip needs 6.2" \
 		"b fail_to_skip fail broken" \
-		"b removed pass" \
+		"b removed_fail fail it broke" \
+		"b removed_skip skip needs 6.2" \
 		"b same pass"
 	make_run "$NEW" 6.12.0 \
 		"b fixed pass" \
@@ -62,7 +67,7 @@ setup() {
 		"c added fail c.c:9:added:Expected \\\"x\\\"" \
 		"c added_ok pass"
 	run -0 --separate-stderr "$COMPARE" "$OLD" "$NEW"
-	assert_eq "# old: $OLD (kernel 6.1.0, 7 cases)
+	assert_eq "# old: $OLD (kernel 6.1.0, 8 cases)
 # new: $NEW (kernel 6.12.0, 8 cases)
 fail->pass  b:fixed
 fail->skip  b:fail_to_skip  (gone in 7.0)
@@ -71,8 +76,61 @@ pass->skip  b:now_skips  (FANOUT_FLAG_IGNORE_OUTGOING: added in 4.20)
 skip->pass  b:now_runs
 new         c:added  (fail: c.c:9:added:Expected \"x\")
 new         c:added_ok  (pass)
-gone        b:removed  (was pass)
-# compare: 0 pass->fail, 1 fail->pass, 2 new, 1 gone, 4 skip changes, 1 unchanged" "$output" "report"
+gone        b:removed_fail  (was fail)
+gone        b:removed_skip  (was skip)
+# compare: 0 pass->fail, 1 pass->skip, 0 pass->gone, 1 fail->pass, 3 other skip changes, 2 new, 2 other gone, 1 unchanged
+# gate: pass->fail, pass->gone (kernels differ: pass->skip is expected; --strict gates it): 0 regressions, exit 0" "$output" "report"
+	assert_eq "" "$stderr" "stderr"
+}
+
+@test "on the same kernel release pass->skip is a regression, listed first: exit 1" {
+	make_run "$OLD" 6.12.117+deb12-amd64 \
+		"b fixed fail it broke" \
+		"b now_skips pass" \
+		"b same pass"
+	make_run "$NEW" 6.12.117+deb12-amd64 \
+		"b fixed pass" \
+		"b now_skips skip PACKET_VNET_HDR_SZ: not supported" \
+		"b same pass"
+	run -1 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "# old: $OLD (kernel 6.12.117+deb12-amd64, 3 cases)
+# new: $NEW (kernel 6.12.117+deb12-amd64, 3 cases)
+pass->skip  b:now_skips  (PACKET_VNET_HDR_SZ: not supported)
+fail->pass  b:fixed
+# compare: 0 pass->fail, 1 pass->skip, 0 pass->gone, 1 fail->pass, 0 other skip changes, 0 new, 0 other gone, 1 unchanged
+# gate: pass->fail, pass->gone, pass->skip (same kernel): 1 regression, exit 1" "$output" "report"
+	assert_eq "" "$stderr" "stderr"
+}
+
+@test "pass->gone is a regression on the same kernel and between kernels: exit 1, listed first" {
+	make_run "$OLD" 6.1.0 "b stays pass" "b removed pass" "b was_failing fail x"
+	make_run "$NEW" 6.1.0 "b stays pass" "c added pass"
+	run -1 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "# old: $OLD (kernel 6.1.0, 3 cases)
+# new: $NEW (kernel 6.1.0, 2 cases)
+pass->gone  b:removed
+new         c:added  (pass)
+gone        b:was_failing  (was fail)
+# compare: 0 pass->fail, 0 pass->skip, 1 pass->gone, 0 fail->pass, 0 other skip changes, 1 new, 1 other gone, 1 unchanged
+# gate: pass->fail, pass->gone, pass->skip (same kernel): 1 regression, exit 1" "$output" "same kernel"
+	# A guest that crashed: every case gone, one new failing vm-run:guest.
+	make_run "$NEW" 6.12.0 "vm-run guest fail guest killed after 240 s (--vm-timeout): see console.log"
+	run -1 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "pass->gone  b:stays" "${lines[2]}" "first change"
+	assert_eq "pass->gone  b:removed" "${lines[3]}" "second change"
+	assert_eq "# gate: pass->fail, pass->gone (kernels differ: pass->skip is expected; --strict gates it): 2 regressions, exit 1" "${lines[-1]}" "different kernels"
+}
+
+@test "between different kernels pass->skip does not gate (exit 0); --strict makes it a regression (exit 1)" {
+	make_run "$OLD" 6.12.117+deb12-amd64 "send snd_vnet.vnet_hdr_sz_12 pass" "b same pass"
+	make_run "$NEW" 6.1.0-56-amd64 "send snd_vnet.vnet_hdr_sz_12 skip PACKET_VNET_HDR_SZ: not supported (added in Linux 6.2)" "b same pass"
+	run -0 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_line_in "$output" "pass->skip  send:snd_vnet.vnet_hdr_sz_12  (PACKET_VNET_HDR_SZ: not supported (added in Linux 6.2))"
+	assert_eq "# gate: pass->fail, pass->gone (kernels differ: pass->skip is expected; --strict gates it): 0 regressions, exit 0" "${lines[-1]}" "gate line"
+	run -1 --separate-stderr "$COMPARE" --strict "$OLD" "$NEW"
+	assert_eq "pass->skip  send:snd_vnet.vnet_hdr_sz_12  (PACKET_VNET_HDR_SZ: not supported (added in Linux 6.2))" "${lines[2]}" "listed first"
+	assert_eq "# gate: pass->fail, pass->gone, pass->skip (--strict): 1 regression, exit 1" "${lines[-1]}" "gate line"
+	assert_eq "" "$stderr" "stderr"
 }
 
 @test "the same case name in two binaries is two cases" {
@@ -105,11 +163,77 @@ gone        b:removed  (was pass)
 	assert_eq "scripts/compare: $NEW has no summary.json: not a finished run of scripts/run" "$stderr" "no summary"
 	echo '{"something": "else"}' >"$NEW/summary.json"
 	run -2 --separate-stderr "$COMPARE" "$OLD" "$NEW"
-	assert_eq "scripts/compare: not a summary.json written by scripts/run" "${stderr_lines[-1]}" "foreign json"
+	assert_eq "scripts/compare: $NEW/summary.json: not a complete scripts/run summary: line 1 is '{\"something\": \"else\"}', not the \"{\" a summary starts with" "$stderr" "foreign json"
 	run -2 --separate-stderr "$COMPARE" -x "$OLD" "$OLD"
 	assert_eq "scripts/compare: unknown option '-x'" "${stderr_lines[0]}" "bad option"
 	run -0 "$COMPARE" --help
-	assert_line_in "$output" "usage: scripts/compare [-h|--help] OLD NEW"
+	assert_line_in "$output" "usage: scripts/compare [--strict] [-h|--help] OLD NEW"
+}
+
+# refused DIR MESSAGE: compare refuses DIR's summary.json as OLD and as NEW
+# against a good run: exit 2, nothing on stdout, one line on stderr.
+refused() {
+	local good=$BATS_TEST_TMPDIR/good
+	make_run "$good" 6.1.0 "b x pass" "b y pass" "b z skip needs 6.2"
+	run -2 --separate-stderr "$COMPARE" "$good" "$1"
+	assert_eq "" "$output" "stdout, as NEW"
+	assert_eq "scripts/compare: $1/summary.json: not a complete scripts/run summary: $2" "$stderr" "stderr, as NEW"
+	run -2 --separate-stderr "$COMPARE" "$1" "$good"
+	assert_eq "" "$output" "stdout, as OLD"
+	assert_eq "scripts/compare: $1/summary.json: not a complete scripts/run summary: $2" "$stderr" "stderr, as OLD"
+}
+
+@test "a summary that is not complete, on either side, is refused: exit 2, one line naming the file and the fault" {
+	make_run "$OLD" 6.1.0 "b x pass" "b y pass" "b z skip needs 6.2"
+	f=$OLD/summary.json
+	# Lines: 1 "{", 2-10 the run's fields, 11 "counts", 12 "binaries",
+	# 13 "cases": [, 14-16 the cases, 17 "  ]", 18 "}".
+	assert_eq 18 "$(wc -l <"$f")" "lines of the helper's summary"
+	mkdir -p "$NEW"
+	head -n 15 "$f" >"$NEW/summary.json"
+	refused "$NEW" 'cut short after line 15 (in the "cases" list, no closing "}")'
+	{ head -n 14 "$f"; printf '    {"binary": "b", "na'; } >"$NEW/summary.json"
+	refused "$NEW" 'cut short in line 15 (no newline at the end of the file)'
+	sed '$d' "$f" >"$NEW/summary.json"
+	refused "$NEW" 'cut short after line 17 (after the "cases" list, no closing "}")'
+	head -n 8 "$f" >"$NEW/summary.json"
+	refused "$NEW" "cut short after line 8 (in the run's fields, no closing \"}\")"
+	sed 15d "$f" >"$NEW/summary.json"
+	refused "$NEW" '"counts" say 3 cases, the "cases" list has 2'
+	sed '15s/"status": "pass"/"status": "fail"/' "$f" >"$NEW/summary.json"
+	refused "$NEW" '"counts" say 2 pass, the "cases" list has 1'
+	sed '11s/"total": 3/"total": 4/' "$f" >"$NEW/summary.json"
+	refused "$NEW" '"counts" do not add up: pass 2 + fail 0 + skip 1 is not total 4'
+	sed '15s/"status": "pass"/"status": "PASS"/' "$f" >"$NEW/summary.json"
+	refused "$NEW" "line 15 is '    {\"binary\": \"b\", \"name\": \"y\", \"status\": \"P...', not a case"
+	sed '16s/needs 6.2/needs\x01/' "$f" >"$NEW/summary.json"
+	refused "$NEW" "line 16 is '    {\"binary\": \"b\", \"name\": \"z\", \"status\": \"s...', not a case"
+	sed '16s/}$/},/' "$f" >"$NEW/summary.json"
+	refused "$NEW" 'line 16: a comma after the last case'
+	sed '14s/},$/}/' "$f" >"$NEW/summary.json"
+	refused "$NEW" 'line 15: no comma after the case on line 14'
+	sed '/"kernel"/d' "$f" >"$NEW/summary.json"
+	refused "$NEW" 'no "kernel" field'
+	sed '/"counts"/d' "$f" >"$NEW/summary.json"
+	refused "$NEW" 'no "counts" field'
+	{ cat "$f"; echo '{'; } >"$NEW/summary.json"
+	refused "$NEW" 'line 19: more text after the closing "}"'
+	: >"$NEW/summary.json"
+	refused "$NEW" 'empty file'
+}
+
+@test "a real run's summary cut short is refused (exit 2), not read as gone cases" {
+	[[ -x $ROOT/build/psock/version ]] || skip "build/psock/version not built (run make)"
+	"$ROOT/scripts/run" -t version -o "$OLD" >/dev/null
+	mkdir -p "$NEW"
+	size=$(wc -c <"$OLD/summary.json")
+	head -c $((size / 2)) "$OLD/summary.json" >"$NEW/summary.json"
+	run -2 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "" "$output" "stdout"
+	assert_match "$stderr" "^scripts/compare: $NEW/summary.json: not a complete scripts/run summary: cut short in line [0-9]+ \\(no newline at the end of the file\\)\$"
+	head -n -3 "$OLD/summary.json" >"$NEW/summary.json"
+	run -2 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_match "$stderr" "^scripts/compare: $NEW/summary.json: not a complete scripts/run summary: cut short after line [0-9]+ \\(in the \"cases\" list, no closing \"}\"\\)\$"
 }
 
 @test "two real runs of the suite compare clean against each other" {
@@ -117,5 +241,6 @@ gone        b:removed  (was pass)
 	"$ROOT/scripts/run" -t version -o "$OLD" >/dev/null
 	run -0 "$COMPARE" "$OLD" "$OLD"
 	n=$(grep -c '"binary": "version"' "$OLD/summary.json")
-	assert_eq "# compare: 0 pass->fail, 0 fail->pass, 0 new, 0 gone, 0 skip changes, $n unchanged" "${lines[-1]}" "count line"
+	assert_eq "# compare: 0 pass->fail, 0 pass->skip, 0 pass->gone, 0 fail->pass, 0 other skip changes, 0 new, 0 other gone, $n unchanged" "${lines[-2]}" "count line"
+	assert_eq "# gate: pass->fail, pass->gone, pass->skip (same kernel): 0 regressions, exit 0" "${lines[-1]}" "gate line"
 }

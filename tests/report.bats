@@ -4,8 +4,9 @@
 # scripts/report on three results directories built by hand
 # (tests/results_helpers.bash), one per kernel: matrix.md and matrix.html
 # hold every case and every kernel, the rows where kernels differ are marked,
-# skip reasons are on hover (title), the page fetches nothing, and usage
-# errors exit 2.
+# skip reasons are on hover (title), the page fetches nothing, usage
+# errors exit 2, and a summary that is not complete is refused (exit 2)
+# without touching the matrix already there.
 
 # shellcheck disable=SC2154 # $stderr, $output and $lines come from bats' run
 bats_require_minimum_version 1.5.0
@@ -105,10 +106,27 @@ tx:tx.ring.&lt;new&gt;&amp;&quot;case&quot;' "$(sed -n 's/^<tr class="differs".*
 	assert_eq "scripts/report: $R/empty has no summary.json: not a finished run of scripts/run" "$stderr" "no summary"
 	echo '{}' >"$R/empty/summary.json"
 	run -2 --separate-stderr "$REPORT" -o "$OUT" "$R/run-6.1" "$R/empty"
-	assert_eq "$R/empty/summary.json: not a summary.json written by scripts/run" "$stderr" "foreign json"
+	assert_eq "scripts/report: $R/empty/summary.json: not a complete scripts/run summary: line 1 is '{}', not the \"{\" a summary starts with" "$stderr" "foreign json"
 	run -2 --separate-stderr "$REPORT" --bogus "$R/run-6.1"
 	assert_eq "scripts/report: unknown option '--bogus'" "${stderr_lines[0]}" "bad option"
 	[[ ! -e $OUT/matrix.html && ! -e $OUT/matrix.md ]]
 	run -0 "$REPORT" --help
 	assert_line_in "$output" "usage: scripts/report [-o DIR] [-h|--help] RESULTS_DIR..."
+}
+
+@test "a summary that is not complete is refused: one line naming it, exit 2, the earlier matrix untouched, no temporary files" {
+	run -0 "$REPORT" -o "$OUT" "$R/run-6.1" "$R/run-6.12"
+	md_before=$(<"$OUT/matrix.md")
+	html_before=$(<"$OUT/matrix.html")
+	mkdir "$R/cut"
+	head -n 15 "$R/run-6.18/summary.json" >"$R/cut/summary.json"
+	run -2 --separate-stderr "$REPORT" -o "$OUT" "$R/run-6.1" "$R/cut" "$R/run-6.12"
+	assert_eq "" "$output" "stdout"
+	assert_eq "scripts/report: $R/cut/summary.json: not a complete scripts/run summary: cut short after line 15 (in the \"cases\" list, no closing \"}\")" "$stderr" "stderr"
+	sed '/"counts"/s/"pass": 5/"pass": 4/; /"counts"/s/"total": 5/"total": 4/' "$R/run-6.18/summary.json" >"$R/cut/summary.json"
+	run -2 --separate-stderr "$REPORT" -o "$OUT" "$R/cut"
+	assert_eq "scripts/report: $R/cut/summary.json: not a complete scripts/run summary: \"counts\" say 4 cases, the \"cases\" list has 5" "$stderr" "counts"
+	assert_eq "$md_before" "$(<"$OUT/matrix.md")" "matrix.md"
+	assert_eq "$html_before" "$(<"$OUT/matrix.html")" "matrix.html"
+	assert_eq "matrix.html matrix.md " "$(ls -A "$OUT" | tr '\n' ' ')" "files in the output directory"
 }

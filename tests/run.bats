@@ -224,7 +224,9 @@ skip:skip.v2.needs_feature" "$output" "--list -t"
 @test "usage errors: exit 2, the reason and the usage line on stderr, nothing on stdout" {
 	use_fixtures pass
 	local args
-	for args in "-x" "--nope" "extra" "-j 0" "-j x" "-j" "--timeout 0" "--timeout abc" "--timeout" "-t" "-o"; do
+	for args in "-x" "--nope" "extra" "-j 0" "-j x" "-j" "-j 257" "-j 99999999999999999999" "--jobs=-1" \
+		"--timeout 0" "--timeout 0.0" "--timeout abc" "--timeout" "--timeout 86400.5" \
+		"--timeout 99999999999999999999" "--timeout=1e3" "-t" "-o"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run -2 --separate-stderr "$RUNNER" $args
 		assert_eq "" "$output" "stdout of scripts/run $args"
@@ -233,10 +235,30 @@ usage: scripts/run \[-j N\] \[-t PATTERN\]\.\.\. \[--timeout S\] \[-o DIR\] \[--
 	done
 }
 
+@test "-j and --timeout are bounded: the message names the bounds and the value; the bounds themselves are accepted" {
+	use_fixtures pass
+	run -2 --separate-stderr "$RUNNER" -j 99999999999999999999
+	assert_eq "scripts/run: -j wants a number of jobs from 1 to 256, not '99999999999999999999'" "${stderr_lines[0]}" "-j huge"
+	run -2 --separate-stderr "$RUNNER" --jobs=257
+	assert_eq "scripts/run: -j wants a number of jobs from 1 to 256, not '257'" "${stderr_lines[0]}" "-j 257"
+	run -2 --separate-stderr "$RUNNER" --timeout 99999999999999999999
+	assert_eq "scripts/run: --timeout wants a number of seconds above 0 and at most 86400, not '99999999999999999999'" "${stderr_lines[0]}" "--timeout huge"
+	run -2 --separate-stderr "$RUNNER" --timeout 0.0
+	assert_eq "scripts/run: --timeout wants a number of seconds above 0 and at most 86400, not '0.0'" "${stderr_lines[0]}" "--timeout 0.0"
+	run -2 --separate-stderr env PSOCK_TIMEOUT_SCALE=2000 "$RUNNER"
+	assert_eq "scripts/run: PSOCK_TIMEOUT_SCALE=2000 makes the default timeout 90000 s, more than 86400: use a smaller scale, or --timeout S" "$stderr" "scale too large"
+	run -0 --separate-stderr "$RUNNER" -j 256 --timeout 86400 -o "$OUT"
+	assert_line_in "$output" "ok 1 selftests: psock: pass"
+	grep -qx '  "timeout": 86400,' "$OUT/summary.json"
+	grep -qx '  "jobs": 256,' "$OUT/summary.json"
+	run -0 --separate-stderr "$RUNNER" -j 0001 --timeout 0.5 --list
+	run -0 --separate-stderr env PSOCK_TIMEOUT_SCALE=1920 "$RUNNER" --list
+}
+
 @test "--help documents the options, the environment and the exit status" {
 	run -0 --separate-stderr "$RUNNER" --help
 	local word
-	for word in "-j, --jobs N" "-t, --test PATTERN" "--timeout S" "-o, --output DIR" "--list" \
+	for word in "-j, --jobs N" "1 to 256" "-t, --test PATTERN" "--timeout S" "at most 86400" "-o, --output DIR" "--list" \
 		PSOCK_BIN_DIR PSOCK_TIMEOUT_SCALE "Exit status" "results/latest"; do
 		assert_match "$output" "$word"
 	done
@@ -286,6 +308,12 @@ usage: scripts/run \[-j N\] \[-t PATTERN\]\.\.\. \[--timeout S\] \[-o DIR\] \[--
 	run -0 --separate-stderr "$RUNNER" -o "$OUT/deep/dir"
 	[[ ! -e $OUT/deep/dir/logs/fail.log ]]
 	assert_eq "pass global.plain pass" "$(json_statuses "$OUT/deep/dir/summary.json" | head -1)"
+	# junit.xml and summary.json are renamed into place: no temporary file
+	# is left, and they have the modes of files made as usual
+	assert_eq "junit.xml logs summary.json tap.txt " "$(ls -A "$OUT/deep/dir" | tr '\n' ' ')" "files of the run"
+	assert_eq "$(stat -c %a "$OUT/deep/dir/tap.txt")" "$(stat -c %a "$OUT/deep/dir/summary.json")" "summary.json mode"
+	# and scripts/compare reads the summary as complete
+	run -0 "$ROOT/scripts/compare" "$OUT/deep/dir" "$OUT/deep/dir"
 }
 
 @test "a run without -o writes results/RUN_ID and points results/latest at it" {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
 #
-# scripts/vm-run as a user meets it: argument errors and missing tools (one
-# line each, exit 2), and, when QEMU is installed, real boots under QEMU of
-# Debian's 6.12: a small subset of the suite (-t version) landing in
+# scripts/vm-run as a user meets it: argument errors (an unknown option
+# named, --kernel DIR, bounds) and missing tools (one line each, exit 2),
+# and, when QEMU is installed, real boots under QEMU of Debian's 6.12: a
+# small subset of the suite (-t version) landing in
 # results/RUN_ID with the guest's release in RUN_ID, the same kernel as a
 # bzImage with --modules, a kernel lacking 9p, and a guest killed by
 # --vm-timeout. The boots use TCG unless KVM works (a few seconds each
@@ -65,13 +66,48 @@ debian_612() {
 	run -2 --separate-stderr "$VMRUN" --kernel 6.12 --accel xen
 	assert_eq "scripts/vm-run: --accel wants kvm or tcg, not 'xen'" "${stderr_lines[0]}" "accel"
 	run -2 --separate-stderr "$VMRUN" --kernel 6.12 --vm-timeout 0
-	assert_eq "scripts/vm-run: --vm-timeout wants a number of seconds > 0, not '0'" "${stderr_lines[0]}" "vm-timeout"
+	assert_eq "scripts/vm-run: --vm-timeout wants a number of seconds from 1 to 86400, not '0'" "${stderr_lines[0]}" "vm-timeout"
 	run -2 --separate-stderr "$VMRUN" --kernel 6.12 --modules /
 	assert_eq "scripts/vm-run: --modules goes with --kernel PATH/bzImage (Debian kernels bring their own)" "${stderr_lines[0]}" "modules with a series"
 	run -2 --separate-stderr "$VMRUN" --kernel 6.12 -t
 	assert_eq "scripts/vm-run: option -t needs a value" "${stderr_lines[0]}" "-t without value"
 	run -0 "$VMRUN" --help
 	assert_line_in "$output" "Boot another kernel under QEMU and run the suite (scripts/run) inside it."
+	assert_line_in "$output" "directory on this machine. Any other option or argument is a usage error."
+	assert_line_in "$output" "  --vm-timeout S      kill the guest after S seconds, 1 to 86400 (default"
+}
+
+@test "an unknown option is named, before and after --kernel; a stray argument too; exit 2" {
+	local bogus="scripts/vm-run: unknown option '--bogus' (neither vm-run's nor scripts/run's; see scripts/vm-run --help)"
+	run -2 --separate-stderr "$VMRUN" --bogus
+	assert_eq "$bogus" "${stderr_lines[0]}" "--bogus alone"
+	assert_eq 2 "${#stderr_lines[@]}" "stderr lines (the message, the usage)"
+	assert_eq "" "$output" "stdout"
+	run -2 --separate-stderr "$VMRUN" --kernel 6.12 --bogus -t version
+	assert_eq "$bogus" "${stderr_lines[0]}" "--bogus after --kernel"
+	run -2 --separate-stderr "$VMRUN" --kernel 6.12 version
+	assert_eq "scripts/vm-run: unexpected argument 'version' (a kernel goes after --kernel, a test after -t)" "${stderr_lines[0]}" "stray argument"
+}
+
+@test "--kernel DIR says it is a directory; --vm-timeout is bounded; exit 2 before anything boots" {
+	mkdir "$BATS_TEST_TMPDIR/linux"
+	run -2 --separate-stderr "$VMRUN" --kernel "$BATS_TEST_TMPDIR/linux"
+	assert_eq "scripts/vm-run: --kernel $BATS_TEST_TMPDIR/linux is a directory: give the kernel image file (in a kernel tree, arch/x86/boot/bzImage)" "${stderr_lines[0]}" "--kernel DIR"
+	run -2 --separate-stderr "$VMRUN" --kernel="$BATS_TEST_TMPDIR/linux/" -t version
+	assert_eq "scripts/vm-run: --kernel $BATS_TEST_TMPDIR/linux/ is a directory: give the kernel image file (in a kernel tree, arch/x86/boot/bzImage)" "${stderr_lines[0]}" "--kernel=DIR/"
+	run -2 --separate-stderr "$VMRUN" --kernel 6.12 --vm-timeout 99999999999999999999
+	assert_eq "scripts/vm-run: --vm-timeout wants a number of seconds from 1 to 86400, not '99999999999999999999'" "${stderr_lines[0]}" "--vm-timeout huge"
+	run -2 --separate-stderr "$VMRUN" --kernel 6.12 --vm-timeout 86401
+	assert_eq "scripts/vm-run: --vm-timeout wants a number of seconds from 1 to 86400, not '86401'" "${stderr_lines[0]}" "--vm-timeout 86401"
+}
+
+@test "scripts/run's bounds hold through vm-run, before anything boots" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+	[[ -x $ROOT/build/psock/version ]] || skip "build/psock/version not built (run make)"
+	run -2 --separate-stderr "$VMRUN" --kernel 6.12 -j 99999999999999999999
+	assert_eq "scripts/run: -j wants a number of jobs from 1 to 256, not '99999999999999999999'" "${stderr_lines[0]}" "-j huge"
+	run -2 --separate-stderr "$VMRUN" --kernel 6.12 --timeout=99999999999999999999
+	assert_eq "scripts/run: --timeout wants a number of seconds above 0 and at most 86400, not '99999999999999999999'" "${stderr_lines[0]}" "--timeout huge"
 }
 
 @test "kernel image errors: a missing file, a file that is not a bzImage, a missing --modules directory; a bad -t" {
