@@ -69,7 +69,7 @@ function json_field(line, key,    p, rest) {
 
 # The line patterns of a summary, built once (S_RE_* are global).
 function summary_patterns(    str, num) {
-	str = "\"([^\"\\\\]|\\\\.)*\""
+	str = "\"([^\"\\\\\001-\037]|\\\\.)*\""	# no control characters (RFC 8259)
 	num = "-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?"
 	S_RE_FIELD = "^  \"[a-z_]+\": (" str "|" num "|null|true|false),$"
 	S_RE_KERNEL = "^  \"kernel\": " str ",$"
