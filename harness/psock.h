@@ -267,7 +267,12 @@ const char *psock_kernel_release(void);
  * older kernel says what it saw in observed ("", or e.g. "; this kernel drops
  * them: backported"), so a backport is reported, not hidden.
  */
-#define PSOCK_SKIP_BEFORE(major, minor, change, observed) do {				if (!PSOCK_KERNEL_SINCE((major), (minor)))						SKIP(return, "needs Linux %d.%d, running %s: %s%s",				     (major), (minor), psock_kernel_release(), (change),			     (observed));						} while (0)
+#define PSOCK_SKIP_BEFORE(major, minor, change, observed) do {		\
+	if (!PSOCK_KERNEL_SINCE((major), (minor)))			\
+		SKIP(return, "needs Linux %d.%d, running %s: %s%s",	\
+		     (major), (minor), psock_kernel_release(), (change),\
+		     (observed));					\
+} while (0)
 
 /*
  * FIXTURE_SETUP step: enter fresh namespaces with the topology of opts
