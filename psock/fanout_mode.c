@@ -70,6 +70,7 @@
 #include <linux/bpf.h>
 #include <linux/filter.h>
 #include <linux/ip.h>
+#include <linux/sock_diag.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
@@ -621,15 +622,17 @@ TEST_F(rollover, fills_members_in_order_then_member0)
 }
 
 /*
- * ROLLOVER without a ring: "room" is receive buffer space
- * (__packet_rcv_has_room(): ROOM_NORMAL while more than a quarter of
- * sk_rcvbuf stays free after this skb). How many frames that is depends on
- * the skb truesize, so this checks the order rather than counts: with an
- * 8 KiB buffer per member and nothing read, the frames the scan placed
- * (tp_all) are seqs 0..tp_all-1, member 0 first, then 1, ... M-1, each
- * member getting the same share; every later frame (tp_failed) went to
- * member 0, which kept some while its buffer had any space (ROOM_LOW) and
- * dropped the rest. (On 6.18: 7 frames each, then 3 kept.)
+ * ROLLOVER without a ring: "room" is receive buffer space. With R =
+ * sk_rcvbuf (8 KiB here), T = the truesize of one frame's skb and j frames
+ * queued, __packet_rcv_has_room() says ROOM_NORMAL while R - j*T - T > R/4,
+ * so a member takes normal = #{j : R - (j + 1)*T > R/4} frames from the
+ * scan; packet_rcv() keeps a frame while j*T < R, so the member the failed
+ * frames go to (member 0) holds ceil(R / T) in all. T comes from the kernel:
+ * member 1's queued memory (SO_MEMINFO rmem_alloc) over its tp_packets.
+ * With nothing read, the frames the scan placed (tp_all = M * normal) are
+ * seqs 0..tp_all-1, member 0 first, then 1, ... M-1, normal each; every
+ * later frame (tp_failed) went to member 0, which kept ceil(R / T) - normal
+ * of them and dropped the rest. (On 6.18, T = 832: 7 each, then 3 kept.)
  */
 FIXTURE(rollover_noring) {
 	struct netns_topo topo;
@@ -660,65 +663,82 @@ FIXTURE_TEARDOWN(rollover_noring)
 	fanout_teardown(&self->g, &self->topo, NULL, 0);
 }
 
+/* SO_MEMINFO of fd: the bytes of skbs queued for reading (sk_rmem_alloc). */
+static uint32_t queued_mem(struct __test_metadata *_metadata, int fd)
+{
+	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t len = sizeof(mem);
+	int rc = getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len), err = errno;
+
+	EXPECT_EQ(0, rc) TH_LOG("SO_MEMINFO: %s", strerror(err));
+	return mem[SK_MEMINFO_RMEM_ALLOC];
+}
+
 TEST_F(rollover_noring, fills_members_in_order_then_member0)
 {
 	const unsigned int M = variant->members, sent = 80;
 	unsigned int packets[FANOUT_MEMBERS_MAX] = { 0 }, drops[FANOUT_MEMBERS_MAX] = { 0 };
 	struct frame_spec s = { .payload_len = RO_PAYLOAD };
 	struct tpacket_rollover_stats rs;
-	unsigned int kept0 = 0, prev = 0;
-	int got, err;
+	unsigned int kept0 = 0, normal = 0, held0 = 0;
 	int rcvbuf = 4096;	/* the kernel doubles it: 8 KiB */
+	socklen_t len = sizeof(rcvbuf);
+	uint32_t truesize;
+	int got, err;
 
 	ASSERT_EQ(0, fanout_group_open(&self->g, M, 0, NULL, self->topo.ifindex0, ETH_P_PSOCK,
 				       GID, PACKET_FANOUT_ROLLOVER)) TH_LOG("%s", strerror(errno));
 	for (unsigned int m = 0; m < M; m++)
 		ASSERT_EQ(0, setsockopt(self->g.m[m].fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 					sizeof(rcvbuf)));
+	ASSERT_EQ(0, getsockopt(self->g.m[0].fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
+	ASSERT_EQ(8192, rcvbuf);
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &s, 0, sent))
 		TH_LOG("send from psk1: %s", strerror(errno));
 	ASSERT_EQ(sent, wait_stats(_metadata, &self->g, sent, packets, drops));
+
+	/* the rule, from the truesize the kernel charged member 1 per frame */
+	ASSERT_LT(0, packets[1]);
+	truesize = queued_mem(_metadata, self->g.m[1].fd) / packets[1];
+	EXPECT_EQ(packets[1] * truesize, queued_mem(_metadata, self->g.m[1].fd));
+	ASSERT_LT(0, truesize);
+	while ((int64_t)rcvbuf - (int64_t)(normal + 1) * truesize > rcvbuf >> 2)
+		normal++;	/* ROOM_NORMAL with normal frames queued */
+	while ((int64_t)held0 * truesize < rcvbuf)
+		held0++;	/* packet_rcv(): queued while rmem_alloc < rcvbuf */
+	ASSERT_LT(0, normal) TH_LOG("truesize %u leaves no ROOM_NORMAL in %d", truesize, rcvbuf);
+	ASSERT_GT(sent, M * normal + (held0 - normal));
+	EXPECT_EQ(held0 * truesize, queued_mem(_metadata, self->g.m[0].fd));
+
 	got = fanout_collect(&self->g, sent - drops[0], WAIT_MS, rx_payload_offset(SOCK_RAW, &s),
 			     self->member_of, NSEQ, self->count);
 	err = errno;
 	ASSERT_LE(0, got) TH_LOG("receive: %s", strerror(err));
 	EXPECT_EQ(sent - drops[0], (unsigned int)got);
-	for (unsigned int m = 1; m < M; m++) {
-		EXPECT_EQ(0, drops[m]) TH_LOG("member %u", m);
-	}
 
 	rs = rollover_stats(_metadata, self->g.m[0].fd);
-	EXPECT_EQ(sent, rs.tp_all + rs.tp_failed);
+	EXPECT_EQ(M * normal, rs.tp_all);
 	EXPECT_EQ(0, rs.tp_huge);
-	ASSERT_GT(sent, rs.tp_all) TH_LOG("no member ever ran out of room");
-	for (unsigned int i = 0; i < rs.tp_all; i++) {
-		unsigned int m = (unsigned int)self->member_of[i];
-
-		ASSERT_LE(0, self->member_of[i]) TH_LOG("placed frame %u missing", i);
-		EXPECT_TRUE(m == prev || m == prev + 1) TH_LOG("frame %u on member %u after %u",
-							       i, m, prev);
-		prev = m;
+	EXPECT_EQ(sent - M * normal, rs.tp_failed);
+	EXPECT_EQ(held0, packets[0] - drops[0]);
+	EXPECT_EQ(sent - M * normal - (held0 - normal), drops[0]);
+	for (unsigned int m = 1; m < M; m++) {
+		EXPECT_EQ(normal, packets[m]) TH_LOG("member %u", m);
+		EXPECT_EQ(0, drops[m]) TH_LOG("member %u", m);
 	}
-	EXPECT_EQ(M - 1, prev) TH_LOG("the scan did not reach the last member");
-	/* identical members, identical frames: each took the same share */
-	EXPECT_EQ(0, rs.tp_all % M);
-	for (unsigned int m = 0; m < M; m++) {
-		unsigned int placed = 0;
-
-		for (unsigned int i = 0; i < rs.tp_all; i++)
-			placed += self->member_of[i] == (int)m;
-		EXPECT_EQ(rs.tp_all / M, placed) TH_LOG("member %u", m);
+	/* the scan's frames in order, normal per member */
+	for (unsigned int i = 0; i < M * normal; i++) {
+		EXPECT_EQ((int)(i / normal), self->member_of[i]) TH_LOG("placed frame %u", i);
 	}
-	for (unsigned int i = rs.tp_all; i < sent; i++) {
-		if (self->member_of[i] >= 0) {
-			EXPECT_EQ(0, self->member_of[i]) TH_LOG("failed frame %u", i);
-			kept0++;
-		}
+	/* the failed ones: member 0 kept the first held0 - normal, dropped the rest */
+	for (unsigned int i = M * normal; i < sent; i++) {
+		kept0 += self->member_of[i] >= 0;
+		EXPECT_EQ(i < M * normal + held0 - normal ? 0 : -1, self->member_of[i])
+			TH_LOG("failed frame %u", i);
 	}
-	EXPECT_EQ(rs.tp_failed, kept0 + drops[0]);
-	EXPECT_LE(1, kept0) TH_LOG("member 0 had room left (ROOM_LOW) for at least one");
-	TH_LOG("tp_all %llu tp_failed %llu kept by member 0 %u dropped %u",
-	       (unsigned long long)rs.tp_all, (unsigned long long)rs.tp_failed, kept0, drops[0]);
+	EXPECT_EQ(held0 - normal, kept0);
+	TH_LOG("rcvbuf %d, truesize %u: %u per member, member 0 kept %u more, dropped %u",
+	       rcvbuf, truesize, normal, kept0, drops[0]);
 }
 
 /* HASH | FLAG_ROLLOVER, on V2 rings of 8 frames (see rollover above). */
