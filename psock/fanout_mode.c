@@ -561,10 +561,10 @@ static struct tpacket_rollover_stats rollover_stats(struct __test_metadata *_met
 {
 	struct tpacket_rollover_stats rs = { 0 };
 	socklen_t len = sizeof(rs);
+	int rc = getsockopt(fd, SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len), err = errno;
 
-	EXPECT_EQ(0, getsockopt(fd, SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len))
-		TH_LOG("PACKET_ROLLOVER_STATS: %s", strerror(errno));
-	EXPECT_EQ(sizeof(rs), len);
+	EXPECT_EQ(0, rc) TH_LOG("PACKET_ROLLOVER_STATS: %s", strerror(err));
+	EXPECT_EQ(24, len);
 	return rs;
 }
 
