@@ -162,7 +162,8 @@ int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
 	rc_ = (call);									\
 	err_ = errno;									\
 	EXPECT_EQ(-1, rc_);								\
-	EXPECT_EQ((err), err_) TH_LOG("errno %d (%s)", err_, strerror(err_));		\
+	EXPECT_EQ((err), err_) TH_LOG("errno %d (%s), want %s", err_, strerror(err_),	\
+				      #err);						\
 } while (0)
 
 /* Sum of PACKET_STATISTICS tp_packets and tp_drops since the last read. */
