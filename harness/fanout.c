@@ -177,11 +177,14 @@ void fanout_group_close(struct fanout_group *g)
 	g->n = 0;
 }
 
-/* Take every frame a member has ready now; returns how many were tagged. */
-static unsigned int member_drain(struct fanout_member *mb, unsigned int idx, size_t skip,
-				 int *member_of, unsigned int nseq, unsigned int *count)
+/*
+ * Take every frame a member has ready now; returns how many were tagged, or
+ * -1 with errno when recv() failed for another reason than an empty queue.
+ */
+static int member_drain(struct fanout_member *mb, unsigned int idx, size_t skip,
+			int *member_of, unsigned int nseq, unsigned int *count)
 {
-	unsigned int got = 0;
+	int got = 0;
 	uint32_t seq;
 
 	for (;;) {
@@ -201,8 +204,11 @@ static unsigned int member_drain(struct fanout_member *mb, unsigned int idx, siz
 			uint8_t buf[2048];
 			ssize_t len = recv(mb->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
-			if (len < 0)
-				break;
+			if (len < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					break;
+				return -1;
+			}
 			tagged = (size_t)len > skip &&
 				 frame_tag(buf + skip, (size_t)len - skip, &seq);
 		}
@@ -217,47 +223,66 @@ static unsigned int member_drain(struct fanout_member *mb, unsigned int idx, siz
 	return got;
 }
 
-unsigned int fanout_collect(struct fanout_group *g, unsigned int want, int timeout_ms,
-			    size_t skip, int *member_of, unsigned int nseq,
-			    unsigned int *count)
+int fanout_collect_until(struct fanout_group *g, unsigned int want, int64_t deadline,
+			 size_t skip, int *member_of, unsigned int nseq,
+			 unsigned int *count)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
 	unsigned int got = 0;
 
 	for (;;) {
 		struct pollfd pfd[FANOUT_MEMBERS_MAX];
 		unsigned int now = 0;
+		int64_t left;
 
-		for (unsigned int i = 0; i < g->n; i++)
-			if (g->m[i].fd >= 0)
-				now += member_drain(&g->m[i], i, skip, member_of, nseq, count);
+		for (unsigned int i = 0; i < g->n; i++) {
+			int n;
+
+			if (g->m[i].fd < 0)
+				continue;
+			n = member_drain(&g->m[i], i, skip, member_of, nseq, count);
+			if (n < 0)
+				return -1;
+			now += n;
+		}
 		got += now;
-		if (got >= want || psock_monotonic_ms() >= deadline)
-			return got;
+		left = deadline - psock_monotonic_ms();
+		if (got >= want || left <= 0)
+			return (int)got;
 		if (now)
 			continue;
 		for (unsigned int i = 0; i < g->n; i++)
 			pfd[i] = (struct pollfd){ .fd = g->m[i].fd, .events = POLLIN };
 		/* Short slices: a V3 block retired by its timer is picked up next round. */
-		poll(pfd, g->n, 5);
+		if (poll(pfd, g->n, left < 5 ? (int)left : 5) < 0)
+			return -1;
 	}
 }
 
-unsigned int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
-				 const struct frame_spec *spec, uint32_t first,
-				 unsigned int n, int *member_of, unsigned int nseq,
-				 unsigned int *count)
+int fanout_collect(struct fanout_group *g, unsigned int want, int timeout_ms,
+		   size_t skip, int *member_of, unsigned int nseq, unsigned int *count)
+{
+	return fanout_collect_until(g, want, psock_monotonic_ms() + psock_timeout_ms(timeout_ms),
+				    skip, member_of, nseq, count);
+}
+
+int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
+			const struct frame_spec *spec, uint32_t first, unsigned int n,
+			int *member_of, unsigned int nseq, unsigned int *count)
 {
 	size_t skip = rx_payload_offset(SOCK_RAW, spec);
-	unsigned int got = 0;
 	const unsigned int chunk = 64;
+	int got = 0;
 
 	for (unsigned int done = 0; done < n; done += chunk) {
 		unsigned int k = n - done < chunk ? n - done : chunk;
+		int now;
 
 		if (peer_send_burst(topo, spec, first + done, k))
-			return got;
-		got += fanout_collect(g, k, 1000, skip, member_of, nseq, count);
+			return -1;
+		now = fanout_collect(g, k, 1000, skip, member_of, nseq, count);
+		if (now < 0)
+			return -1;
+		got += now;
 	}
 	return got;
 }

@@ -11,8 +11,10 @@
 #ifndef PSOCK_FANOUT_H
 #define PSOCK_FANOUT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/if_packet.h>
 
 #include "psock.h"
@@ -108,21 +110,61 @@ void fanout_member_close(struct fanout_group *g, unsigned int i);
  * timeout_ms (scaled) passed. skip: bytes from the link header to the tag.
  * For each frame, member_of[seq] = member index (seq < nseq; larger seqs are
  * only counted) and count[member]++. Returns the number of tagged frames
- * received (frames seen twice count twice; member_of keeps the last).
+ * received (frames seen twice count twice; member_of keeps the last), or -1
+ * with errno when poll() or recv() on a member failed.
  */
-unsigned int fanout_collect(struct fanout_group *g, unsigned int want, int timeout_ms,
-			    size_t skip, int *member_of, unsigned int nseq,
-			    unsigned int *count);
+int fanout_collect(struct fanout_group *g, unsigned int want, int timeout_ms,
+		   size_t skip, int *member_of, unsigned int nseq, unsigned int *count);
+
+/*
+ * fanout_collect() up to an absolute deadline (psock_monotonic_ms(), already
+ * scaled), so a caller that collects in rounds keeps one deadline for all of
+ * them. A deadline in the past drains what is ready and returns.
+ */
+int fanout_collect_until(struct fanout_group *g, unsigned int want, int64_t deadline,
+			 size_t skip, int *member_of, unsigned int nseq,
+			 unsigned int *count);
 
 /*
  * Send n frames of spec from psk1 (seq first .. first+n-1) in chunks, and
  * collect after each chunk, so no member's ring or buffer overflows.
- * Same outputs as fanout_collect(); returns the total received.
+ * Same outputs as fanout_collect(); returns the total received, or -1 with
+ * errno when a send from psk1 or a receive failed.
  */
-unsigned int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
-				 const struct frame_spec *spec, uint32_t first,
-				 unsigned int n, int *member_of, unsigned int nseq,
-				 unsigned int *count);
+int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
+			const struct frame_spec *spec, uint32_t first, unsigned int n,
+			int *member_of, unsigned int nseq, unsigned int *count);
+
+/*
+ * Test step (tests include this header after kselftest_harness.h):
+ * fanout_send_collect() of n frames, failing the case with the errno when a
+ * send or a receive failed, and unless exactly n tagged frames came back.
+ */
+#define ASSERT_SEND_COLLECT(topo, g, spec, first, n, member_of, nseq, count) do {	\
+	int got_ = fanout_send_collect((topo), (g), (spec), (first), (n),		\
+				       (member_of), (nseq), (count));			\
+	int err_ = errno;								\
+											\
+	ASSERT_LE(0, got_) TH_LOG("sending from psk1 or receiving: %s",		\
+				  strerror(err_));					\
+	ASSERT_EQ((int)(n), got_) TH_LOG("tagged frames back of %u sent",		\
+					 (unsigned int)(n));				\
+} while (0)
+
+/*
+ * Test step: call must fail with errno err. errno is read right after the
+ * call, before anything else can change it.
+ */
+#define EXPECT_ERRNO(err, call) do {							\
+	int rc_, err_;									\
+											\
+	errno = 0;									\
+	rc_ = (call);									\
+	err_ = errno;									\
+	EXPECT_EQ(-1, rc_);								\
+	EXPECT_EQ((err), err_) TH_LOG("errno %d (%s), want %s", err_, strerror(err_),	\
+				      #err);						\
+} while (0)
 
 /* Sum of PACKET_STATISTICS tp_packets and tp_drops since the last read. */
 int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops);

@@ -14,10 +14,11 @@
  *  - looks the id up in the socket's network namespace; a new group takes
  *    the joiner's mode, flags, bound protocol and device, and a member limit
  *    (max_num_members, at most PACKET_FANOUT_MAX = 65536, 0 meaning 256);
- *  - a joiner must match the group's flags and limit (else EINVAL), must be
- *    "running" (bound with a protocol to an up device, or created with a
- *    protocol) and match mode, protocol and device (else EINVAL), and finds
- *    a free place (else ENOSPC).
+ *  - a joiner must match the group's flags and limit (else EINVAL), must
+ *    have a protocol (bound with one, or created with one; before Linux 6.13
+ *    it must also be "running", i.e. not bound to a device that is down),
+ *    must match mode, protocol and device (else EINVAL), and finds a free
+ *    place (else ENOSPC).
  * A group is freed with its last member (fanout_release()), so its id can
  * then be used for a group of another mode. getsockopt(PACKET_FANOUT)
  * (packet_getsockopt()) reports id | type << 16 | flags << 24, 0 outside a
@@ -89,16 +90,13 @@ FIXTURE_TEARDOWN(group)
 static int bound(struct __test_metadata *_metadata, FIXTURE_DATA(group) *self,
 		 int i, int ifindex, uint16_t proto)
 {
+	int err;
+
 	self->fd[i] = psock_rx_socket(SOCK_RAW, 0, ifindex, proto);
-	EXPECT_LE(0, self->fd[i]) TH_LOG("socket: %s", strerror(errno));
+	err = errno;
+	ASSERT_LE(0, self->fd[i]) TH_LOG("socket: %s", strerror(err));
 	return self->fd[i];
 }
-
-#define EXPECT_ERRNO(err, call) do {					\
-	errno = 0;							\
-	EXPECT_EQ(-1, (call));						\
-	EXPECT_EQ(err, errno) TH_LOG("errno %d (%s)", errno, strerror(errno)); \
-} while (0)
 
 /* Two sockets with the same id, mode and flags form one group. */
 TEST_F(group, same_id_type_flags_joins)
@@ -133,7 +131,7 @@ TEST_F(group, word_zero_outside_group)
 
 	ASSERT_EQ(0, getsockopt(a, SOL_PACKET, PACKET_FANOUT, &val, &len));
 	EXPECT_EQ(0, val);
-	EXPECT_EQ(sizeof(val), len);
+	EXPECT_EQ(4, len);
 }
 
 /* fanout_add(): match->type != type -> EINVAL; the refused socket is in no group. */
@@ -246,6 +244,8 @@ static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
 
 	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa))) {
 		snprintf(why, whylen, "rtnetlink: %s", strerror(errno));
+		if (nl >= 0)
+			close(nl);
 		return -1;
 	}
 	if (netns_ip(topo, false, why, whylen, "link set %s up", NETNS_IF0)) {
@@ -253,14 +253,25 @@ static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
 		return -1;
 	}
 	deadline = psock_monotonic_ms() + psock_timeout_ms(2000);
-	while (!(up[0] && up[1]) && psock_monotonic_ms() < deadline) {
+	while (!(up[0] && up[1])) {
+		int64_t left = deadline - psock_monotonic_ms();
+		struct pollfd pfd = { .fd = nl, .events = POLLIN };
 		char buf[8192];
 		ssize_t n;
 		struct nlmsghdr *nh;
+		int ready;
 
-		if (psock_wait(nl, POLLIN, 100) != 1)
+		if (left <= 0)
+			break;
+		ready = poll(&pfd, 1, (int)left);
+		if (ready == 0)
 			continue;
-		n = recv(nl, buf, sizeof(buf), 0);
+		n = ready < 0 ? -1 : recv(nl, buf, sizeof(buf), 0);
+		if (n < 0) {
+			snprintf(why, whylen, "rtnetlink: %s", strerror(errno));
+			close(nl);
+			return -1;
+		}
 		for (nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
 			struct ifinfomsg *ifi = NLMSG_DATA(nh);
 			int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
@@ -288,22 +299,26 @@ static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
 
 /*
  * Binding to a device that is down succeeds but leaves the socket without
- * a protocol hook (packet_do_bind(): sk_err = ENETDOWN). Whether such a
- * socket may join a group differs by kernel:
- *  - 6.1 and 6.12: fanout_add() wants PACKET_SOCK_RUNNING -> EINVAL, the
- *    socket is in no group;
- *  - newer kernels (this one, 6.18) accept it: it is a member, linked into
- *    the group once the device comes up, and then gets its share of frames.
- * Both are pinned: the join's result selects which one must hold in full.
- * A member joined while the device was up stays in the group across down/up.
+ * a protocol hook (packet_do_bind(): sk_err = ENETDOWN, PACKET_SOCK_RUNNING
+ * clear). Whether such a socket may join a group changed in Linux 6.13,
+ * "af_packet: allow fanout_add() when socket is not RUNNING":
+ *  - before, fanout_add() wanted PACKET_SOCK_RUNNING: EINVAL, the socket is
+ *    in no group;
+ *  - since, it wants a bound protocol (po->num): the socket is a member at
+ *    once, linked into the group by packet_notifier(NETDEV_UP) through
+ *    register_prot_hook(), and then gets its share of the frames.
+ * The running release chooses the rule. In both, a member joined while the
+ * device was up stays in the group across down/up; the down unhooks it and
+ * sets sk_err = ENETDOWN (packet_notifier(NETDEV_DOWN)).
  */
 TEST_F(group, device_down_join_per_kernel)
 {
+	const bool joins = PSOCK_KERNEL_SINCE(6, 13);
 	struct frame_spec spec = { .payload_len = 64 };
 	struct fanout_group g = { .n = 2 };
 	unsigned int count[2] = { 0, 0 };
 	char why[256];
-	int err = 0, rc;
+	int err = 0, rc, join_err;
 	socklen_t len = sizeof(err);
 	int a = bound(_metadata, self, 0, self->topo.ifindex0, ETH_P_PSOCK);
 
@@ -311,27 +326,35 @@ TEST_F(group, device_down_join_per_kernel)
 	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set %s down",
 			      NETNS_IF0)) TH_LOG("%s", why);
 	EXPECT_EQ(fanout_word_of(GID, PACKET_FANOUT_LB, 0), fanout_word(a));
+	/* packet_notifier(NETDEV_DOWN) unhooked the member and set sk_err (read clears it) */
+	ASSERT_EQ(0, getsockopt(a, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(ENETDOWN, err);
 
 	self->fd[1] = psock_socket(SOCK_RAW, 0);
 	ASSERT_LE(0, self->fd[1]);
 	ASSERT_EQ(0, psock_bind(self->fd[1], self->topo.ifindex0, ETH_P_PSOCK));
+	err = 0;
+	len = sizeof(err);
 	ASSERT_EQ(0, getsockopt(self->fd[1], SOL_SOCKET, SO_ERROR, &err, &len));
 	EXPECT_EQ(ENETDOWN, err);
 	errno = 0;
 	rc = fanout_join(self->fd[1], GID, PACKET_FANOUT_LB);
-	ASSERT_EQ(0, link_up_and_wait(&self->topo, why, sizeof(why))) TH_LOG("%s", why);
-	if (rc) {
-		/* 6.1 / 6.12: not running -> EINVAL, in no group */
-		EXPECT_EQ(EINVAL, errno);
+	join_err = errno;
+	TH_LOG("Linux %s, expected %s: the join while down gave %s", psock_kernel_release(),
+	       joins ? "a member (6.13+)" : "EINVAL (before 6.13)", rc ? strerror(join_err) : "0");
+	if (!joins) {
+		EXPECT_EQ(-1, rc);
+		EXPECT_EQ(EINVAL, join_err) TH_LOG("errno %d (%s)", join_err, strerror(join_err));
 		EXPECT_EQ(0, fanout_word(self->fd[1]));
-		TH_LOG("this kernel refuses a socket bound to a down device (6.1/6.12 behaviour)");
 		return;
 	}
-	/* newer kernels: a member, and it takes part once the device is up */
+	ASSERT_EQ(0, rc) TH_LOG("join while down: %s", strerror(join_err));
 	EXPECT_EQ(fanout_word_of(GID, PACKET_FANOUT_LB, 0), fanout_word(self->fd[1]));
+	ASSERT_EQ(0, link_up_and_wait(&self->topo, why, sizeof(why))) TH_LOG("%s", why);
+	/* both members linked once the device is up: LB gives each half */
 	g.m[0].fd = a;
 	g.m[1].fd = self->fd[1];
-	EXPECT_EQ(8, fanout_send_collect(&self->topo, &g, &spec, 0, 8, NULL, 0, count));
+	ASSERT_SEND_COLLECT(&self->topo, &g, &spec, 0, 8, NULL, 0, count);
 	EXPECT_EQ(4, count[0]);
 	EXPECT_EQ(4, count[1]);
 }
@@ -530,9 +553,9 @@ TEST_F(group, closed_member_replaced_by_last)
 		member_of[i] = -1;
 	ASSERT_EQ(0, fanout_group_open(&g, 3, 0, NULL, self->topo.ifindex0, ETH_P_PSOCK, GID,
 				       PACKET_FANOUT_LB)) TH_LOG("%s", strerror(errno));
-	EXPECT_EQ(3, fanout_send_collect(&self->topo, &g, &spec, 0, 3, member_of, 8, count));
+	ASSERT_SEND_COLLECT(&self->topo, &g, &spec, 0, 3, member_of, 8, count);
 	fanout_member_close(&g, 0);
-	EXPECT_EQ(4, fanout_send_collect(&self->topo, &g, &spec, 3, 4, member_of, 8, count));
+	ASSERT_SEND_COLLECT(&self->topo, &g, &spec, 3, 4, member_of, 8, count);
 	for (int i = 0; i < 7; i++) {
 		EXPECT_EQ(want[i], member_of[i]) TH_LOG("frame %d", i);
 	}
@@ -582,7 +605,7 @@ TEST_F(group, rollover_stats_only_with_rollover)
 		len = sizeof(rs);
 		EXPECT_EQ(0, getsockopt(self->fd[i], SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len))
 			TH_LOG("socket %d: %s", i, strerror(errno));
-		EXPECT_EQ(sizeof(rs), len);
+		EXPECT_EQ(24, len);	/* struct tpacket_rollover_stats: 3 x u64 */
 		EXPECT_EQ(0, rs.tp_all);
 		EXPECT_EQ(0, rs.tp_huge);
 		EXPECT_EQ(0, rs.tp_failed);
