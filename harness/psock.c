@@ -77,6 +77,8 @@ int psock_wait_until(int fd, short events, int64_t deadline)
 	do {
 		ret = poll(&pfd, 1, ms_left(deadline));
 	} while (ret < 0 && errno == EINTR);
+	if (!ret)
+		errno = ETIMEDOUT;
 	return ret;
 }
 
@@ -254,7 +256,7 @@ static bool wait_user_until(struct ring *r, void *p, int64_t deadline)
 		}
 		ret = psock_wait_until(r->fd, POLLIN, deadline);
 		if (ret < 0)
-			return false;
+			return false;	/* poll()'s errno */
 		/*
 		 * POLLIN follows the frame before the kernel's head only
 		 * (packet_poll()): it can be set while p is still the

@@ -46,10 +46,13 @@ int64_t psock_monotonic_ms(void);
  */
 int64_t psock_deadline(int timeout_ms);
 
-/* poll() fd for events until deadline. 1 ready, 0 deadline passed, -1 with errno. */
+/*
+ * poll() fd for events until deadline (EINTR does not restart the wait).
+ * 1 ready, 0 with errno ETIMEDOUT once the deadline passed, -1 with errno.
+ */
 int psock_wait_until(int fd, short events, int64_t deadline);
 
-/* poll() fd for events, at most timeout_ms (scaled). 1 ready, 0 timeout, -1 error. */
+/* psock_wait_until() a deadline timeout_ms (scaled) from now. */
 int psock_wait(int fd, short events, int timeout_ms);
 
 /* ---- sockets --------------------------------------------------------- */
