@@ -398,7 +398,8 @@ TEST_F(lifecycle, rx_and_tx_share_one_mapping_rx_first)
 
 	/* TX second: a frame written at rx_len goes out when requested. */
 	peer = -1;
-	ASSERT_LE(0, (peer = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex1, ETH_P_PSOCK)));
+	peer = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex1, ETH_P_PSOCK);
+	ASSERT_LE(0, peer) TH_LOG("socket on psk1: %s", strerror(errno));
 	len = frame_build(frame, sizeof(frame), &spec);
 	tx = map + rx_len;
 	/* Without PACKET_TX_HAS_OFF the data follows the aligned header
@@ -430,7 +431,7 @@ TEST_F(lifecycle, bind_after_ring_receives)
 {
 	int fd = psock_socket(SOCK_RAW, 0);
 
-	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
 	close(self->fd);
 	self->fd = fd;
 	ASSERT_EQ(0, psock_set_version(fd, variant->version));
@@ -455,8 +456,8 @@ TEST_F(lifecycle, protocol_zero_receives_nothing_until_bound)
 	int fd = psock_socket(SOCK_RAW, 0);
 	int witness = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
 
-	ASSERT_LE(0, fd);
-	ASSERT_LE(0, witness);
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	ASSERT_LE(0, witness) TH_LOG("witness socket: %s", strerror(errno));
 	close(self->fd);
 	self->fd = fd;
 	ASSERT_EQ(0, psock_set_version(fd, variant->version));

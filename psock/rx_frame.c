@@ -179,7 +179,8 @@ TEST_F(rx_meta, sockaddr_ll_and_pkttype)
 		struct frame_view v;
 		void *f;
 
-		ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+		ASSERT_EQ(ETH_HLEN + 64, peer_send_spec(&self->topo, &spec))
+			TH_LOG("send: %s", strerror(errno));
 		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
 		EXPECT_EQ(AF_PACKET, v.sll->sll_family);
 		EXPECT_EQ(htons(ETH_P_PSOCK), v.sll->sll_protocol);
@@ -281,7 +282,8 @@ TEST_F(rx_meta, vlan_tags_reported)
 		struct frame_view v;
 		void *f;
 
-		ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+		ASSERT_EQ(ETH_HLEN + (tag[i].tpid ? 4 : 0) + 64, peer_send_spec(&self->topo, &spec))
+			TH_LOG("send: %s", strerror(errno));
 		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
 		EXPECT_EQ(tagged ? vlan_bits : 0, v.status & vlan_bits) TH_LOG("frame %u", i);
 		EXPECT_EQ(hdr + 64, v.len) TH_LOG("frame %u", i);
@@ -457,7 +459,9 @@ TEST_F(rx_csum, injected_frame_csum_none)
 	const struct frame_spec spec = { .ip = 4, .payload_len = 64, .seq = 4 };
 	uint32_t status;
 
-	ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+	/* Ethernet, IPv4, UDP headers and 64 bytes. */
+	ASSERT_EQ(ETH_HLEN + 20 + 8 + 64, peer_send_spec(&self->topo, &spec))
+		TH_LOG("send: %s", strerror(errno));
 	status = received_status(_metadata, self, 4);
 	EXPECT_EQ(0, status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID));
 }

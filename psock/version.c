@@ -270,7 +270,9 @@ static uint8_t *receive_tagged(struct __test_metadata *_metadata, struct netns_t
 		TH_LOG("ring setup: %s", strerror(errno));
 
 	*before = psock_realtime_ns();
-	ASSERT_LT(0, peer_send_spec(topo, &spec)) TH_LOG("send: %s", strerror(errno));
+	/* 14 + 4 (802.1Q) + 100 bytes on the wire. */
+	ASSERT_EQ(ETH_HLEN + 4 + 100, peer_send_spec(topo, &spec)) TH_LOG("send: %s",
+									 strerror(errno));
 	frame = ring_next_tagged(ring, 1000, type == SOCK_RAW ? ETH_HLEN : 0, &seq);
 	ASSERT_NE(NULL, frame) TH_LOG("tagged frame: %s (waited 1000 ms)", strerror(errno));
 	*after = psock_realtime_ns();
