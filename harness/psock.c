@@ -56,15 +56,35 @@ int64_t psock_realtime_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int psock_wait(int fd, short events, int timeout_ms)
+int64_t psock_deadline(int timeout_ms)
+{
+	return psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
+}
+
+/* What is left of a wait until deadline, as a poll() timeout (0: passed). */
+static int ms_left(int64_t deadline)
+{
+	int64_t left = deadline - psock_monotonic_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+int psock_wait_until(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	int ret;
 
 	do {
-		ret = poll(&pfd, 1, psock_timeout_ms(timeout_ms));
+		ret = poll(&pfd, 1, ms_left(deadline));
 	} while (ret < 0 && errno == EINTR);
+	if (!ret)
+		errno = ETIMEDOUT;
 	return ret;
+}
+
+int psock_wait(int fd, short events, int timeout_ms)
+{
+	return psock_wait_until(fd, events, psock_deadline(timeout_ms));
 }
 
 /* ---- sockets --------------------------------------------------------- */
@@ -157,13 +177,9 @@ int ring_open(struct ring *r, int fd, int kind, const struct ring_geometry *g)
 	if (version < 0 || ring_request(fd, kind, version, g))
 		return -1;
 	r->map_len = (size_t)g->block_size * g->block_nr;
-	r->map_base = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
-			   MAP_SHARED | MAP_LOCKED | MAP_POPULATE, fd, 0);
-	if (r->map_base == MAP_FAILED) {
-		/* MAP_LOCKED needs RLIMIT_MEMLOCK; the ring works without it. */
-		r->map_base = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
-				   MAP_SHARED, fd, 0);
-	}
+	/* packet_mmap() inserts every page of the ring at once: nothing to
+	 * populate or lock. */
+	r->map_base = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (r->map_base == MAP_FAILED) {
 		int saved = errno;
 
@@ -176,12 +192,17 @@ int ring_open(struct ring *r, int fd, int kind, const struct ring_geometry *g)
 	return 0;
 }
 
-void ring_close(struct ring *r)
+int ring_close(struct ring *r)
 {
-	if (r->map_base)
-		munmap(r->map_base, r->map_len);
+	int ret = 0;
+
+	if (r->map_base && munmap(r->map_base, r->map_len))
+		ret = -1;
 	r->map_base = r->map = NULL;
-	ring_teardown(r->fd, r->kind, r->version);
+	/* Still mapped, the teardown would fail with EBUSY: report the first error. */
+	if (!ret && ring_teardown(r->fd, r->kind, r->version))
+		ret = -1;
+	return ret;
 }
 
 void *ring_frame(const struct ring *r, unsigned int i)
@@ -219,25 +240,27 @@ void ring_set_status(const struct ring *r, void *p, uint32_t status)
 	__atomic_store_n(status_word(r, p), status, __ATOMIC_RELEASE);
 }
 
-/* Wait until *ready(r, p) or the deadline; poll() sleeps in between. */
-static bool wait_user_owned(struct ring *r, void *p, int timeout_ms)
+/*
+ * Wait until the kernel hands p (a V1/V2 frame or a V3 block) to user space
+ * or the deadline passes: false with errno ETIMEDOUT, or poll()'s error.
+ */
+static bool wait_user_until(struct ring *r, void *p, int64_t deadline)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
-
 	while (!(ring_status(r, p) & TP_STATUS_USER)) {
-		int64_t left = deadline - psock_monotonic_ms();
-		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+		int left = ms_left(deadline);
 		int ret;
 
-		if (left <= 0)
+		if (!left) {
+			errno = ETIMEDOUT;
 			return false;
-		ret = poll(&pfd, 1, (int)left);
-		if (ret < 0 && errno != EINTR)
-			return false;
+		}
+		ret = psock_wait_until(r->fd, POLLIN, deadline);
+		if (ret < 0)
+			return false;	/* poll()'s errno */
 		/*
 		 * POLLIN follows the frame before the kernel's head only
 		 * (packet_poll()): it can be set while p is still the
-		 * kernel's. Do not spin on it.
+		 * kernel's. Do not spin on it: look again in 1 ms.
 		 */
 		if (ret > 0 && !(ring_status(r, p) & TP_STATUS_USER))
 			poll(NULL, 0, 1);
@@ -247,14 +270,19 @@ static bool wait_user_owned(struct ring *r, void *p, int timeout_ms)
 
 bool ring_wait_user(struct ring *r, void *frame_or_block, int timeout_ms)
 {
-	return wait_user_owned(r, frame_or_block, timeout_ms);
+	return wait_user_until(r, frame_or_block, psock_deadline(timeout_ms));
+}
+
+static struct tpacket_block_desc *next_block_until(struct ring *r, int64_t deadline)
+{
+	struct tpacket_block_desc *b = ring_block(r, r->head);
+
+	return wait_user_until(r, b, deadline) ? b : NULL;
 }
 
 struct tpacket_block_desc *ring_next_block(struct ring *r, int timeout_ms)
 {
-	struct tpacket_block_desc *b = ring_block(r, r->head);
-
-	return wait_user_owned(r, b, timeout_ms) ? b : NULL;
+	return next_block_until(r, psock_deadline(timeout_ms));
 }
 
 void ring_release_block(struct ring *r)
@@ -265,28 +293,33 @@ void ring_release_block(struct ring *r)
 	r->pkts_left = 0;
 }
 
-void *ring_next_frame(struct ring *r, int timeout_ms)
+static void *next_frame_until(struct ring *r, int64_t deadline)
 {
 	struct tpacket_block_desc *b;
 	void *f;
 
 	if (r->version != TPACKET_V3) {
 		f = ring_frame(r, r->head);
-		return wait_user_owned(r, f, timeout_ms) ? f : NULL;
+		return wait_user_until(r, f, deadline) ? f : NULL;
 	}
 	if (r->pkt)
 		return r->pkt;
-	for (;;) {
-		b = ring_next_block(r, timeout_ms);
-		if (!b)
-			return NULL;
-		if (b->hdr.bh1.num_pkts)
-			break;
-		ring_release_block(r);	/* never expected: retired blocks are non-empty */
+	b = next_block_until(r, deadline);
+	if (!b)
+		return NULL;
+	if (!b->hdr.bh1.num_pkts) {
+		/* prb_retire_rx_blk_timer_expired() never closes an empty block. */
+		errno = EPROTO;
+		return NULL;
 	}
 	r->pkts_left = b->hdr.bh1.num_pkts;
 	r->pkt = (struct tpacket3_hdr *)((uint8_t *)b + b->hdr.bh1.offset_to_first_pkt);
 	return r->pkt;
+}
+
+void *ring_next_frame(struct ring *r, int timeout_ms)
+{
+	return next_frame_until(r, psock_deadline(timeout_ms));
 }
 
 void ring_release_frame(struct ring *r, void *frame)
@@ -303,17 +336,25 @@ void ring_release_frame(struct ring *r, void *frame)
 	r->pkt = (struct tpacket3_hdr *)((uint8_t *)frame + r->pkt->tp_next_offset);
 }
 
+uint32_t ring_frame_seq(const struct ring *r, const void *frame, size_t skip)
+{
+	struct frame_view v;
+	uint32_t seq;
+
+	frame_view(r, frame, &v);
+	if (v.snaplen <= skip || !frame_tag(v.data + skip, v.snaplen - skip, &seq))
+		return ~0u;
+	return seq;
+}
+
 void *ring_next_tagged(struct ring *r, int timeout_ms, size_t skip, uint32_t *seq)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
+	int64_t deadline = psock_deadline(timeout_ms);
 	struct frame_view v;
 	void *f;
 
 	for (;;) {
-		int64_t left = deadline - psock_monotonic_ms();
-
-		/* left is already scaled: undo ring_next_frame()'s scaling. */
-		f = ring_next_frame(r, left > 0 ? (int)(left / psock_timeout_ms(1)) : 0);
+		f = next_frame_until(r, deadline);
 		if (!f)
 			return NULL;
 		frame_view(r, f, &v);
@@ -553,12 +594,18 @@ ssize_t peer_send_spec(struct netns_topo *topo, const struct frame_spec *spec)
 {
 	uint8_t buf[ETH_FRAME_LEN + 64];
 	size_t len = frame_build(buf, sizeof(buf), spec);
+	ssize_t n;
 
 	if (!len) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	return peer_send(topo, buf, len) == (ssize_t)len ? (ssize_t)len : -1;
+	n = peer_send(topo, buf, len);
+	if (n >= 0 && n != (ssize_t)len) {
+		errno = EMSGSIZE;	/* a packet socket sends all or nothing */
+		return -1;
+	}
+	return n;
 }
 
 int peer_send_burst(struct netns_topo *topo, const struct frame_spec *spec,

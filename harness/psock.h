@@ -39,7 +39,20 @@ int psock_timeout_ms(int ms);
 int64_t psock_realtime_ns(void);
 int64_t psock_monotonic_ms(void);
 
-/* poll() fd for events, at most timeout_ms (scaled). 1 ready, 0 timeout, -1 error. */
+/*
+ * The deadline of a wait of timeout_ms (scaled), on psock_monotonic_ms()'s
+ * clock. A wait that loops (skipping foreign frames, retrying after EINTR)
+ * computes it once and shares it between all its iterations.
+ */
+int64_t psock_deadline(int timeout_ms);
+
+/*
+ * poll() fd for events until deadline (EINTR does not restart the wait).
+ * 1 ready, 0 with errno ETIMEDOUT once the deadline passed, -1 with errno.
+ */
+int psock_wait_until(int fd, short events, int64_t deadline);
+
+/* psock_wait_until() a deadline timeout_ms (scaled) from now. */
 int psock_wait(int fd, short events, int timeout_ms);
 
 /* ---- sockets --------------------------------------------------------- */
@@ -102,8 +115,8 @@ int ring_teardown(int fd, int kind, int version);
  */
 int ring_open(struct ring *r, int fd, int kind, const struct ring_geometry *geo);
 
-/* munmap and tear the ring down (the socket stays open). */
-void ring_close(struct ring *r);
+/* munmap and tear the ring down (the socket stays open). 0 or -1 with errno. */
+int ring_close(struct ring *r);
 
 /* Frame i (V1/V2) or block i (V3) of the ring. */
 void *ring_frame(const struct ring *r, unsigned int i);
@@ -115,8 +128,11 @@ void ring_set_status(const struct ring *r, void *frame_or_block, uint32_t status
 
 /*
  * RX: wait (bounded poll, scaled) for the next frame the kernel handed to
- * user space and return its header, or NULL on timeout. For V3 this walks
- * the packets of the block at the head, waiting for the block first.
+ * user space and return its header. For V3 this walks the packets of the
+ * block at the head, waiting for the block first. NULL with errno:
+ * ETIMEDOUT when nothing came in time, EPROTO for a V3 block handed over
+ * with no packet in it (the kernel never retires an empty block:
+ * prb_retire_rx_blk_timer_expired()), else poll()'s error.
  */
 void *ring_next_frame(struct ring *r, int timeout_ms);
 
@@ -129,14 +145,26 @@ void ring_release_frame(struct ring *r, void *frame);
 /*
  * RX: like ring_next_frame(), but hand back (and skip) every frame whose
  * payload, skip bytes after tp_mac, does not carry this program's tag
- * (frame_build()). Returns the tagged frame with its seq, or NULL.
+ * (frame_build()). Returns the tagged frame with its seq, or NULL with
+ * errno as ring_next_frame(). One deadline covers every frame skipped.
  */
 void *ring_next_tagged(struct ring *r, int timeout_ms, size_t skip, uint32_t *seq);
 
-/* Wait (bounded, scaled) until a V1/V2 frame or V3 block has TP_STATUS_USER. */
+/*
+ * The tag seq the kernel stored in a ring frame (any address in the ring
+ * holding a frame header of the ring's version): its payload starts skip
+ * bytes after tp_mac. ~0u when the frame carries no tag of this program.
+ */
+uint32_t ring_frame_seq(const struct ring *r, const void *frame, size_t skip);
+
+/*
+ * Wait (bounded, scaled) until a V1/V2 frame or V3 block has TP_STATUS_USER.
+ * false with errno ETIMEDOUT, or poll()'s error.
+ */
 bool ring_wait_user(struct ring *r, void *frame_or_block, int timeout_ms);
 
-/* V3 RX: the block at the head once the kernel retired it, or NULL. */
+/* V3 RX: the block at the head once the kernel retired it, or NULL with errno
+ * as ring_wait_user(). */
 struct tpacket_block_desc *ring_next_block(struct ring *r, int timeout_ms);
 /* V3 RX: hand the head block back and move to the next one. */
 void ring_release_block(struct ring *r);

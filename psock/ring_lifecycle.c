@@ -32,8 +32,10 @@
  *   lifecycle_switch.v3_teardown_then_v2_ring_works (CVE-2021-22600)
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -42,12 +44,16 @@
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "stats.h"
 
 #define WAIT_MS 1000
 
-/* Another geometry than ring_small: 2 blocks of 2 pages, 1024-byte frames. */
+/*
+ * Another geometry than ring_small: 2 blocks of 2 pages, 1024-byte frames
+ * (16 frames); V3 blocks retire only when full (the timer is far off).
+ */
 static const struct ring_geometry ring_other = {
-	.block_size = 8192, .block_nr = 2, .frame_size = 1024, .retire_blk_tov = 10,
+	.block_size = 8192, .block_nr = 2, .frame_size = 1024, .retire_blk_tov = 10000,
 };
 
 /* A TX ring for the same socket: V3 TX takes no retire timeout or priv. */
@@ -74,6 +80,8 @@ FIXTURE_SETUP(lifecycle)
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	/* Pinned, frames from psk1 are received in the order they were sent. */
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0,
 				   ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
@@ -96,9 +104,18 @@ static void expect_seq(struct __test_metadata *_metadata, struct ring *r, uint32
 	uint32_t got = ~0u;
 	void *f = ring_next_tagged(r, WAIT_MS, ETH_HLEN, &got);
 
-	ASSERT_NE(NULL, f) TH_LOG("frame %u did not arrive within %d ms", seq, WAIT_MS);
+	ASSERT_NE(NULL, f) TH_LOG("frame %u: %s (waited %d ms)", seq, strerror(errno), WAIT_MS);
 	EXPECT_EQ(seq, got);
 	ring_release_frame(r, f);
+}
+
+/*
+ * tpacket_rcv() on a SOCK_RAW Ethernet frame: tp_mac = TPACKET_ALIGN(tp_hdrlen
+ * + 16) - 14 with tp_hdrlen 52 (V1/V2) or 68 (V3): 66 or 82.
+ */
+static size_t raw_mac_off(int version)
+{
+	return version == TPACKET_V3 ? 82 : 66;
 }
 
 /* The ring must be empty: a marker sent now is the next frame stored. */
@@ -112,39 +129,56 @@ static void expect_only_marker_next(struct __test_metadata *_metadata,
 
 /*
  * Torn down (after munmap), the ring can be replaced by one of another
- * geometry, and the kernel then lays frames out by the new geometry.
+ * geometry, and the kernel then lays frames out by the new geometry
+ * (ring_other). Sixteen frames of 414 bytes: V1/V2 store frame i at
+ * 1024 * i, filling the ring (the old ring had 2048-byte slots); V3 packs
+ * them into block 0 (48 + 16 * 496 = 7984 bytes, which a 4096-byte block of
+ * the old ring could not hold) until a 17th does not fit and retires it.
  */
 TEST_F(lifecycle, new_geometry_after_teardown)
 {
-	const unsigned int n = 12;
+	const struct frame_spec spec = { .payload_len = 400 };
+	const unsigned int n = 16;
+	uint8_t *map;
 
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &ring_small));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 1, 1));
 	expect_seq(_metadata, &self->ring, 1);
-	ring_close(&self->ring);
+	ASSERT_EQ(0, ring_close(&self->ring)) TH_LOG("teardown: %s", strerror(errno));
 
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &ring_other))
 		TH_LOG("second ring: %s", strerror(errno));
-	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 100, n));
+	map = self->ring.map;
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 100, n));
 	if (variant->version == TPACKET_V3) {
-		struct tpacket_block_desc *b = ring_next_block(&self->ring, WAIT_MS);
+		struct tpacket_block_desc *b = (void *)map;
+		uint8_t *p;
 
-		ASSERT_NE(NULL, b);
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 100 + n, 1));
+		ASSERT_TRUE(ring_wait_user(&self->ring, b, WAIT_MS))
+			TH_LOG("block 0: %s", strerror(errno));
+		EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
 		/* A new ring starts its block numbering again. */
 		EXPECT_EQ(1u, b->hdr.bh1.seq_num);
-		EXPECT_EQ(ring_block(&self->ring, 0), b);
+		ASSERT_EQ(n, b->hdr.bh1.num_pkts);
+		EXPECT_EQ(48u + n * 496, b->hdr.bh1.blk_len);
+		p = map + b->hdr.bh1.offset_to_first_pkt;
+		for (unsigned int i = 0; i < n; i++) {
+			EXPECT_EQ(100 + i, ring_frame_seq(&self->ring, p, ETH_HLEN))
+				TH_LOG("packet %u", i);
+			p += ((struct tpacket3_hdr *)p)->tp_next_offset;
+		}
+		return;
 	}
+	/* The frames arrive in order: once the last is there, all are. */
+	ASSERT_TRUE(ring_wait_user(&self->ring, map + 1024 * (n - 1), WAIT_MS))
+		TH_LOG("frame %u: %s", n - 1, strerror(errno));
 	for (unsigned int i = 0; i < n; i++) {
-		uint8_t *expected = ring_frame(&self->ring, i);
-		uint32_t seq = ~0u;
-		void *f = ring_next_tagged(&self->ring, WAIT_MS, ETH_HLEN, &seq);
+		uint8_t *slot = map + 1024 * i;
 
-		ASSERT_NE(NULL, f) TH_LOG("frame %u", i);
-		EXPECT_EQ(100 + i, seq);
-		/* V1/V2: frame i sits at 1024 * i (8 frames per 8 KiB block). */
-		if (variant->version != TPACKET_V3)
-			EXPECT_EQ((void *)expected, f);
-		ring_release_frame(&self->ring, f);
+		EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, slot) & ~TP_STATUS_TS_MASK)
+			TH_LOG("slot %u", i);
+		EXPECT_EQ(100 + i, ring_frame_seq(&self->ring, slot, ETH_HLEN)) TH_LOG("slot %u", i);
 	}
 }
 
@@ -183,60 +217,139 @@ TEST_F(lifecycle, mmap_length_must_match_ring)
 	EXPECT_EQ(0, ring_teardown(self->fd, PACKET_RX_RING, variant->version));
 }
 
-/* Does path (a /proc file) have a line containing needle? */
-static bool file_has(const char *path, const char *needle)
+/*
+ * Is the socket with inode ino listed in /proc/net/packet (packet_seq_show():
+ * one line per socket of this namespace, the inode in the last column)?
+ * 1 or 0, or -1 with errno when the file cannot be read or a line parsed.
+ */
+static int packet_socket_listed(unsigned long ino)
 {
 	char line[512];
-	bool found = false;
-	FILE *f = fopen(path, "r");
+	int found = 0, err = 0;
+	FILE *f = fopen("/proc/net/packet", "re");
 
 	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, needle) != NULL;
+		return -1;
+	if (!fgets(line, sizeof(line), f))	/* the header line */
+		err = ferror(f) ? EIO : ENODATA;
+	while (!err && fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL, *last = NULL, *end;
+		unsigned long v;
+
+		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+			last = tok;
+		errno = 0;
+		v = last ? strtoul(last, &end, 10) : 0;
+		if (!last || errno || *end)
+			err = EPROTO;
+		else if (v == ino)
+			found = 1;
+	}
+	if (!err && ferror(f))
+		err = EIO;
 	fclose(f);
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	return found;
 }
 
 /*
- * The mapping shows in /proc/self/maps as the socket's inode until munmap;
- * the socket shows in /proc/net/packet until close.
+ * The mappings in /proc/self/maps of the socket file with inode ino (its
+ * pathname is exactly "socket:[ino]"): how many, and the range of the last
+ * one in *start, *end. -1 with errno when the file cannot be read.
+ */
+static int socket_mappings(unsigned long ino, uintptr_t *start, uintptr_t *end)
+{
+	char line[512], name[64], want[64];
+	int n = 0, err = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "socket:[%lu]", ino);
+	while (fgets(line, sizeof(line), f)) {
+		uintptr_t s, e;
+
+		/* start-end perms offset dev inode pathname */
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %*s %*s %63s",
+			   &s, &e, name) != 3)
+			continue;	/* an anonymous mapping: no pathname */
+		if (strcmp(name, want))
+			continue;
+		*start = s;
+		*end = e;
+		n++;
+	}
+	if (ferror(f))
+		err = EIO;
+	fclose(f);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * The mapping shows in /proc/self/maps as the socket's file, exactly the
+ * ring's range, until munmap; the socket shows in /proc/net/packet until
+ * close.
  */
 TEST_F(lifecycle, munmap_and_close_leave_nothing)
 {
-	char mapname[64], inode[32];
+	uintptr_t start = 0, end = 0;
+	unsigned long ino;
 	struct stat st;
 
 	ASSERT_EQ(0, fstat(self->fd, &st));
-	snprintf(mapname, sizeof(mapname), "socket:[%lu]", (unsigned long)st.st_ino);
-	snprintf(inode, sizeof(inode), " %lu", (unsigned long)st.st_ino);
+	ino = st.st_ino;
 
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &ring_small));
-	EXPECT_TRUE(file_has("/proc/self/maps", mapname));
-	EXPECT_TRUE(file_has("/proc/net/packet", inode));
+	ASSERT_EQ(1, socket_mappings(ino, &start, &end)) TH_LOG("maps: %s", strerror(errno));
+	EXPECT_EQ((uintptr_t)self->ring.map_base, start);
+	EXPECT_EQ((uintptr_t)self->ring.map_base + 4 * 4096, end);
+	ASSERT_EQ(1, packet_socket_listed(ino)) TH_LOG("/proc/net/packet: %s", strerror(errno));
 
 	ASSERT_EQ(0, munmap(self->ring.map_base, self->ring.map_len));
 	self->ring.map_base = NULL;
-	EXPECT_FALSE(file_has("/proc/self/maps", mapname));
-	EXPECT_TRUE(file_has("/proc/net/packet", inode));
+	ASSERT_EQ(0, socket_mappings(ino, &start, &end)) TH_LOG("maps: %s", strerror(errno));
+	ASSERT_EQ(1, packet_socket_listed(ino)) TH_LOG("/proc/net/packet: %s", strerror(errno));
 
 	/* Still mapped nowhere, the ring is freed with the socket. */
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
-	EXPECT_FALSE(file_has("/proc/net/packet", inode));
+	ASSERT_EQ(0, packet_socket_listed(ino)) TH_LOG("/proc/net/packet: %s", strerror(errno));
 }
 
-/* Receive one frame on a plain socket bound to psk1; 0 on timeout. */
-static ssize_t peer_recv(int fd, uint8_t *buf, size_t size)
+/*
+ * Receive one frame on a plain socket: its length, or -1 with errno
+ * (ETIMEDOUT when nothing came within WAIT_MS).
+ */
+static ssize_t recv_one(int fd, uint8_t *buf, size_t size)
 {
 	if (psock_wait(fd, POLLIN, WAIT_MS) != 1)
-		return 0;
-	return recv(fd, buf, size, 0);
+		return -1;
+	return recv(fd, buf, size, MSG_DONTWAIT);
+}
+
+/* Is every byte of buf zero? */
+static bool all_zero(const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i])
+			return false;
+	}
+	return true;
 }
 
 /*
  * An RX and a TX ring on one socket: one mmap() of both sizes together,
- * RX ring at offset 0, TX ring right after it.
+ * RX ring at offset 0, TX ring right after it (packet_mmap() walks
+ * rx_ring then tx_ring). A received frame lands at offset 0 and leaves the
+ * TX part as allocated (zero, alloc_pg_vec()); a frame written at rx_len
+ * is what send() transmits.
  */
 TEST_F(lifecycle, rx_and_tx_share_one_mapping_rx_first)
 {
@@ -264,18 +377,29 @@ TEST_F(lifecycle, rx_and_tx_share_one_mapping_rx_first)
 		.map_len = rx_len + tx_len,
 	};
 
-	/* RX first: a received frame lands in the first part. */
+	/* RX first: a received frame lands at offset 0 (V3: in block 0 there). */
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 1, 1));
-	f = ring_next_frame(&self->ring, WAIT_MS);
-	ASSERT_NE(NULL, f);
-	EXPECT_TRUE((uint8_t *)f >= map && (uint8_t *)f < map + rx_len);
+	ASSERT_TRUE(ring_wait_user(&self->ring, map, WAIT_MS)) TH_LOG("offset 0: %s",
+								      strerror(errno));
+	if (variant->version == TPACKET_V3) {
+		struct tpacket_block_desc *b = (void *)map;
+
+		ASSERT_EQ(1, b->hdr.bh1.num_pkts);
+		f = map + b->hdr.bh1.offset_to_first_pkt;
+	} else {
+		f = map;
+	}
 	frame_view(&self->ring, f, &v);
 	EXPECT_EQ(ETH_HLEN + 64u, v.len);
-	ring_release_frame(&self->ring, f);
+	EXPECT_EQ(raw_mac_off(variant->version), v.mac);
+	EXPECT_EQ(1u, ring_frame_seq(&self->ring, f, ETH_HLEN));
+	EXPECT_TRUE(all_zero(map + rx_len, tx_len)) TH_LOG("the received frame touched the TX ring");
+	ring_set_status(&self->ring, map, TP_STATUS_KERNEL);
 
 	/* TX second: a frame written at rx_len goes out when requested. */
 	peer = -1;
-	ASSERT_LE(0, (peer = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex1, ETH_P_PSOCK)));
+	peer = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex1, ETH_P_PSOCK);
+	ASSERT_LE(0, peer) TH_LOG("socket on psk1: %s", strerror(errno));
 	len = frame_build(frame, sizeof(frame), &spec);
 	tx = map + rx_len;
 	/* Without PACKET_TX_HAS_OFF the data follows the aligned header
@@ -296,7 +420,8 @@ TEST_F(lifecycle, rx_and_tx_share_one_mapping_rx_first)
 				 __ATOMIC_RELEASE);
 	}
 	ASSERT_EQ((ssize_t)len, send(self->fd, NULL, 0, 0)) TH_LOG("send: %s", strerror(errno));
-	ASSERT_EQ((ssize_t)len, peer_recv(peer, got, sizeof(got)));
+	ASSERT_EQ((ssize_t)len, recv_one(peer, got, sizeof(got))) TH_LOG("psk1: %s",
+									 strerror(errno));
 	EXPECT_EQ(0, memcmp(frame, got, len));
 	close(peer);
 }
@@ -306,7 +431,7 @@ TEST_F(lifecycle, bind_after_ring_receives)
 {
 	int fd = psock_socket(SOCK_RAW, 0);
 
-	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
 	close(self->fd);
 	self->fd = fd;
 	ASSERT_EQ(0, psock_set_version(fd, variant->version));
@@ -331,8 +456,8 @@ TEST_F(lifecycle, protocol_zero_receives_nothing_until_bound)
 	int fd = psock_socket(SOCK_RAW, 0);
 	int witness = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
 
-	ASSERT_LE(0, fd);
-	ASSERT_LE(0, witness);
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	ASSERT_LE(0, witness) TH_LOG("witness socket: %s", strerror(errno));
 	close(self->fd);
 	self->fd = fd;
 	ASSERT_EQ(0, psock_set_version(fd, variant->version));
@@ -341,9 +466,9 @@ TEST_F(lifecycle, protocol_zero_receives_nothing_until_bound)
 
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 1, 2));
 	for (uint32_t want = 1; want <= 2; want++) {
-		ssize_t n = peer_recv(witness, buf, sizeof(buf));
+		ssize_t n = recv_one(witness, buf, sizeof(buf));
 
-		ASSERT_LT(ETH_HLEN, n) TH_LOG("witness missed frame %u", want);
+		ASSERT_EQ(ETH_HLEN + 64, n) TH_LOG("witness, frame %u: %s", want, strerror(errno));
 		ASSERT_TRUE(frame_tag(buf + ETH_HLEN, n - ETH_HLEN, &seq));
 		EXPECT_EQ(want, seq);
 	}
@@ -360,9 +485,13 @@ static int send_on_lo(struct __test_metadata *_metadata, int lo_fd, uint32_t seq
 	struct frame_spec spec = { .dst = zero, .src = zero, .payload_len = 64, .seq = seq };
 	uint8_t frame[256];
 	size_t len = frame_build(frame, sizeof(frame), &spec);
+	ssize_t n;
 
-	EXPECT_NE(0u, len);
-	return send(lo_fd, frame, len, 0) == (ssize_t)len ? 0 : -1;
+	EXPECT_EQ(ETH_HLEN + 64u, len);
+	n = send(lo_fd, frame, len, 0);
+	if (n >= 0 && n != (ssize_t)len)
+		errno = EMSGSIZE;
+	return n == (ssize_t)len ? 0 : -1;
 }
 
 /*
@@ -377,32 +506,35 @@ TEST_F(lifecycle, bound_to_psk0_sees_only_psk0)
 	int all, lo;
 	bool seen_lo = false, seen_psk1 = false;
 	int fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_ALL);
+	int64_t deadline;
 
-	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd) TH_LOG("socket on psk0: %s", strerror(errno));
 	close(self->fd);
 	self->fd = fd;
 	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set lo up"))
 		TH_LOG("%s", why);
 	all = psock_rx_socket(SOCK_RAW, 0, 0, ETH_P_ALL);
 	lo = psock_rx_socket(SOCK_RAW, 0, 1, ETH_P_PSOCK);
-	ASSERT_LE(0, all);
-	ASSERT_LE(0, lo);
+	ASSERT_LE(0, all) TH_LOG("unbound socket: %s", strerror(errno));
+	ASSERT_LE(0, lo) TH_LOG("socket on lo: %s", strerror(errno));
 	ASSERT_EQ(0, ring_open(&self->ring, fd, PACKET_RX_RING, &ring_small));
 
-	ASSERT_EQ(0, send_on_lo(_metadata, lo, 1));
+	ASSERT_EQ(0, send_on_lo(_metadata, lo, 1)) TH_LOG("send on lo: %s", strerror(errno));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 2, 1));
 
 	/* The unbound socket proves both were delivered somewhere. */
+	deadline = psock_deadline(WAIT_MS);
 	while (!(seen_lo && seen_psk1)) {
 		struct sockaddr_ll sll;
 		socklen_t alen = sizeof(sll);
 		uint32_t seq;
 		ssize_t n;
 
-		ASSERT_EQ(1, psock_wait(all, POLLIN, WAIT_MS)) TH_LOG("lo %d psk1 %d",
-								     seen_lo, seen_psk1);
-		n = recvfrom(all, buf, sizeof(buf), 0, (struct sockaddr *)&sll, &alen);
-		ASSERT_LT(0, n);
+		ASSERT_EQ(1, psock_wait_until(all, POLLIN, deadline))
+			TH_LOG("within %d ms: lo %d psk1 %d (%s)", WAIT_MS, seen_lo, seen_psk1,
+			       strerror(errno));
+		n = recvfrom(all, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&sll, &alen);
+		ASSERT_LT(0, n) TH_LOG("recvfrom: %s", strerror(errno));
 		if (n <= ETH_HLEN || !frame_tag(buf + ETH_HLEN, n - ETH_HLEN, &seq))
 			continue;
 		if (seq == 1 && sll.sll_ifindex == 1)
@@ -418,7 +550,7 @@ TEST_F(lifecycle, bound_to_psk0_sees_only_psk0)
 		uint32_t seq = ~0u;
 		void *f = ring_next_tagged(&self->ring, WAIT_MS, ETH_HLEN, &seq);
 
-		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, f) TH_LOG("frame 2: %s", strerror(errno));
 		EXPECT_EQ(2u, seq);
 		frame_view(&self->ring, f, &v);
 		EXPECT_EQ(self->topo.ifindex0, v.sll->sll_ifindex);
@@ -443,6 +575,7 @@ FIXTURE_SETUP(lifecycle_switch)
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 }
@@ -458,36 +591,38 @@ FIXTURE_TEARDOWN(lifecycle_switch)
 
 /*
  * CVE-2021-22600: V3 ring -> teardown -> V2 ring. The V2 ring must receive
- * normally, with V2 headers, from frame 0.
+ * normally, with V2 headers, from frame 0: frames 3, 4, 5 in the 2048-byte
+ * slots at 0, 2048 and 4096, tp_mac 66 (a V3 header would put it at 82).
  */
 TEST_F(lifecycle_switch, v3_teardown_then_v2_ring_works)
 {
 	struct frame_view v;
-	void *f;
 
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &ring_small));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 1, 2));
 	expect_seq(_metadata, &self->ring, 1);
 	expect_seq(_metadata, &self->ring, 2);
-	ring_close(&self->ring);
+	ASSERT_EQ(0, ring_close(&self->ring)) TH_LOG("teardown: %s", strerror(errno));
 
 	/* While the V3 ring existed the version was fixed; now it is not. */
 	ASSERT_EQ(0, psock_set_version(self->fd, TPACKET_V2));
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &ring_small));
+	ASSERT_EQ(TPACKET_V2, self->ring.version);
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 3, 3));
-	for (uint32_t seq = 3; seq < 6; seq++) {
-		uint32_t got = ~0u;
+	/* The frames arrive in order: once the last is there, all are. */
+	ASSERT_TRUE(ring_wait_user(&self->ring, self->ring.map + 2 * 2048, WAIT_MS))
+		TH_LOG("slot 2: %s", strerror(errno));
+	for (unsigned int i = 0; i < 3; i++) {
+		uint8_t *slot = self->ring.map + i * 2048;
 
-		f = ring_next_tagged(&self->ring, WAIT_MS, ETH_HLEN, &got);
-		ASSERT_NE(NULL, f) TH_LOG("frame %u", seq);
-		EXPECT_EQ(ring_frame(&self->ring, seq - 3), f);
-		EXPECT_EQ(seq, got);
-		frame_view(&self->ring, f, &v);
-		EXPECT_EQ(TP_STATUS_USER, v.status & ~TP_STATUS_TS_MASK);
-		EXPECT_EQ(ETH_HLEN + 64u, v.len);
-		EXPECT_EQ(ETH_HLEN + 64u, v.snaplen);
-		ring_release_frame(&self->ring, f);
+		frame_view(&self->ring, slot, &v);
+		EXPECT_EQ(TP_STATUS_USER, v.status & ~TP_STATUS_TS_MASK) TH_LOG("slot %u", i);
+		EXPECT_EQ(ETH_HLEN + 64u, v.len) TH_LOG("slot %u", i);
+		EXPECT_EQ(ETH_HLEN + 64u, v.snaplen) TH_LOG("slot %u", i);
+		EXPECT_EQ(raw_mac_off(TPACKET_V2), v.mac) TH_LOG("slot %u", i);
+		EXPECT_EQ(3 + i, ring_frame_seq(&self->ring, slot, ETH_HLEN)) TH_LOG("slot %u", i);
 	}
+	EXPECT_EQ(TP_STATUS_KERNEL, ring_status(&self->ring, self->ring.map + 3 * 2048));
 }
 
 TEST_HARNESS_MAIN

@@ -65,20 +65,18 @@
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "stats.h"
 
 #define WAIT_MS 1000
 
-/* TPACKET_HDRLEN, TPACKET2_HDRLEN, TPACKET3_HDRLEN: the smallest frame. */
+/*
+ * TPACKET_HDRLEN, TPACKET2_HDRLEN, TPACKET3_HDRLEN, the smallest frame
+ * (packet_set_ring(): po->tp_hdrlen): the aligned header plus a
+ * sockaddr_ll, 32 + 20 for V1/V2 and 48 + 20 for V3 (64-bit ABI).
+ */
 static unsigned int frame_hdrlen(int version)
 {
-	switch (version) {
-	case TPACKET_V1:
-		return TPACKET_HDRLEN;
-	case TPACKET_V2:
-		return TPACKET2_HDRLEN;
-	default:
-		return TPACKET3_HDRLEN;
-	}
+	return version == TPACKET_V3 ? 68 : 52;
 }
 
 /* Round up to TPACKET_ALIGNMENT. */
@@ -334,26 +332,20 @@ TEST_F(refuse, short_optlen)
 		.block_size = self->page, .block_nr = 1, .frame_size = 2048,
 		.frame_nr = self->page / 2048,
 	};
-	socklen_t full = variant->version == TPACKET_V3 ? sizeof(struct tpacket_req3)
-							: sizeof(struct tpacket_req);
+	/* struct tpacket_req is 16 bytes, struct tpacket_req3 28. */
+	socklen_t full = variant->version == TPACKET_V3 ? 28 : 16;
 
 	EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version, &ok, full - 1));
 	if (variant->version == TPACKET_V3) {
 		/* A V1/V2-sized request is too short for a V3 socket. */
-		EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version, &ok,
-						sizeof(struct tpacket_req)));
+		EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version, &ok, 16));
 	} else {
 		/* Longer than tpacket_req is fine: only tpacket_req is read. */
-		EXPECT_EQ(0, request_errno(self->fd, variant->kind, variant->version, &ok,
-					   sizeof(struct tpacket_req3)));
+		EXPECT_EQ(0, request_errno(self->fd, variant->kind, variant->version, &ok, 28));
 	}
 }
 
 /* ---- V3 RX: the block private area must fit ----------------------------- */
-
-/* BLK_HDR_LEN and BLK_PLUS_PRIV() in af_packet.c (V3_ALIGNMENT 8). */
-#define BLK_HDR_LEN 48
-#define BLK_PLUS_PRIV(sz) (BLK_HDR_LEN + (((sz) + 7u) & ~7u))
 
 FIXTURE(refuse_v3) {
 	int fd;
@@ -387,18 +379,15 @@ TEST_F(refuse_v3, sizeof_priv_huge)
 }
 
 /*
- * The exact edge: BLK_PLUS_PRIV(priv) + TPACKET3_HDRLEN must not exceed the
- * block. With a 4 KiB block that allows priv up to 4096 - 48 - 68 = 3980,
- * which the 8-byte alignment rounds to 3984: too big. 3976 fits.
+ * The exact edge: BLK_PLUS_PRIV(priv) = 48 + ALIGN(priv, 8) (af_packet.c)
+ * plus TPACKET3_HDRLEN (68) must not exceed the block (packet_set_ring()).
+ * With a 4 KiB block that allows priv up to 4096 - 48 - 68 = 3980, which the
+ * 8-byte alignment rounds to 3984: too big. 3976 (block - 120) fits, 3977
+ * does not.
  */
 TEST_F(refuse_v3, sizeof_priv_fits_block_edge)
 {
-	unsigned int room = self->page - TPACKET3_HDRLEN;
-	unsigned int fits = room - BLK_HDR_LEN;	/* before alignment */
-
-	fits &= ~7u;
-	ASSERT_LE(BLK_PLUS_PRIV(fits), room);
-	ASSERT_GT(BLK_PLUS_PRIV(fits + 1), room);
+	unsigned int fits = self->page - 120;
 
 	EXPECT_EQ(EINVAL, REQ3(.block_size = self->page, .block_nr = 1, .frame_size = 2048,
 			       .frame_nr = self->page / 2048, .sizeof_priv = fits + 1));
@@ -450,13 +439,15 @@ static int set_reserve(int fd, unsigned int reserve)
 	return setsockopt(fd, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof(reserve));
 }
 
-static unsigned int get_reserve(int fd)
+/* PACKET_RESERVE as the kernel reads it back; the case fails if it cannot. */
+static unsigned int get_reserve(struct __test_metadata *_metadata, int fd)
 {
 	unsigned int val = ~0u;
 	socklen_t len = sizeof(val);
 
-	if (getsockopt(fd, SOL_PACKET, PACKET_RESERVE, &val, &len))
-		return ~0u;
+	EXPECT_EQ(0, getsockopt(fd, SOL_PACKET, PACKET_RESERVE, &val, &len))
+		TH_LOG("PACKET_RESERVE: %s", strerror(errno));
+	EXPECT_EQ(4, len);
 	return val;
 }
 
@@ -481,15 +472,31 @@ static void receive_one(struct __test_metadata *_metadata, struct netns_topo *to
 		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
 	ASSERT_EQ(0, peer_send_burst(topo, &spec, seq, 1));
 	f = ring_next_tagged(&ring, WAIT_MS, rx_payload_offset(type, &spec), &got);
-	ASSERT_NE(NULL, f) TH_LOG("frame %u did not arrive", seq);
+	ASSERT_NE(NULL, f) TH_LOG("frame %u: %s (waited %d ms)", seq, strerror(errno), WAIT_MS);
 	EXPECT_EQ(seq, got);
 	frame_view(&ring, f, out);
-	ASSERT_LE(KEEP, out->snaplen);
+	/* The whole 64-byte payload, after the link header on SOCK_RAW. */
+	ASSERT_EQ(type == SOCK_RAW ? ETH_HLEN + 64u : 64u, out->snaplen);
 	memcpy(bytes, out->data, KEEP);
 	out->data = NULL;
 	out->sll = NULL;
 	ring_release_frame(&ring, f);
-	ring_close(&ring);
+	ASSERT_EQ(0, ring_close(&ring)) TH_LOG("teardown: %s", strerror(errno));
+}
+
+/*
+ * tp_net and tp_mac of an Ethernet frame without PACKET_RESERVE
+ * (tpacket_rcv()): tp_net 80 (V1/V2) or 96 (V3) on both types, tp_mac 14
+ * before it on SOCK_RAW.
+ */
+static unsigned int plain_net(int version)
+{
+	return version == TPACKET_V3 ? 96 : 80;
+}
+
+static unsigned int plain_mac(int type, int version)
+{
+	return plain_net(version) - (type == SOCK_RAW ? ETH_HLEN : 0);
 }
 
 /*
@@ -504,14 +511,16 @@ TEST_F(reserve, shifts_offsets_exactly)
 
 	receive_one(_metadata, &self->topo, self->fd, variant->type, &ring_small, 1,
 		    &plain, first);
+	EXPECT_EQ(plain_mac(variant->type, variant->version), plain.mac);
+	EXPECT_EQ(plain_net(variant->version), plain.net);
 
 	ASSERT_EQ(0, set_reserve(self->fd, reserve));
-	EXPECT_EQ(reserve, get_reserve(self->fd));
+	EXPECT_EQ(reserve, get_reserve(_metadata, self->fd));
 	receive_one(_metadata, &self->topo, self->fd, variant->type, &ring_small, 1,
 		    &shifted, second);
 
-	EXPECT_EQ(plain.mac + reserve, shifted.mac);
-	EXPECT_EQ(plain.net + reserve, shifted.net);
+	EXPECT_EQ(plain_mac(variant->type, variant->version) + reserve, shifted.mac);
+	EXPECT_EQ(plain_net(variant->version) + reserve, shifted.net);
 	EXPECT_EQ(plain.len, shifted.len);
 	EXPECT_EQ(plain.snaplen, shifted.snaplen);
 	EXPECT_EQ(0, memcmp(first, second, KEEP));
@@ -523,8 +532,8 @@ TEST_F(reserve, busy_once_ring_exists)
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &ring_small));
 	EXPECT_EQ(-1, set_reserve(self->fd, 128));
 	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(64u, get_reserve(self->fd));
-	ring_close(&self->ring);
+	EXPECT_EQ(64u, get_reserve(_metadata, self->fd));
+	ASSERT_EQ(0, ring_close(&self->ring)) TH_LOG("teardown: %s", strerror(errno));
 	EXPECT_EQ(0, set_reserve(self->fd, 128));
 }
 
@@ -539,7 +548,7 @@ TEST_F(reserve, limited_to_int_max)
 
 	EXPECT_EQ(-1, set_reserve(self->fd, (unsigned int)INT_MAX + 1));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0u, get_reserve(self->fd));
+	EXPECT_EQ(0u, get_reserve(_metadata, self->fd));
 	EXPECT_EQ(0, set_reserve(self->fd, INT_MAX));
 	EXPECT_EQ(-1, ring_request(self->fd, PACKET_RX_RING, variant->version, &ring_small));
 	EXPECT_EQ(EINVAL, errno);
@@ -552,21 +561,11 @@ TEST_F(reserve, limited_to_int_max)
 	EXPECT_EQ(0, ring_request(self->fd, PACKET_RX_RING, variant->version, &ring_small));
 }
 
-static void read_stats(struct __test_metadata *_metadata, int fd,
-		       unsigned int *packets, unsigned int *drops)
-{
-	struct tpacket_stats_v3 st = { 0 };
-	socklen_t len = sizeof(st);
-
-	ASSERT_EQ(0, getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len));
-	*packets = st.tp_packets;
-	*drops = st.tp_drops;
-}
-
 /*
- * tp_net is 16 bits. Measure tp_net without reserve, then: the largest
- * reserve that puts tp_net at exactly 65535 still stores the packet; one
- * byte more and tpacket_rcv() drops it, counting a drop.
+ * tp_net is 16 bits. Without reserve tp_net is 80 (V1/V2) or 96 (V3): the
+ * largest reserve that puts tp_net at exactly 65535 still stores the
+ * packet; one byte more and tpacket_rcv() drops it (netoff > USHRT_MAX),
+ * counting a drop, and the ring stays empty.
  */
 TEST_F(reserve, tp_net_beyond_16_bits_dropped)
 {
@@ -576,37 +575,43 @@ TEST_F(reserve, tp_net_beyond_16_bits_dropped)
 		.retire_blk_tov = 10,
 	};
 	struct frame_spec spec = { .payload_len = 64 };
-	unsigned int packets, drops, max_reserve;
-	struct frame_view plain, edge;
+	unsigned int max_reserve = 65535 - plain_net(variant->version);
+	struct rx_barrier barrier = { .fd = -1 };
+	struct frame_view edge;
+	struct psock_stats st;
 	uint8_t bytes[KEEP];
 
 	if (sysconf(_SC_PAGESIZE) != 4096)
 		big.block_size = big.frame_size = 16 * sysconf(_SC_PAGESIZE) + sysconf(_SC_PAGESIZE);
 
-	receive_one(_metadata, &self->topo, self->fd, variant->type, &ring_small, 1, &plain,
-		    bytes);
-	max_reserve = 65535 - plain.net;
-
 	ASSERT_EQ(0, set_reserve(self->fd, max_reserve));
 	receive_one(_metadata, &self->topo, self->fd, variant->type, &big, 2, &edge, bytes);
 	EXPECT_EQ(65535u, edge.net);
-	EXPECT_EQ(plain.len, edge.len);
-	read_stats(_metadata, self->fd, &packets, &drops);
-	ASSERT_EQ(0u, drops);
+	EXPECT_EQ(variant->type == SOCK_RAW ? ETH_HLEN + 64u : 64u, edge.len);
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st)) TH_LOG("PACKET_STATISTICS: %s",
+							     strerror(errno));
+	EXPECT_EQ(1u, st.packets);
+	ASSERT_EQ(0u, st.drops);
 
+	/* Pinned, the barrier frame is received after the one under test. */
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_open(&barrier, &self->topo)) TH_LOG("barrier: %s",
+								    strerror(errno));
 	ASSERT_EQ(0, set_reserve(self->fd, max_reserve + 1));
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &big));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 3, 1));
-	/* Wait (bounded) until the kernel has counted it: it must be a drop. */
-	for (int64_t end = psock_monotonic_ms() + psock_timeout_ms(WAIT_MS);;) {
-		read_stats(_metadata, self->fd, &packets, &drops);
-		if (packets || psock_monotonic_ms() > end)
-			break;
-		poll(NULL, 0, 1);
-	}
-	EXPECT_EQ(1u, packets);
-	EXPECT_EQ(1u, drops);
-	EXPECT_EQ(NULL, ring_next_frame(&self->ring, 50)) TH_LOG("frame stored past 16-bit tp_net");
+	ASSERT_EQ(0, rx_barrier_sync(&barrier, &self->topo, WAIT_MS)) TH_LOG("barrier: %s",
+									     strerror(errno));
+	rx_barrier_close(&barrier);
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st)) TH_LOG("PACKET_STATISTICS: %s",
+							     strerror(errno));
+	EXPECT_EQ(1u, st.packets);
+	EXPECT_EQ(1u, st.drops);
+	/* Nothing was stored: the only frame (V1/V2) or block (V3) is the kernel's. */
+	EXPECT_EQ(TP_STATUS_KERNEL, ring_status(&self->ring, self->ring.map))
+		TH_LOG("frame stored past 16-bit tp_net");
+	if (variant->version == TPACKET_V3)
+		EXPECT_EQ(0, ((struct tpacket_block_desc *)self->ring.map)->hdr.bh1.num_pkts);
 }
 
 TEST_HARNESS_MAIN

@@ -107,17 +107,22 @@ static void *next_tagged(struct __test_metadata *_metadata, struct ring *r, int 
 	uint32_t seq = ~0u;
 	void *f = ring_next_tagged(r, WAIT_MS, rx_payload_offset(type, spec), &seq);
 
-	ASSERT_NE(NULL, f) TH_LOG("tagged frame %u did not arrive within %d ms", want, WAIT_MS);
+	ASSERT_NE(NULL, f) TH_LOG("tagged frame %u: %s (waited %d ms)", want, strerror(errno),
+				  WAIT_MS);
 	ASSERT_EQ(want, seq);
 	frame_view(r, f, v);
 	return f;
 }
 
-/* tpacket_rcv(): netoff = TPACKET_ALIGN(tp_hdrlen + 16) for Ethernet. */
+/*
+ * tp_net of an Ethernet frame without PACKET_RESERVE (tpacket_rcv()), with
+ * tp_hdrlen = TPACKET_ALIGN(header) + 20: 52 for V1/V2, 68 for V3.
+ * SOCK_RAW: TPACKET_ALIGN(tp_hdrlen + 16); SOCK_DGRAM: TPACKET_ALIGN(tp_hdrlen)
+ * + 16. Both give 80 for V1/V2 and 96 for V3.
+ */
 static uint32_t expected_net(int version)
 {
-	return TPACKET_ALIGN(TPACKET_ALIGN(tpacket_hdr_size(version)) +
-			     sizeof(struct sockaddr_ll) + 16);
+	return version == TPACKET_V3 ? 96 : 80;
 }
 
 /*
@@ -174,7 +179,8 @@ TEST_F(rx_meta, sockaddr_ll_and_pkttype)
 		struct frame_view v;
 		void *f;
 
-		ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+		ASSERT_EQ(ETH_HLEN + 64, peer_send_spec(&self->topo, &spec))
+			TH_LOG("send: %s", strerror(errno));
 		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
 		EXPECT_EQ(AF_PACKET, v.sll->sll_family);
 		EXPECT_EQ(htons(ETH_P_PSOCK), v.sll->sll_protocol);
@@ -202,8 +208,8 @@ TEST_F(rx_meta, pkttype_outgoing)
 	struct frame_view v;
 	void *f;
 
-	ASSERT_LE(0, tx);
-	ASSERT_EQ(0, psock_bind(tx, self->topo.ifindex0, 0));
+	ASSERT_LE(0, tx) TH_LOG("sending socket: %s", strerror(errno));
+	ASSERT_EQ(0, psock_bind(tx, self->topo.ifindex0, 0)) TH_LOG("bind: %s", strerror(errno));
 	ASSERT_EQ((ssize_t)wire_len, send(tx, wire, wire_len, 0)) TH_LOG("send: %s", strerror(errno));
 	f = next_tagged(_metadata, &self->ring, variant->type, &spec, 9, &v);
 	EXPECT_EQ(PACKET_OUTGOING, v.sll->sll_pkttype);
@@ -276,7 +282,8 @@ TEST_F(rx_meta, vlan_tags_reported)
 		struct frame_view v;
 		void *f;
 
-		ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+		ASSERT_EQ(ETH_HLEN + (tag[i].tpid ? 4 : 0) + 64, peer_send_spec(&self->topo, &spec))
+			TH_LOG("send: %s", strerror(errno));
 		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
 		EXPECT_EQ(tagged ? vlan_bits : 0, v.status & vlan_bits) TH_LOG("frame %u", i);
 		EXPECT_EQ(hdr + 64, v.len) TH_LOG("frame %u", i);
@@ -338,7 +345,8 @@ FIXTURE_TEARDOWN(rx_csum)
 
 /*
  * The status of the next IPv4/UDP frame tagged seq: from the ring frame, or
- * from the PACKET_AUXDATA of recvmsg().
+ * from the PACKET_AUXDATA of recvmsg(). One deadline covers every frame
+ * skipped on the way.
  */
 static uint32_t received_status(struct __test_metadata *_metadata,
 				FIXTURE_DATA(rx_csum) *self, uint32_t want)
@@ -347,17 +355,20 @@ static uint32_t received_status(struct __test_metadata *_metadata,
 	size_t skip = rx_payload_offset(SOCK_RAW, &udp);
 	uint32_t seq = ~0u, status;
 	struct frame_view v;
+	int64_t deadline;
 	void *f;
 
 	if (self->ring.map) {
 		f = ring_next_tagged(&self->ring, WAIT_MS, skip, &seq);
-		ASSERT_NE(NULL, f) TH_LOG("UDP frame %u did not arrive", want);
+		ASSERT_NE(NULL, f) TH_LOG("UDP frame %u: %s (waited %d ms)", want,
+					  strerror(errno), WAIT_MS);
 		EXPECT_EQ(want, seq);
 		frame_view(&self->ring, f, &v);
 		status = v.status;
 		ring_release_frame(&self->ring, f);
 		return status;
 	}
+	deadline = psock_deadline(WAIT_MS);
 	for (;;) {
 		uint8_t buf[2048];
 		union {
@@ -370,19 +381,24 @@ static uint32_t received_status(struct __test_metadata *_metadata,
 			.msg_control = &ctl, .msg_controllen = sizeof(ctl),
 		};
 		struct tpacket_auxdata aux;
+		struct cmsghdr *cm;
 		ssize_t n;
 
-		ASSERT_EQ(1, psock_wait(self->fd, POLLIN, WAIT_MS))
-			TH_LOG("UDP frame %u did not arrive", want);
+		ASSERT_EQ(1, psock_wait_until(self->fd, POLLIN, deadline))
+			TH_LOG("UDP frame %u within %d ms: %s", want, WAIT_MS, strerror(errno));
 		n = recvmsg(self->fd, &msg, MSG_DONTWAIT);
 		ASSERT_LT(0, n) TH_LOG("recvmsg: %s", strerror(errno));
 		if ((size_t)n <= skip || !frame_tag(buf + skip, n - skip, &seq))
 			continue;
 		EXPECT_EQ(want, seq);
-		ASSERT_NE(NULL, CMSG_FIRSTHDR(&msg));
-		ASSERT_EQ(PACKET_AUXDATA, CMSG_FIRSTHDR(&msg)->cmsg_type);
-		memcpy(&aux, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(aux));
+		cm = CMSG_FIRSTHDR(&msg);
+		ASSERT_NE(NULL, cm);
+		ASSERT_EQ(SOL_PACKET, cm->cmsg_level);
+		ASSERT_EQ(PACKET_AUXDATA, cm->cmsg_type);
+		ASSERT_EQ(CMSG_LEN(sizeof(aux)), cm->cmsg_len);
+		memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
 		EXPECT_EQ((uint32_t)n, aux.tp_len);
+		EXPECT_EQ((uint32_t)n, aux.tp_snaplen);
 		return aux.tp_status;
 	}
 }
@@ -399,12 +415,15 @@ static int send_udp_from_peer(void *p)
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(4000) };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ssize_t n;
+	int saved;
 
 	if (fd < 0)
 		return -1;
 	inet_pton(AF_INET, NETNS_IP4_0, &to.sin_addr);
 	n = sendto(fd, a->payload, a->len, 0, (struct sockaddr *)&to, sizeof(to));
+	saved = n < 0 ? errno : EMSGSIZE;	/* a UDP datagram goes whole or not at all */
 	close(fd);
+	errno = saved;
 	return n == (ssize_t)a->len ? 0 : -1;
 }
 
@@ -440,7 +459,9 @@ TEST_F(rx_csum, injected_frame_csum_none)
 	const struct frame_spec spec = { .ip = 4, .payload_len = 64, .seq = 4 };
 	uint32_t status;
 
-	ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
+	/* Ethernet, IPv4, UDP headers and 64 bytes. */
+	ASSERT_EQ(ETH_HLEN + 20 + 8 + 64, peer_send_spec(&self->topo, &spec))
+		TH_LOG("send: %s", strerror(errno));
 	status = received_status(_metadata, self, 4);
 	EXPECT_EQ(0, status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID));
 }

@@ -56,6 +56,7 @@
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "stats.h"
 
 /* How long a frame that was sent may take to show up in the ring. */
 #define WAIT_MS 1000
@@ -73,46 +74,32 @@
 /* V3 packets are packed at 8-byte boundaries (V3_ALIGNMENT in af_packet.c). */
 #define V3_ALIGN(x) (((x) + 7u) & ~7u)
 
-static bool pollin_now(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
-}
+/*
+ * Where the kernel puts things in a ring_small ring (4 blocks of 4096
+ * bytes, 2048-byte frames), written out rather than asked of the helpers
+ * that walk the ring: V1/V2 frame i at 2048 * i (two frames per block,
+ * packet_lookup_frame()), V3 block i at 4096 * i.
+ */
+#define SMALL_FRAME_OFF(i) ((size_t)(i) * 2048)
+#define SMALL_BLOCK_OFF(i) ((size_t)(i) * 4096)
 
 /*
- * Wait (bounded) until the socket has dropped exactly want packets since the
- * last read of PACKET_STATISTICS (which clears the counters), so a test knows
- * the kernel has dealt with every frame it sent before it changes the ring.
+ * tp_mac of a SOCK_RAW Ethernet frame without PACKET_RESERVE (tpacket_rcv():
+ * tp_net = TPACKET_ALIGN(tp_hdrlen + 16), tp_mac = tp_net - 14, with
+ * tp_hdrlen 52 for V1/V2 and 68 for V3): 66 and 82.
  */
-static bool wait_drops(int fd, unsigned int want)
+static uint32_t raw_mac_off(int version)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(WAIT_MS);
-	unsigned int drops = 0;
-
-	do {
-		struct tpacket_stats_v3 st = { 0 };
-		socklen_t len = sizeof(st);
-
-		if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
-			return false;
-		drops += st.tp_drops;
-		if (drops >= want)
-			return drops == want;
-	} while (poll(NULL, 0, 1) == 0 && psock_monotonic_ms() < deadline);
-	return false;
+	return version == TPACKET_V3 ? 82 : 66;
 }
 
-/* The tag seq of a frame in the ring, or ~0u when it carries no tag. */
-static uint32_t frame_seq(const struct ring *r, const void *frame, size_t skip)
+/* poll() fd for POLLIN without waiting: the revents, or -1 with errno. */
+static int pollin_revents(int fd)
 {
-	struct frame_view v;
-	uint32_t seq;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int ret = poll(&pfd, 1, 0);
 
-	frame_view(r, frame, &v);
-	if (v.snaplen <= skip || !frame_tag(v.data + skip, v.snaplen - skip, &seq))
-		return ~0u;
-	return seq;
+	return ret < 0 ? -1 : pfd.revents;
 }
 
 /* Wait for the ring's next frame, which must be the tagged frame want. */
@@ -121,29 +108,47 @@ static void *expect_next(struct __test_metadata *_metadata, struct ring *r,
 {
 	void *f = ring_next_frame(r, WAIT_MS);
 
-	ASSERT_NE(NULL, f) TH_LOG("frame %u did not arrive within %d ms", want, WAIT_MS);
-	ASSERT_EQ(want, frame_seq(r, f, skip)) TH_LOG("frame out of order");
+	ASSERT_NE(NULL, f) TH_LOG("frame %u: %s (waited %d ms)", want, strerror(errno), WAIT_MS);
+	ASSERT_EQ(want, ring_frame_seq(r, f, skip)) TH_LOG("frame out of order");
 	return f;
 }
 
 /*
- * V3: block idx must be owned by user space, carry seq_num and hold exactly
- * the packets first_seq .. first_seq + n - 1, in order.
+ * V3: block idx (at SMALL_BLOCK_OFF(idx)) must have exactly status, carry
+ * seq_num and hold exactly the packets first_seq .. first_seq + n - 1, in
+ * order.
  */
 static void expect_block(struct __test_metadata *_metadata, const struct ring *r,
-			 unsigned int idx, uint32_t seq_num, uint32_t first_seq,
-			 unsigned int n, size_t skip)
+			 unsigned int idx, uint32_t status, uint32_t seq_num,
+			 uint32_t first_seq, unsigned int n, size_t skip)
 {
-	struct tpacket_block_desc *b = ring_block(r, idx);
+	struct tpacket_block_desc *b = (void *)(r->map + SMALL_BLOCK_OFF(idx));
 	uint8_t *p = (uint8_t *)b + b->hdr.bh1.offset_to_first_pkt;
 
-	ASSERT_NE(0, ring_status(r, b) & TP_STATUS_USER) TH_LOG("block %u", idx);
+	ASSERT_EQ(status, ring_status(r, b)) TH_LOG("block %u", idx);
 	EXPECT_EQ(seq_num, b->hdr.bh1.seq_num) TH_LOG("block %u", idx);
 	ASSERT_EQ(n, b->hdr.bh1.num_pkts) TH_LOG("block %u", idx);
 	for (unsigned int i = 0; i < n; i++) {
-		EXPECT_EQ(first_seq + i, frame_seq(r, p, skip)) TH_LOG("block %u packet %u", idx, i);
+		EXPECT_EQ(first_seq + i, ring_frame_seq(r, p, skip))
+			TH_LOG("block %u packet %u", idx, i);
 		p += ((struct tpacket3_hdr *)p)->tp_next_offset;
 	}
+}
+
+/*
+ * Every frame sent so far has been through psk0's receive path (the
+ * barrier, harness/stats.h): then PACKET_STATISTICS (read, so cleared)
+ * must say exactly packets and drops.
+ */
+static void expect_received(struct __test_metadata *_metadata, struct rx_barrier *b,
+			    struct netns_topo *topo, int fd, uint32_t packets, uint32_t drops)
+{
+	struct psock_stats st;
+
+	ASSERT_EQ(0, rx_barrier_sync(b, topo, WAIT_MS)) TH_LOG("barrier: %s", strerror(errno));
+	ASSERT_EQ(0, psock_stats_read(fd, &st)) TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
+	EXPECT_EQ(packets, st.packets);
+	EXPECT_EQ(drops, st.drops);
 }
 
 /* ---- ring walking, for each version ---------------------------------- */
@@ -153,6 +158,7 @@ FIXTURE(rx_walk) {
 	int fd;
 	struct ring ring;
 	size_t skip;		/* tp_mac to payload: the Ethernet header */
+	struct rx_barrier barrier;
 };
 
 FIXTURE_VARIANT(rx_walk) {
@@ -168,9 +174,14 @@ FIXTURE_SETUP(rx_walk)
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->skip = ETH_HLEN;
 	self->fd = -1;
+	self->barrier.fd = -1;
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	/* Pinned, frames from psk1 are received in the order they were sent. */
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
+		TH_LOG("barrier socket: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(rx_walk)
@@ -180,6 +191,7 @@ FIXTURE_TEARDOWN(rx_walk)
 		munmap(self->ring.map_base, self->ring.map_len);
 	if (self->fd >= 0)
 		close(self->fd);
+	rx_barrier_close(&self->barrier);
 	netns_teardown(&self->topo);
 }
 
@@ -191,10 +203,13 @@ static void open_ring(struct __test_metadata *_metadata, FIXTURE_DATA(rx_walk) *
 }
 
 /*
- * N frames sent -> exactly those N frames, in order, each TP_STATUS_USER,
- * V1/V2 in consecutive slots from slot 0; handing one back leaves
- * TP_STATUS_KERNEL (V3: the block goes back with its last packet). A marker
- * sent afterwards is the very next frame, so nothing else was stored.
+ * N frames sent -> exactly those N frames, in order. V1/V2: frame i in slot
+ * i from the start of the ring, TP_STATUS_USER; V3: each block the frames
+ * arrive in is the next one of the ring, retired by the timer (partly
+ * filled: TP_STATUS_USER | TP_STATUS_BLK_TMO) with the next seq_num. Once
+ * all are handed back, a marker is the very next frame (nothing else was
+ * stored) and, V1/V2, lands in slot 0 again: the ring wrapped to a slot
+ * user space gave back.
  */
 TEST_F(rx_walk, frames_in_order)
 {
@@ -202,35 +217,43 @@ TEST_F(rx_walk, frames_in_order)
 	const unsigned int n = 8;
 	struct ring_geometry geo = ring_small;
 	struct ring *r = &self->ring;
+	unsigned int blocks = 0;
 
 	geo.retire_blk_tov = 4;	/* V3: retire the partly filled block soon */
 	open_ring(_metadata, self, &geo);
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, n)) TH_LOG("send: %s", strerror(errno));
 
 	for (unsigned int i = 0; i < n; i++) {
-		unsigned int head = r->head;
+		bool new_block = variant->version == TPACKET_V3 && !r->pkt;
 		void *f = expect_next(_metadata, r, self->skip, i);
 
 		if (variant->version != TPACKET_V3) {
-			EXPECT_EQ(ring_frame(r, i), f);
-			EXPECT_EQ(TP_STATUS_USER, ring_status(r, f) & TP_STATUS_USER);
-			ring_release_frame(r, f);
-			EXPECT_EQ(TP_STATUS_KERNEL, ring_status(r, f));
-		} else {
-			ring_release_frame(r, f);
-			if (r->head != head)	/* that was the block's last packet */
-				EXPECT_EQ(TP_STATUS_KERNEL, ring_status(r, ring_block(r, head)));
+			uint8_t *slot = r->map + SMALL_FRAME_OFF(i);
+
+			EXPECT_EQ(TP_STATUS_USER, ring_status(r, slot) & ~TP_STATUS_TS_MASK)
+				TH_LOG("slot %u", i);
+			EXPECT_EQ(i, ring_frame_seq(r, slot, self->skip)) TH_LOG("slot %u", i);
+		} else if (new_block) {
+			uint8_t *blk = r->map + SMALL_BLOCK_OFF(blocks % geo.block_nr);
+
+			EXPECT_EQ(TP_STATUS_USER | TP_STATUS_BLK_TMO, ring_status(r, blk))
+				TH_LOG("block %u", blocks);
+			EXPECT_EQ(blocks + 1, ((struct tpacket_block_desc *)blk)->hdr.bh1.seq_num);
+			blocks++;
 		}
+		ring_release_frame(r, f);
 	}
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, n, 1));
 	ring_release_frame(r, expect_next(_metadata, r, self->skip, n));
+	if (variant->version != TPACKET_V3)
+		EXPECT_EQ(n, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(0), self->skip));
 }
 
 /*
  * Several laps around the ring, read in batches that do not line up with the
  * ring size: V1/V2 frame i always lands in slot i % frame_nr; V3 blocks are
  * used in order 0, 1, .., block_nr - 1, 0, .. and each new block's seq_num
- * is the previous one's plus one.
+ * is the previous one's plus one. Afterwards the slots hold the last lap.
  */
 TEST_F(rx_walk, wraps_over_laps)
 {
@@ -238,7 +261,7 @@ TEST_F(rx_walk, wraps_over_laps)
 	const unsigned int batches = 5, per_batch = 5;
 	struct ring_geometry geo = ring_small;
 	struct ring *r = &self->ring;
-	unsigned int blocks = 0, last_block = geo.block_nr - 1;
+	unsigned int blocks = 0;
 	uint32_t last_seq_num = 0, seq = 0;
 
 	geo.retire_blk_tov = 4;
@@ -250,13 +273,16 @@ TEST_F(rx_walk, wraps_over_laps)
 			void *f = expect_next(_metadata, r, self->skip, seq);
 
 			if (r->version != TPACKET_V3) {
-				EXPECT_EQ(ring_frame(r, seq % r->frame_nr), f) TH_LOG("frame %u", seq);
+				EXPECT_EQ(seq, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(seq % 8),
+							      self->skip)) TH_LOG("frame %u", seq);
 			} else if (new_block) {
-				struct tpacket_block_desc *blk = ring_block(r, r->head);
+				struct tpacket_block_desc *blk =
+					(void *)(r->map + SMALL_BLOCK_OFF(blocks % geo.block_nr));
 
-				EXPECT_EQ((last_block + 1) % geo.block_nr, r->head);
+				/* Full (two big packets) or retired by the timer. */
+				EXPECT_EQ(TP_STATUS_USER, ring_status(r, blk) & ~TP_STATUS_BLK_TMO)
+					TH_LOG("block %u", blocks);
 				EXPECT_EQ(last_seq_num + 1, blk->hdr.bh1.seq_num);
-				last_block = r->head;
 				last_seq_num = blk->hdr.bh1.seq_num;
 				blocks++;
 			}
@@ -265,10 +291,15 @@ TEST_F(rx_walk, wraps_over_laps)
 	}
 	if (r->version == TPACKET_V3) {
 		/* 25 packets, at most two per block: more than one lap of 4 blocks. */
-		ASSERT_LT(geo.block_nr, blocks);
+		EXPECT_LT(geo.block_nr, last_seq_num);
 		EXPECT_EQ(blocks, last_seq_num);
 	} else {
-		ASSERT_LT(2 * r->frame_nr, seq);
+		/* Frames 0..24 in 8 slots: slot 0 holds 24, slots 1..7 frames 17..23. */
+		EXPECT_EQ(24u, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(0), self->skip));
+		for (unsigned int i = 1; i < 8; i++) {
+			EXPECT_EQ(16 + i, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(i), self->skip))
+				TH_LOG("slot %u", i);
+		}
 	}
 }
 
@@ -276,6 +307,7 @@ TEST_F(rx_walk, wraps_over_laps)
  * A full ring whose frames are not handed back drops what comes next and
  * keeps every stored frame intact. Handing back the first frame (V1/V2) or
  * block (V3) lets the kernel store there again, and only there.
+ * PACKET_STATISTICS counts every frame (tp_packets) and the dropped ones.
  */
 TEST_F(rx_walk, unreleased_frame_not_overwritten)
 {
@@ -286,20 +318,24 @@ TEST_F(rx_walk, unreleased_frame_not_overwritten)
 	if (variant->version != TPACKET_V3) {
 		open_ring(_metadata, self, &geo);
 		/* 8 frames fill the ring; 4 more find slot 0 still owned. */
-		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, r->frame_nr + 4));
-		ASSERT_TRUE(wait_drops(self->fd, 4));
-		for (unsigned int i = 0; i < r->frame_nr; i++) {
-			void *f = ring_frame(r, i);
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 8 + 4));
+		expect_received(_metadata, &self->barrier, &self->topo, self->fd, 12, 4);
+		for (unsigned int i = 0; i < 8; i++) {
+			uint8_t *slot = r->map + SMALL_FRAME_OFF(i);
 
-			ASSERT_NE(0, ring_status(r, f) & TP_STATUS_USER) TH_LOG("slot %u", i);
-			EXPECT_EQ(i, frame_seq(r, f, self->skip)) TH_LOG("slot %u", i);
+			EXPECT_EQ(TP_STATUS_USER, ring_status(r, slot) & ~TP_STATUS_TS_MASK)
+				TH_LOG("slot %u", i);
+			EXPECT_EQ(i, ring_frame_seq(r, slot, self->skip)) TH_LOG("slot %u", i);
 		}
 		/* Hand back slot 0 only: the next frame goes there (head wrapped to 0). */
-		ring_set_status(r, ring_frame(r, 0), TP_STATUS_KERNEL);
+		ring_set_status(r, r->map + SMALL_FRAME_OFF(0), TP_STATUS_KERNEL);
 		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 100, 1));
-		EXPECT_EQ(ring_frame(r, 0), expect_next(_metadata, r, self->skip, 100));
-		for (unsigned int i = 1; i < r->frame_nr; i++) {
-			EXPECT_EQ(i, frame_seq(r, ring_frame(r, i), self->skip)) TH_LOG("slot %u", i);
+		expect_received(_metadata, &self->barrier, &self->topo, self->fd, 1, 0);
+		EXPECT_EQ(TP_STATUS_USER, ring_status(r, r->map) & ~TP_STATUS_TS_MASK);
+		EXPECT_EQ(100u, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(0), self->skip));
+		for (unsigned int i = 1; i < 8; i++) {
+			EXPECT_EQ(i, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(i), self->skip))
+				TH_LOG("slot %u", i);
 		}
 		return;
 	}
@@ -308,26 +344,28 @@ TEST_F(rx_walk, unreleased_frame_not_overwritten)
 	 * V3, two big packets per block and a timeout far beyond the test:
 	 * packets 0..7 fill blocks 0..3 (packets 2, 4, 6 close blocks 0..2),
 	 * packet 8 closes block 3 and finds block 0 owned: the queue freezes
-	 * and 8, 9, 10 are dropped.
+	 * and 8, 9, 10 are dropped. Every block was closed full before the
+	 * first drop: TP_STATUS_USER without TP_STATUS_LOSING (prb_close_block()).
 	 */
 	geo.retire_blk_tov = 10000;
 	spec.payload_len = BIG_PAYLOAD;
 	open_ring(_metadata, self, &geo);
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 11));
-	ASSERT_TRUE(wait_drops(self->fd, 3));
+	expect_received(_metadata, &self->barrier, &self->topo, self->fd, 11, 3);
 	for (unsigned int i = 0; i < 4; i++)
-		expect_block(_metadata, r, i, i + 1, 2 * i, 2, self->skip);
+		expect_block(_metadata, r, i, TP_STATUS_USER, i + 1, 2 * i, 2, self->skip);
 
 	/*
 	 * Block 0 handed back: 11 and 12 reopen it (seq_num 5), 13 closes it
-	 * and finds block 1 owned, so 13 is dropped. Blocks 1..3 are untouched.
+	 * (no drop since the statistics were read: no TP_STATUS_LOSING) and
+	 * finds block 1 owned, so 13 is dropped. Blocks 1..3 are untouched.
 	 */
-	ring_set_status(r, ring_block(r, 0), TP_STATUS_KERNEL);
+	ring_set_status(r, r->map + SMALL_BLOCK_OFF(0), TP_STATUS_KERNEL);
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 11, 3));
-	ASSERT_TRUE(wait_drops(self->fd, 1));
-	expect_block(_metadata, r, 0, 5, 11, 2, self->skip);
+	expect_received(_metadata, &self->barrier, &self->topo, self->fd, 3, 1);
+	expect_block(_metadata, r, 0, TP_STATUS_USER, 5, 11, 2, self->skip);
 	for (unsigned int i = 1; i < 4; i++)
-		expect_block(_metadata, r, i, i + 1, 2 * i, 2, self->skip);
+		expect_block(_metadata, r, i, TP_STATUS_USER, i + 1, 2 * i, 2, self->skip);
 }
 
 /*
@@ -346,38 +384,52 @@ TEST_F(rx_walk, pollin_when_frame_ready)
 		spec.payload_len = BIG_PAYLOAD;
 	}
 	open_ring(_metadata, self, &geo);
-	EXPECT_FALSE(pollin_now(self->fd)) TH_LOG("POLLIN on an empty ring");
+	EXPECT_EQ(0, pollin_revents(self->fd)) TH_LOG("POLLIN on an empty ring (%s)",
+						     strerror(errno));
 
 	if (variant->version == TPACKET_V3) {
-		/* Two packets in the open block: nothing is ready yet. */
+		struct tpacket_block_desc *b0 = (void *)(r->map + SMALL_BLOCK_OFF(0));
+
+		/*
+		 * Two packets in the open block, both through the receive path
+		 * (the barrier): the block holds them but is still the
+		 * kernel's, so nothing is ready yet.
+		 */
 		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 2));
-		EXPECT_FALSE(pollin_now(self->fd)) TH_LOG("POLLIN before a block was retired");
+		expect_received(_metadata, &self->barrier, &self->topo, self->fd, 2, 0);
+		ASSERT_EQ(TP_STATUS_KERNEL, ring_status(r, b0));
+		ASSERT_EQ(2, b0->hdr.bh1.num_pkts);
+		EXPECT_EQ(0, pollin_revents(self->fd)) TH_LOG("POLLIN before a block was retired");
 		/* The third does not fit: block 0 is retired and ready. */
 		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 2, 1));
 		ASSERT_EQ(1, psock_wait(self->fd, POLLIN, WAIT_MS));
-		expect_block(_metadata, r, 0, 1, 0, 2, self->skip);
+		EXPECT_EQ(POLLIN, pollin_revents(self->fd));
+		expect_block(_metadata, r, 0, TP_STATUS_USER, 1, 0, 2, self->skip);
 		ring_release_block(r);
-		EXPECT_FALSE(pollin_now(self->fd)) TH_LOG("POLLIN after the block went back");
+		EXPECT_EQ(0, pollin_revents(self->fd)) TH_LOG("POLLIN after the block went back");
 		return;
 	}
 
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 1));
 	ASSERT_EQ(1, psock_wait(self->fd, POLLIN, WAIT_MS));
+	EXPECT_EQ(POLLIN, pollin_revents(self->fd));
 	ring_release_frame(r, expect_next(_metadata, r, self->skip, 0));
-	EXPECT_FALSE(pollin_now(self->fd)) TH_LOG("POLLIN after the frame went back");
+	EXPECT_EQ(0, pollin_revents(self->fd)) TH_LOG("POLLIN after the frame went back");
 
 	/*
 	 * Only the frame before the head counts: with slots 1 and 2 filled,
 	 * handing back slot 2 clears POLLIN although slot 1 is still owned.
 	 */
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 1, 2));
-	ASSERT_TRUE(ring_wait_user(r, ring_frame(r, 2), WAIT_MS));
-	EXPECT_EQ(1u, frame_seq(r, ring_frame(r, 1), self->skip));
-	EXPECT_EQ(2u, frame_seq(r, ring_frame(r, 2), self->skip));
-	EXPECT_TRUE(pollin_now(self->fd));
-	ring_set_status(r, ring_frame(r, 2), TP_STATUS_KERNEL);
-	EXPECT_NE(0, ring_status(r, ring_frame(r, 1)) & TP_STATUS_USER);
-	EXPECT_FALSE(pollin_now(self->fd)) TH_LOG("POLLIN follows the frame before the head only");
+	ASSERT_TRUE(ring_wait_user(r, r->map + SMALL_FRAME_OFF(2), WAIT_MS))
+		TH_LOG("slot 2: %s", strerror(errno));
+	EXPECT_EQ(1u, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(1), self->skip));
+	EXPECT_EQ(2u, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(2), self->skip));
+	EXPECT_EQ(POLLIN, pollin_revents(self->fd));
+	ring_set_status(r, r->map + SMALL_FRAME_OFF(2), TP_STATUS_KERNEL);
+	EXPECT_EQ(TP_STATUS_USER,
+		  ring_status(r, r->map + SMALL_FRAME_OFF(1)) & ~TP_STATUS_TS_MASK);
+	EXPECT_EQ(0, pollin_revents(self->fd)) TH_LOG("POLLIN follows the frame before the head only");
 }
 
 /* Geometry with 1024-byte frames, smaller than a full-size Ethernet frame. */
@@ -385,11 +437,15 @@ static const struct ring_geometry small_frames = {
 	.block_size = 4096, .block_nr = 4, .frame_size = 1024, .retire_blk_tov = 4,
 };
 
+/* What of a 1414-byte frame fits in a 1024-byte V1/V2 slot after tp_mac 66. */
+#define SMALL_FRAME_SNAPLEN (1024 - 66)
+
 /*
  * A 1414-byte frame in a 1024-byte V1/V2 frame slot: tp_snaplen is what fits
- * after tp_mac (tpacket_rcv(): snaplen = frame_size - macoff), tp_len stays
- * the wire length and the stored bytes are the frame's first tp_snaplen.
- * V3 packets are bounded by the block (max_frame_len), not tp_frame_size.
+ * after tp_mac (tpacket_rcv(): snaplen = frame_size - macoff), 958 bytes,
+ * tp_len stays the wire length and the stored bytes are the frame's first
+ * tp_snaplen. V3 packets are bounded by the block (max_frame_len), not
+ * tp_frame_size.
  */
 TEST_F(rx_walk, long_frame_truncated_to_frame_size)
 {
@@ -405,10 +461,11 @@ TEST_F(rx_walk, long_frame_truncated_to_frame_size)
 	frame_view(&self->ring, f, &v);
 
 	EXPECT_EQ(ETH_HLEN + BIG_PAYLOAD, v.len);
+	EXPECT_EQ(raw_mac_off(variant->version), v.mac);
 	if (variant->version == TPACKET_V3) {
 		EXPECT_EQ(ETH_HLEN + BIG_PAYLOAD, v.snaplen);
 	} else {
-		EXPECT_EQ(small_frames.frame_size - v.mac, v.snaplen);
+		EXPECT_EQ(SMALL_FRAME_SNAPLEN, v.snaplen);
 	}
 	EXPECT_EQ(0, memcmp(wire, v.data, v.snaplen));
 	EXPECT_EQ(0, v.status & TP_STATUS_COPY);
@@ -441,7 +498,8 @@ TEST_F(rx_walk, copy_thresh_queues_whole_packet)
 		return;
 	}
 	EXPECT_EQ(TP_STATUS_COPY, v.status & TP_STATUS_COPY);
-	EXPECT_EQ(small_frames.frame_size - v.mac, v.snaplen);
+	EXPECT_EQ(raw_mac_off(variant->version), v.mac);
+	EXPECT_EQ(SMALL_FRAME_SNAPLEN, v.snaplen);
 	ASSERT_EQ((ssize_t)wire_len, n) TH_LOG("recv: %s", strerror(errno));
 	EXPECT_EQ(0, memcmp(wire, got, wire_len));
 }
@@ -525,12 +583,13 @@ TEST_F(rx_v3, block_fields_match_packets)
 	EXPECT_LE(before, prev_ts);
 	for (unsigned int i = 0; i < n; i++) {
 		struct tpacket3_hdr *h = (struct tpacket3_hdr *)p;
-		uint32_t used = V3_ALIGN(h->tp_mac + h->tp_snaplen);
+		uint32_t used = V3_ALIGN(raw_mac_off(TPACKET_V3) + ETH_HLEN + payload[i]);
 		int64_t t = ts_ns(h->tp_sec, h->tp_nsec);
 
-		EXPECT_EQ(i, frame_seq(&self->ring, h, ETH_HLEN)) TH_LOG("packet %u", i);
+		EXPECT_EQ(i, ring_frame_seq(&self->ring, h, ETH_HLEN)) TH_LOG("packet %u", i);
+		EXPECT_EQ(raw_mac_off(TPACKET_V3), h->tp_mac) TH_LOG("packet %u", i);
 		EXPECT_EQ(ETH_HLEN + payload[i], h->tp_len) TH_LOG("packet %u", i);
-		EXPECT_EQ(h->tp_len, h->tp_snaplen) TH_LOG("packet %u", i);
+		EXPECT_EQ(ETH_HLEN + payload[i], h->tp_snaplen) TH_LOG("packet %u", i);
 		EXPECT_EQ(i + 1 < n ? used : 0, h->tp_next_offset) TH_LOG("packet %u", i);
 		EXPECT_LE(prev_ts, t) TH_LOG("packet %u", i);
 		prev_ts = t;
@@ -598,7 +657,7 @@ TEST_F(rx_v3, private_area_left_alone)
 	EXPECT_EQ(BLK_HDR_LEN, b->offset_to_priv);
 	EXPECT_EQ(BLK_HDR_LEN + sizeof(pattern), b->hdr.bh1.offset_to_first_pkt);
 	EXPECT_EQ(BLK_HDR_LEN + sizeof(pattern) + 2 * BIG_PKT_LEN, b->hdr.bh1.blk_len);
-	expect_block(_metadata, &self->ring, 0, 1, 0, 2, ETH_HLEN);
+	expect_block(_metadata, &self->ring, 0, TP_STATUS_USER, 1, 0, 2, ETH_HLEN);
 	for (unsigned int i = 0; i < geo.block_nr; i++) {
 		EXPECT_EQ(0, memcmp((uint8_t *)ring_block(&self->ring, i) + BLK_HDR_LEN,
 				    pattern, sizeof(pattern))) TH_LOG("block %u", i);
@@ -627,8 +686,10 @@ static void check_rxhash(struct __test_metadata *_metadata, FIXTURE_DATA(rx_v3) 
 	geo.retire_blk_tov = 4;
 	geo.feature_req_word = requested ? TP_FT_REQ_FILL_RXHASH : 0;
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
-	for (unsigned int i = 0; i < 6; i++)
-		ASSERT_EQ(0, peer_send_burst(&self->topo, &flow[i % 2], i, 1));
+	for (unsigned int i = 0; i < 6; i++) {
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &flow[i % 2], i, 1))
+			TH_LOG("send: %s", strerror(errno));
+	}
 	for (unsigned int i = 0; i < 6; i++) {
 		uint32_t seq = ~0u;
 		struct tpacket3_hdr *h = ring_next_tagged(&self->ring, WAIT_MS, skip, &seq);

@@ -14,12 +14,14 @@
  *    is set up, allowed again after the ring is torn down by a request with
  *    tp_block_nr == 0 (packet_setsockopt(), packet_set_ring());
  *  - getsockopt(PACKET_HDRLEN) with a version in the buffer answers the size
- *    of that version's frame header; an unknown version or a buffer shorter
- *    than an int is EINVAL (packet_getsockopt());
+ *    of that version's frame header (32, 32, 48 bytes on 64-bit), the header
+ *    the kernel writes into a ring of that version; an unknown version or a
+ *    buffer shorter than an int is EINVAL (packet_getsockopt());
  *  - getsockopt answers at most sizeof(int) bytes and never writes past the
  *    caller's optlen (packet_getsockopt(): len = min(len, lv));
  *  - the version in force when a ring is created decides the layout the
- *    kernel writes into it (tpacket_rcv()).
+ *    kernel writes into it (tpacket_rcv()): the field offsets, the
+ *    timestamp's unit, the VLAN fields.
  *
  * Test cases:
  *   version.<type>.new_socket_is_v1
@@ -38,8 +40,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -175,9 +177,113 @@ TEST_F(version, hdrlen_rejects_short_optlen)
 
 /* ---- per-version rules: a socket of one type set to one version ------ */
 
+/*
+ * Each version's frame header as the ABI lays it out, written out so the
+ * cases compare the kernel with the ABI rather than with the uapi header
+ * they are compiled with. V1's tp_status is an unsigned long, so its other
+ * fields start at L = sizeof(long) (8 on 64-bit, where the header is 32
+ * bytes with padding; 4 and 24 bytes on 32-bit). V3's tp_vlan_tci is 32 bits.
+ */
+#define L __SIZEOF_LONG__
+
+struct hdr_layout {
+	unsigned int hdrlen;		/* sizeof the header: PACKET_HDRLEN's answer */
+	unsigned int len, snaplen, mac, net, sec, frac;	/* field offsets */
+	unsigned int frac_ns;		/* ns per unit of the fraction: V1 us, else ns */
+	int tci, tpid;			/* offsets of the VLAN fields, -1: none (V1) */
+	unsigned int tci_size;		/* 2 (V2) or 4 (V3) */
+};
+
+static const struct hdr_layout layout[] = {
+	[TPACKET_V1] = { .hdrlen = L == 8 ? 32 : 24, .len = L, .snaplen = L + 4,
+			 .mac = L + 8, .net = L + 10, .sec = L + 12, .frac = L + 16,
+			 .frac_ns = 1000, .tci = -1, .tpid = -1 },
+	[TPACKET_V2] = { .hdrlen = 32, .len = 4, .snaplen = 8, .mac = 12, .net = 14,
+			 .sec = 16, .frac = 20, .frac_ns = 1, .tci = 24, .tpid = 26,
+			 .tci_size = 2 },
+	[TPACKET_V3] = { .hdrlen = 48, .len = 16, .snaplen = 12, .mac = 24, .net = 26,
+			 .sec = 4, .frac = 8, .frac_ns = 1, .tci = 32, .tpid = 36,
+			 .tci_size = 4 },
+};
+
+static uint32_t get16(const uint8_t *frame, unsigned int off)
+{
+	uint16_t v;
+
+	memcpy(&v, frame + off, sizeof(v));
+	return v;
+}
+
+static uint32_t get32(const uint8_t *frame, unsigned int off)
+{
+	uint32_t v;
+
+	memcpy(&v, frame + off, sizeof(v));
+	return v;
+}
+
+/*
+ * tp_status of a received frame: V1 an unsigned long at 0, V2 a u32 at 0,
+ * V3 the packet's own u32 at 20 (the block has its own status word).
+ */
+static uint32_t frame_status(const uint8_t *frame, int version)
+{
+	unsigned long v1;
+
+	if (version == TPACKET_V1) {
+		memcpy(&v1, frame, sizeof(v1));
+		return (uint32_t)v1;
+	}
+	return get32(frame, version == TPACKET_V3 ? 20 : 0);
+}
+
+/* The 802.1Q tag the layout cases send: PCP 5, VID 0x123. */
+#define LAYOUT_TCI ((5 << 13) | 0x123)
+
+/*
+ * Set fd to version, bind it to psk0 with ETH_P_ALL, open a ring and
+ * receive one 802.1Q-tagged frame (seq 7, 100 bytes of payload) from psk1.
+ * *before and *after are CLOCK_REALTIME (ns) read before the send and after
+ * the frame was seen. Returns the frame (release it and close the ring).
+ *
+ * ETH_P_ALL: __netif_receive_skb_core() hands the frame to ETH_P_ALL taps
+ * while the stripped tag is still in the skb, and clears it (no VLAN device
+ * has that id) before protocol handlers run, so a socket bound to the inner
+ * EtherType would see no tag at all.
+ */
+static uint8_t *receive_tagged(struct __test_metadata *_metadata, struct netns_topo *topo,
+			       int fd, int type, int version, struct ring *ring,
+			       int64_t *before, int64_t *after)
+{
+	const struct frame_spec spec = {
+		.vlan_tpid = ETH_P_8021Q, .vlan_tci = LAYOUT_TCI, .seq = 7, .payload_len = 100,
+	};
+	struct ring_geometry geo = ring_small;
+	uint32_t seq = ~0u;
+	uint8_t *frame;
+
+	geo.retire_blk_tov = 10;	/* V3: retire the one-packet block soon */
+	memset(ring, 0, sizeof(*ring));
+	ASSERT_EQ(0, psock_set_version(fd, version));
+	ASSERT_EQ(0, psock_bind(fd, topo->ifindex0, ETH_P_ALL));
+	ASSERT_EQ(0, ring_open(ring, fd, PACKET_RX_RING, &geo))
+		TH_LOG("ring setup: %s", strerror(errno));
+
+	*before = psock_realtime_ns();
+	/* 14 + 4 (802.1Q) + 100 bytes on the wire. */
+	ASSERT_EQ(ETH_HLEN + 4 + 100, peer_send_spec(topo, &spec)) TH_LOG("send: %s",
+									 strerror(errno));
+	frame = ring_next_tagged(ring, 1000, type == SOCK_RAW ? ETH_HLEN : 0, &seq);
+	ASSERT_NE(NULL, frame) TH_LOG("tagged frame: %s (waited 1000 ms)", strerror(errno));
+	*after = psock_realtime_ns();
+	ASSERT_EQ(spec.seq, seq);
+	return frame;
+}
+
 FIXTURE(version_ring) {
 	struct netns_topo topo;
 	int fd;
+	struct ring ring;
 };
 
 FIXTURE_VARIANT(version_ring) {
@@ -194,6 +300,8 @@ FIXTURE_VARIANT_ADD(version_ring, sock_dgram_v3) { .type = SOCK_DGRAM, .version 
 
 FIXTURE_SETUP(version_ring)
 {
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = -1;
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
 	self->fd = psock_socket(variant->type, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
@@ -201,7 +309,10 @@ FIXTURE_SETUP(version_ring)
 
 FIXTURE_TEARDOWN(version_ring)
 {
-	close(self->fd);
+	if (self->ring.map_base)
+		munmap(self->ring.map_base, self->ring.map_len);
+	if (self->fd >= 0)
+		close(self->fd);
 	netns_teardown(&self->topo);
 }
 
@@ -211,22 +322,51 @@ TEST_F(version_ring, set_and_read_back)
 	EXPECT_EQ(variant->version, psock_get_version(self->fd));
 }
 
+/*
+ * PACKET_HDRLEN answers the size of the requested version's header, whatever
+ * the socket's own version (still V1 here). V1 and V2 headers are both 32
+ * bytes on 64-bit, so the answer alone cannot show which one was measured:
+ * the case then receives a tagged frame on a ring of the requested version
+ * and checks the header of that length is that version's. Its sockaddr_ll
+ * starts at TPACKET_ALIGN(answer) (tpacket_rcv()), and its bytes 24..27
+ * hold V2's VLAN fields (TCI, TPID 0x8100) where V1 has tp_usec (< 10^6).
+ */
 TEST_F(version_ring, hdrlen_is_header_size)
 {
+	const struct hdr_layout *l = &layout[variant->version];
 	int val = variant->version;
 	socklen_t len = sizeof(val);
-	/* The literal sizes are ABI: x86_64 and every 64-bit arch agree. */
-	static const int expected_size[] = {
-		[TPACKET_V1] = sizeof(struct tpacket_hdr),
-		[TPACKET_V2] = sizeof(struct tpacket2_hdr),
-		[TPACKET_V3] = sizeof(struct tpacket3_hdr),
-	};
+	const struct sockaddr_ll *sll;
+	int64_t before, after;
+	uint8_t *frame;
 
-	ASSERT_EQ(0, getsockopt(self->fd, SOL_PACKET, PACKET_HDRLEN, &val, &len));
-	EXPECT_EQ(sizeof(int), len);
-	EXPECT_EQ(expected_size[variant->version], val);
-	/* The answer does not depend on the socket's own version (still V1). */
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_PACKET, PACKET_HDRLEN, &val, &len))
+		TH_LOG("PACKET_HDRLEN: %s", strerror(errno));
+	EXPECT_EQ(4, len);
+	EXPECT_EQ(l->hdrlen, val);
 	EXPECT_EQ(TPACKET_V1, psock_get_version(self->fd));
+
+	frame = receive_tagged(_metadata, &self->topo, self->fd, variant->type,
+			       variant->version, &self->ring, &before, &after);
+	sll = (const struct sockaddr_ll *)(frame + TPACKET_ALIGN(val));
+	EXPECT_EQ(AF_PACKET, sll->sll_family);
+	EXPECT_EQ(self->topo.ifindex0, sll->sll_ifindex);
+	switch (variant->version) {
+	case TPACKET_V1:
+		EXPECT_GT(1000000, get32(frame, 24)) TH_LOG("V1 tp_usec");
+		EXPECT_NE(ETH_P_8021Q, get16(frame, 26));
+		break;
+	case TPACKET_V2:
+		EXPECT_EQ(LAYOUT_TCI, get16(frame, 24)) TH_LOG("V2 tp_vlan_tci");
+		EXPECT_EQ(ETH_P_8021Q, get16(frame, 26)) TH_LOG("V2 tp_vlan_tpid");
+		break;
+	case TPACKET_V3:
+		EXPECT_EQ(LAYOUT_TCI, get32(frame, 32)) TH_LOG("V3 hv1.tp_vlan_tci");
+		EXPECT_EQ(ETH_P_8021Q, get16(frame, 36)) TH_LOG("V3 hv1.tp_vlan_tpid");
+		break;
+	}
+	ring_release_frame(&self->ring, frame);
+	ASSERT_EQ(0, ring_close(&self->ring)) TH_LOG("teardown: %s", strerror(errno));
 }
 
 /*
@@ -252,7 +392,7 @@ static void check_busy_while_ring(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(version, psock_get_version(fd));
 
 	/* munmap, then the zero request frees the ring (packet_set_ring()). */
-	ring_close(&ring);
+	ASSERT_EQ(0, ring_close(&ring)) TH_LOG("teardown: %s", strerror(errno));
 	for (size_t i = 0; i < 3; i++) {
 		EXPECT_EQ(0, psock_set_version(fd, all_versions[i]))
 			TH_LOG("version %d after teardown: %s", all_versions[i], strerror(errno));
@@ -271,96 +411,73 @@ TEST_F(version_ring, busy_while_tx_ring)
 }
 
 /*
- * Receive one 802.1Q-tagged frame and check it is laid out as the version
- * says: where the data starts (tp_mac, from TPACKET_ALIGN of the version's
- * header length plus sockaddr_ll), where sockaddr_ll sits, and the fields
- * only some versions have: VLAN tag fields (V2, V3; V1 has none and reports
- * no VLAN status), microseconds (V1) or nanoseconds (V2, V3), and for V3
- * the block descriptor around the packet.
- *
- * The socket is bound to ETH_P_ALL: __netif_receive_skb_core() hands the
- * frame to ETH_P_ALL taps while the stripped tag is still in the skb, and
- * clears it (no VLAN device has that id) before protocol handlers run, so a
- * socket bound to the inner EtherType would see no tag at all.
+ * Receive one 802.1Q-tagged frame and check the kernel laid it out as the
+ * version's ABI says (layout[]): tp_len and tp_snaplen, tp_net =
+ * TPACKET_ALIGN(tp_hdrlen + 16) (80 for V1/V2, 96 for V3) and tp_mac 14
+ * before it on SOCK_RAW, sockaddr_ll after the aligned header, the
+ * timestamp in the version's unit, compared at full precision with the
+ * clock read before the send and after the frame was seen (V1 tp_usec
+ * microseconds, V2/V3 tp_nsec nanoseconds), the VLAN fields only V2/V3 have
+ * (V1 reports no VLAN status), and for V3 the block descriptor around the
+ * packet.
  */
 TEST_F(version_ring, layout_follows_version)
 {
-	const uint16_t tci = (5 << 13) | 0x123;	/* PCP 5, VID 0x123 */
-	const struct frame_spec spec = {
-		.vlan_tpid = ETH_P_8021Q, .vlan_tci = tci, .seq = 7, .payload_len = 100,
-	};
-	struct ring_geometry geo = ring_small;
+	const struct hdr_layout *l = &layout[variant->version];
 	bool raw = variant->type == SOCK_RAW;
-	/* tpacket_rcv(): netoff = TPACKET_ALIGN(tp_hdrlen + 16) for Ethernet */
-	uint32_t hdrlen = TPACKET_ALIGN(tpacket_hdr_size(variant->version)) +
-			  sizeof(struct sockaddr_ll);
-	uint32_t net = TPACKET_ALIGN(hdrlen + 16);
+	uint32_t net = variant->version == TPACKET_V3 ? 96 : 80;
 	/* The core strips the tag into skb metadata before any packet socket. */
-	uint32_t wire_len = (raw ? ETH_HLEN : 0) + spec.payload_len;
+	uint32_t wire_len = (raw ? ETH_HLEN : 0) + 100;
 	uint32_t vlan_bits = TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID;
 	uint32_t checked_bits = TP_STATUS_USER | TP_STATUS_COPY | TP_STATUS_LOSING | vlan_bits;
-	struct timespec before, after;
-	struct frame_view v;
-	struct ring ring;
-	uint32_t seq = ~0u;
-	void *frame;
+	const struct sockaddr_ll *sll;
+	int64_t before, after, t;
+	uint32_t status;
+	uint8_t *frame;
 
-	geo.retire_blk_tov = 10;	/* V3: retire the one-packet block soon */
-	ASSERT_EQ(0, psock_set_version(self->fd, variant->version));
-	ASSERT_EQ(0, psock_bind(self->fd, self->topo.ifindex0, ETH_P_ALL));
-	ASSERT_EQ(0, ring_open(&ring, self->fd, PACKET_RX_RING, &geo))
-		TH_LOG("ring setup: %s", strerror(errno));
+	frame = receive_tagged(_metadata, &self->topo, self->fd, variant->type,
+			       variant->version, &self->ring, &before, &after);
+	status = frame_status(frame, variant->version);
 
-	clock_gettime(CLOCK_REALTIME, &before);
-	ASSERT_LT(0, peer_send_spec(&self->topo, &spec)) TH_LOG("send: %s", strerror(errno));
-	frame = ring_next_tagged(&ring, 1000, raw ? ETH_HLEN : 0, &seq);
-	ASSERT_NE(NULL, frame) TH_LOG("no tagged frame within 1000 ms");
-	clock_gettime(CLOCK_REALTIME, &after);
-	frame_view(&ring, frame, &v);
+	EXPECT_EQ(wire_len, get32(frame, l->len));
+	EXPECT_EQ(wire_len, get32(frame, l->snaplen));
+	EXPECT_EQ(net, get16(frame, l->net));
+	EXPECT_EQ(raw ? net - ETH_HLEN : net, get16(frame, l->mac));
+	sll = (const struct sockaddr_ll *)(frame + TPACKET_ALIGN(l->hdrlen));
+	EXPECT_EQ(AF_PACKET, sll->sll_family);
+	EXPECT_EQ(self->topo.ifindex0, sll->sll_ifindex);
+	EXPECT_EQ(htons(ETH_P_PSOCK), sll->sll_protocol);
 
-	EXPECT_EQ(wire_len, v.len);
-	EXPECT_EQ(wire_len, v.snaplen);
-	EXPECT_EQ(net, v.net);
-	EXPECT_EQ(raw ? net - ETH_HLEN : net, v.mac);
-	EXPECT_EQ(spec.seq, seq);
-	EXPECT_EQ(AF_PACKET, v.sll->sll_family);
-	EXPECT_EQ(self->topo.ifindex0, v.sll->sll_ifindex);
-	EXPECT_EQ(htons(ETH_P_PSOCK), v.sll->sll_protocol);
+	/* tp_sec and the fraction, in the version's unit, between the clock reads. */
+	EXPECT_GT(1000000000 / l->frac_ns, get32(frame, l->frac));
+	t = (int64_t)get32(frame, l->sec) * 1000000000 +
+	    (int64_t)get32(frame, l->frac) * l->frac_ns;
+	EXPECT_LE(before / l->frac_ns * l->frac_ns, t) TH_LOG("timestamp before the send");
+	EXPECT_GE(after, t) TH_LOG("timestamp after the frame was seen");
 
-	/* Timestamps in the version's unit, between the two clock reads. */
-	EXPECT_LE(before.tv_sec, v.sec);
-	EXPECT_GE(after.tv_sec, v.sec);
-	if (variant->version == TPACKET_V1) {
-		EXPECT_GT(1000000, v.usec);
-	} else {
-		EXPECT_GT(1000000000, v.nsec);
-	}
-
-	switch (variant->version) {
-	case TPACKET_V1:
+	if (l->tci < 0) {
 		/* struct tpacket_hdr has no VLAN fields: the tag is not reported. */
-		EXPECT_EQ(TP_STATUS_USER, v.status & checked_bits);
-		break;
-	case TPACKET_V2:
-	case TPACKET_V3:
-		EXPECT_EQ((uint32_t)TP_STATUS_USER | vlan_bits, v.status & checked_bits);
-		EXPECT_EQ(tci, v.vlan_tci);
-		EXPECT_EQ(ETH_P_8021Q, v.vlan_tpid);
-		break;
+		EXPECT_EQ(TP_STATUS_USER, status & checked_bits);
+	} else {
+		EXPECT_EQ((uint32_t)TP_STATUS_USER | vlan_bits, status & checked_bits);
+		EXPECT_EQ(LAYOUT_TCI, l->tci_size == 4 ? get32(frame, l->tci)
+						       : get16(frame, l->tci));
+		EXPECT_EQ(ETH_P_8021Q, get16(frame, l->tpid));
 	}
 
 	if (variant->version == TPACKET_V3) {
-		struct tpacket_block_desc *b = ring_block(&ring, 0);
-		struct tpacket3_hdr *h = frame;
+		struct tpacket_block_desc *b = (void *)self->ring.map;
 
+		EXPECT_EQ(TP_STATUS_USER | TP_STATUS_BLK_TMO, ring_status(&self->ring, b));
 		EXPECT_EQ(TPACKET_V3, b->version);
 		EXPECT_EQ(1, b->hdr.bh1.num_pkts);
 		EXPECT_EQ(1, b->hdr.bh1.seq_num);
-		EXPECT_EQ((uint8_t *)frame - (uint8_t *)b, b->hdr.bh1.offset_to_first_pkt);
-		EXPECT_EQ(0, h->tp_next_offset);
+		/* BLK_HDR_LEN: the packet right after the 48-byte descriptor. */
+		EXPECT_EQ(48, b->hdr.bh1.offset_to_first_pkt);
+		EXPECT_EQ(0, get32(frame, 0)) TH_LOG("tp_next_offset of the last packet");
 	}
-	ring_release_frame(&ring, frame);
-	ring_close(&ring);
+	ring_release_frame(&self->ring, frame);
+	ASSERT_EQ(0, ring_close(&self->ring)) TH_LOG("teardown: %s", strerror(errno));
 }
 
 TEST_HARNESS_MAIN
