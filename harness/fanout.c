@@ -194,8 +194,10 @@ static int member_drain(struct fanout_member *mb, unsigned int idx, size_t skip,
 			struct frame_view v;
 			void *f = ring_next_frame(&mb->ring, 0);
 
+			if (!f && errno == ETIMEDOUT)
+				break;	/* nothing ready now */
 			if (!f)
-				break;
+				return -1;	/* EPROTO: an empty V3 block */
 			frame_view(&mb->ring, f, &v);
 			tagged = v.snaplen > skip &&
 				 frame_tag(v.data + skip, v.snaplen - skip, &seq);
