@@ -187,6 +187,7 @@ static int run_ip_batch_fd(const struct script *s, int pass_fd, char *why, size_
 	const char *ip = ip_path();
 	int in[2], err[2], status, rd;
 	char msg[512];
+	ssize_t n;
 	pid_t pid;
 
 	if (!ip) {
@@ -203,8 +204,12 @@ static int run_ip_batch_fd(const struct script *s, int pass_fd, char *why, size_
 		say(why, whylen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	if (write(in[1], s->text, s->len) != (ssize_t)s->len) {
-		say(why, whylen, "write to ip's stdin: %s", strerror(errno));
+	n = write(in[1], s->text, s->len);
+	if (n != (ssize_t)s->len) {
+		if (n >= 0)
+			errno = EIO;
+		say(why, whylen, "write to ip's stdin: %s", n < 0 ? strerror(errno) :
+		    "short write");
 		close(in[0]);
 		close(in[1]);
 		return -1;
