@@ -130,9 +130,10 @@ static ssize_t recv_one(int fd, struct got *g, int flags)
 /*
  * Receive every queued tagged frame (SOCK_RAW, payload after the Ethernet
  * header) except barrier frames, and write their seqs to seqs (at most max).
- * Returns how many.
+ * Returns how many; the queue must end in EAGAIN, not another error.
  */
-static unsigned int drain_seqs(int fd, uint32_t *seqs, unsigned int max, struct got *last)
+static unsigned int drain_seqs(struct __test_metadata *_metadata, int fd, uint32_t *seqs,
+			       unsigned int max, struct got *last)
 {
 	static struct got g;
 	unsigned int n = 0;
@@ -150,6 +151,7 @@ static unsigned int drain_seqs(int fd, uint32_t *seqs, unsigned int max, struct 
 			*last = g;
 		n++;
 	}
+	EXPECT_EQ(EAGAIN, errno) TH_LOG("recvmsg: %s", strerror(errno));
 	return n;
 }
 
@@ -186,7 +188,8 @@ FIXTURE_SETUP(snap)
 	self->skip = variant->type == SOCK_RAW ? ETH_HLEN : 0;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo));
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
+		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(variant->type, variant->version, self->topo.ifindex0,
 				   ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
@@ -210,8 +213,9 @@ static void send_with_ret(struct __test_metadata *_metadata, FIXTURE_DATA(snap) 
 			  uint32_t k, const struct frame_spec *spec)
 {
 	ASSERT_EQ(0, bpf_attach_ret(self->fd, k)) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
-	ASSERT_LT(0, peer_send_spec(&self->topo, spec));
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
+	ASSERT_LT(0, peer_send_spec(&self->topo, spec)) TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+		TH_LOG("barrier frame: %s", strerror(errno));
 }
 
 /* The next stored frame, from the ring or the queue. */
@@ -262,7 +266,8 @@ TEST_F(snap, return_value_is_snaplen)
 	send_with_ret(_metadata, self, 0xffffffff, &big);
 	small.seq = 4;
 	send_with_ret(_metadata, self, 0, &small);
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
+		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
 	EXPECT_EQ(3u, st.packets);
 	EXPECT_EQ(0u, st.drops);
 
@@ -316,7 +321,8 @@ FIXTURE_SETUP(offsets)
 	self->barrier.fd = -1;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo));
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
+		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(variant->type, 0, self->topo.ifindex0, ETH_P_IP);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 }
@@ -363,9 +369,11 @@ TEST_F(offsets, loads_count_from_socket_view)
 		ssize_t n;
 		uint32_t seq;
 
-		ASSERT_EQ(0, bpf_attach(self->fd, prog, PROG_LEN(prog)));
-		ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
-		ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
+		ASSERT_EQ(0, bpf_attach(self->fd, prog, PROG_LEN(prog)))
+			TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
+		ASSERT_LT(0, peer_send_spec(&self->topo, &spec)) TH_LOG("send: %s", strerror(errno));
+		ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+			TH_LOG("barrier frame: %s", strerror(errno));
 		n = recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (!accepts) {
 			EXPECT_EQ(-1, n) TH_LOG("filter %u accepted", i);
@@ -392,7 +400,8 @@ FIXTURE_SETUP(ancillary)
 	self->barrier.fd = -1;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo));
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
+		TH_LOG("barrier socket: %s", strerror(errno));
 	/*
 	 * ETH_P_ALL: the socket sees frames before the VLAN tag is dropped
 	 * (a socket bound to one EtherType is matched after
@@ -440,8 +449,9 @@ static void expect_accepted(struct __test_metadata *_metadata, FIXTURE_DATA(anci
 		s.seq = i;
 		ASSERT_LT(0, peer_send_spec(&self->topo, &s)) TH_LOG("send: %s", strerror(errno));
 	}
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
-	got_n = drain_seqs(self->fd, got, 16, NULL);
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+		TH_LOG("barrier frame: %s", strerror(errno));
+	got_n = drain_seqs(_metadata, self->fd, got, 16, NULL);
 	ASSERT_EQ(want_n, got_n);
 	for (unsigned int i = 0; i < want_n; i++)
 		EXPECT_EQ(want[i], got[i]);
@@ -459,7 +469,8 @@ TEST_F(ancillary, protocol)
 	};
 	const uint32_t want[] = { 1 };
 
-	ASSERT_EQ(0, attach_anc_eq(self->fd, SKF_AD_PROTOCOL, ETH_P_PSOCK));
+	ASSERT_EQ(0, attach_anc_eq(self->fd, SKF_AD_PROTOCOL, ETH_P_PSOCK))
+		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	expect_accepted(_metadata, self, specs, 2, want, 1);
 }
 
@@ -473,7 +484,8 @@ TEST_F(ancillary, pkttype)
 	};
 	const uint32_t want[] = { 1 };
 
-	ASSERT_EQ(0, attach_anc_eq(self->fd, SKF_AD_PKTTYPE, PACKET_BROADCAST));
+	ASSERT_EQ(0, attach_anc_eq(self->fd, SKF_AD_PKTTYPE, PACKET_BROADCAST))
+		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	expect_accepted(_metadata, self, specs, 3, want, 1);
 }
 
@@ -489,18 +501,22 @@ TEST_F(ancillary, ifindex)
 	static struct got last;
 	uint32_t seqs[4];
 
-	ASSERT_LE(0, all);
-	ASSERT_EQ(0, attach_anc_eq(all, SKF_AD_IFINDEX, NETNS_IFINDEX0));
-	ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
-	ASSERT_EQ(1u, drain_seqs(all, seqs, 4, &last));
+	ASSERT_LE(0, all) TH_LOG("receiving socket: %s", strerror(errno));
+	ASSERT_EQ(0, attach_anc_eq(all, SKF_AD_IFINDEX, NETNS_IFINDEX0))
+		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
+	ASSERT_LT(0, peer_send_spec(&self->topo, &spec)) TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+		TH_LOG("barrier frame: %s", strerror(errno));
+	ASSERT_EQ(1u, drain_seqs(_metadata, all, seqs, 4, &last));
 	EXPECT_EQ(NETNS_IFINDEX0, last.ifindex);
 	EXPECT_EQ(PACKET_HOST, last.pkttype);
 
-	ASSERT_EQ(0, attach_anc_eq(all, SKF_AD_IFINDEX, NETNS_IFINDEX1));
-	ASSERT_LT(0, peer_send_spec(&self->topo, &spec));
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
-	ASSERT_EQ(1u, drain_seqs(all, seqs, 4, &last));
+	ASSERT_EQ(0, attach_anc_eq(all, SKF_AD_IFINDEX, NETNS_IFINDEX1))
+		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
+	ASSERT_LT(0, peer_send_spec(&self->topo, &spec)) TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+		TH_LOG("barrier frame: %s", strerror(errno));
+	ASSERT_EQ(1u, drain_seqs(_metadata, all, seqs, 4, &last));
 	EXPECT_EQ(NETNS_IFINDEX1, last.ifindex);
 	EXPECT_EQ(PACKET_OUTGOING, last.pkttype);
 	close(all);
@@ -520,7 +536,8 @@ TEST_F(ancillary, vlan_tag)
 	};
 	const uint32_t want[] = { 1, 3 };
 
-	ASSERT_EQ(0, attach_anc_eq(self->fd, SKF_AD_VLAN_TAG, 0x6005));
+	ASSERT_EQ(0, attach_anc_eq(self->fd, SKF_AD_VLAN_TAG, 0x6005))
+		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	expect_accepted(_metadata, self, specs, 4, want, 2);
 }
 
@@ -538,7 +555,8 @@ TEST_F(ancillary, vlan_tag_present)
 	};
 	const uint32_t want[] = { 1, 2 };
 
-	ASSERT_EQ(0, attach_anc_eq(self->fd, SKF_AD_VLAN_TAG_PRESENT, 1));
+	ASSERT_EQ(0, attach_anc_eq(self->fd, SKF_AD_VLAN_TAG_PRESENT, 1))
+		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	expect_accepted(_metadata, self, specs, 4, want, 2);
 }
 
@@ -556,7 +574,8 @@ FIXTURE_SETUP(attach)
 	self->barrier.fd = -1;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo));
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
+		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 }
@@ -576,7 +595,8 @@ static void attach_send(struct __test_metadata *_metadata, FIXTURE_DATA(attach) 
 	const struct frame_spec spec = { .payload_len = payload_len, .seq = seq };
 
 	ASSERT_LT(0, peer_send_spec(&self->topo, &spec)) TH_LOG("send: %s", strerror(errno));
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+		TH_LOG("barrier frame: %s", strerror(errno));
 }
 
 /* The seqs of the queued frames, which must be exactly want[0..n-1]. */
@@ -585,7 +605,7 @@ static void expect_queued(struct __test_metadata *_metadata, int fd, const uint3
 {
 	uint32_t got[16];
 
-	ASSERT_EQ(n, drain_seqs(fd, got, 16, NULL));
+	ASSERT_EQ(n, drain_seqs(_metadata, fd, got, 16, NULL));
 	for (unsigned int i = 0; i < n; i++)
 		EXPECT_EQ(want[i], got[i]);
 }
@@ -734,7 +754,7 @@ TEST_F(attach, detach_without_filter_enoent)
 {
 	EXPECT_EQ(-1, bpf_detach(self->fd));
 	EXPECT_EQ(ENOENT, errno);
-	ASSERT_EQ(0, bpf_attach_ret(self->fd, 0));
+	ASSERT_EQ(0, bpf_attach_ret(self->fd, 0)) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	EXPECT_EQ(0, bpf_detach(self->fd));
 	EXPECT_EQ(-1, bpf_detach(self->fd));
 	EXPECT_EQ(ENOENT, errno);
@@ -745,9 +765,9 @@ TEST_F(attach, detach_restores_capture)
 {
 	const uint32_t want[] = { 1 };
 
-	ASSERT_EQ(0, bpf_attach_ret(self->fd, 0));
+	ASSERT_EQ(0, bpf_attach_ret(self->fd, 0)) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	attach_send(_metadata, self, 0, 100);
-	ASSERT_EQ(0, bpf_detach(self->fd));
+	ASSERT_EQ(0, bpf_detach(self->fd)) TH_LOG("SO_DETACH_FILTER: %s", strerror(errno));
 	attach_send(_metadata, self, 1, 100);
 	expect_queued(_metadata, self->fd, want, 1);
 }
@@ -763,9 +783,11 @@ TEST_F(attach, lock_filter_eperm)
 	static struct got last;
 	uint32_t seq;
 
-	ASSERT_EQ(0, bpf_attach_ret(self->fd, 40));
-	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)));
-	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_LOCK_FILTER, &val, &len));
+	ASSERT_EQ(0, bpf_attach_ret(self->fd, 40)) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)))
+		TH_LOG("SO_LOCK_FILTER: %s", strerror(errno));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_LOCK_FILTER, &val, &len))
+		TH_LOG("SO_LOCK_FILTER: %s", strerror(errno));
 	EXPECT_EQ(1, val);
 	EXPECT_EQ(-1, bpf_attach_ret(self->fd, 0xffffffff));
 	EXPECT_EQ(EPERM, errno);
@@ -774,7 +796,7 @@ TEST_F(attach, lock_filter_eperm)
 	EXPECT_EQ(-1, setsockopt(self->fd, SOL_SOCKET, SO_LOCK_FILTER, &zero, sizeof(zero)));
 	EXPECT_EQ(EPERM, errno);
 	attach_send(_metadata, self, 7, 100);
-	ASSERT_EQ(1u, drain_seqs(self->fd, &seq, 1, &last));
+	ASSERT_EQ(1u, drain_seqs(_metadata, self->fd, &seq, 1, &last));
 	EXPECT_EQ(7u, seq);
 	EXPECT_EQ(40u, last.snaplen);
 }
@@ -792,31 +814,32 @@ TEST_F(attach, filter_after_frames_stored)
 	struct frame_view v;
 	uint32_t seq;
 
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ring_open(&r, fd, PACKET_RX_RING, &ring_small));
+	ASSERT_LE(0, fd) TH_LOG("receiving socket: %s", strerror(errno));
+	ASSERT_EQ(0, ring_open(&r, fd, PACKET_RX_RING, &ring_small))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
 	for (uint32_t i = 0; i < 3; i++)
 		attach_send(_metadata, self, i, 100);
-	ASSERT_EQ(0, bpf_attach_ret(fd, 0));
+	ASSERT_EQ(0, bpf_attach_ret(fd, 0)) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	attach_send(_metadata, self, 3, 100);
 	attach_send(_metadata, self, 4, 100);
 	for (unsigned int i = 0; i < 3; i++) {
 		void *f = ring_frame(&r, i);
 
 		frame_view(&r, f, &v);
-		EXPECT_NE(0, v.status & TP_STATUS_USER);
+		EXPECT_EQ(TP_STATUS_USER, v.status & ~TP_STATUS_TS_MASK);
 		EXPECT_EQ(114u, v.snaplen);
 		EXPECT_TRUE(frame_tag(v.data + ETH_HLEN, v.snaplen - ETH_HLEN, &seq));
 		EXPECT_EQ(i, seq);
 	}
 	EXPECT_EQ(TP_STATUS_KERNEL, ring_status(&r, ring_frame(&r, 3)));
-	ASSERT_EQ(0, psock_stats_read(fd, &st));
+	ASSERT_EQ(0, psock_stats_read(fd, &st)) TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
 	EXPECT_EQ(3u, st.packets);
 	EXPECT_EQ(0u, st.drops);
 
-	ASSERT_EQ(0, bpf_attach_ret(fd, 40));
+	ASSERT_EQ(0, bpf_attach_ret(fd, 40)) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	attach_send(_metadata, self, 5, 100);
 	frame_view(&r, ring_frame(&r, 3), &v);
-	EXPECT_NE(0, v.status & TP_STATUS_USER);
+	EXPECT_EQ(TP_STATUS_USER, v.status & ~TP_STATUS_TS_MASK);
 	EXPECT_EQ(114u, v.len);
 	EXPECT_EQ(40u, v.snaplen);
 	EXPECT_TRUE(frame_tag(v.data + ETH_HLEN, v.snaplen - ETH_HLEN, &seq));
@@ -861,40 +884,44 @@ TEST_F(attach, ebpf_return_is_snaplen)
 	ASSERT_LE(0, p40) TH_LOG("BPF_PROG_LOAD: %s: %s", strerror(errno), log);
 	p0 = load_ret_prog(0, log, sizeof(log));
 	ASSERT_LE(0, p0) TH_LOG("BPF_PROG_LOAD: %s: %s", strerror(errno), log);
-	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
+		TH_LOG("PACKET_AUXDATA: %s", strerror(errno));
 	rfd = psock_rx_socket(SOCK_RAW, TPACKET_V2, self->topo.ifindex0, ETH_P_PSOCK);
-	ASSERT_LE(0, rfd);
-	ASSERT_EQ(0, ring_open(&r, rfd, PACKET_RX_RING, &ring_small));
+	ASSERT_LE(0, rfd) TH_LOG("receiving socket: %s", strerror(errno));
+	ASSERT_EQ(0, ring_open(&r, rfd, PACKET_RX_RING, &ring_small))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
 
-	ASSERT_EQ(0, bpf_attach_ret(self->fd, 0));
+	ASSERT_EQ(0, bpf_attach_ret(self->fd, 0)) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 	ASSERT_EQ(0, ebpf_attach(self->fd, p40)) TH_LOG("SO_ATTACH_BPF: %s", strerror(errno));
 	ASSERT_EQ(0, ebpf_attach(rfd, p40)) TH_LOG("SO_ATTACH_BPF: %s", strerror(errno));
 	attach_send(_metadata, self, 1, 100);
-	ASSERT_EQ(0, ebpf_attach(self->fd, p0));
-	ASSERT_EQ(0, ebpf_attach(rfd, p0));
+	ASSERT_EQ(0, ebpf_attach(self->fd, p0)) TH_LOG("SO_ATTACH_BPF: %s", strerror(errno));
+	ASSERT_EQ(0, ebpf_attach(rfd, p0)) TH_LOG("SO_ATTACH_BPF: %s", strerror(errno));
 	attach_send(_metadata, self, 2, 100);
 
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st));
+	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
+		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
 	EXPECT_EQ(1u, st.packets);
 	EXPECT_EQ(0u, st.drops);
-	ASSERT_EQ(1u, drain_seqs(self->fd, &seq, 1, &g));
+	ASSERT_EQ(1u, drain_seqs(_metadata, self->fd, &seq, 1, &g));
 	EXPECT_EQ(1u, seq);
 	EXPECT_EQ(40u, g.snaplen);
 	EXPECT_EQ(114u, g.len);
 	EXPECT_EQ(40u, g.aux_snaplen);
 
-	ASSERT_EQ(0, psock_stats_read(rfd, &st));
+	ASSERT_EQ(0, psock_stats_read(rfd, &st)) TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
 	EXPECT_EQ(1u, st.packets);
 	EXPECT_EQ(0u, st.drops);
 	frame_view(&r, ring_frame(&r, 0), &v);
-	EXPECT_NE(0, v.status & TP_STATUS_USER);
+	EXPECT_EQ(TP_STATUS_USER, v.status & ~TP_STATUS_TS_MASK);
 	EXPECT_EQ(114u, v.len);
 	EXPECT_EQ(40u, v.snaplen);
 	EXPECT_TRUE(frame_tag(v.data + ETH_HLEN, v.snaplen - ETH_HLEN, &seq));
 	EXPECT_EQ(1u, seq);
 	EXPECT_EQ(TP_STATUS_KERNEL, ring_status(&r, ring_frame(&r, 1)));
 
-	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)))
+		TH_LOG("SO_LOCK_FILTER: %s", strerror(errno));
 	EXPECT_EQ(-1, ebpf_attach(self->fd, p40));
 	EXPECT_EQ(EPERM, errno);
 	munmap(r.map_base, r.map_len);
