@@ -541,10 +541,15 @@ static int ifindex_cb(void *name)
 	return (int)if_nametoindex(name);
 }
 
-/* PSOCK_TIMEOUT_SCALE as a positive int, or 0 when it is set to anything else. */
+/*
+ * PSOCK_TIMEOUT_SCALE as a positive int, or 0 when it is set to anything
+ * else. errno is left as it was: the harness computes timeouts between a
+ * failed call and the report of its errno.
+ */
 static int parse_timeout_scale(const char **raw)
 {
 	const char *s = getenv("PSOCK_TIMEOUT_SCALE");
+	int saved = errno, bad;
 	char *end;
 	long v;
 
@@ -553,9 +558,9 @@ static int parse_timeout_scale(const char **raw)
 		return 1;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > 1000)
-		return 0;
-	return (int)v;
+	bad = errno || end == s || *end || v <= 0 || v > 1000;
+	errno = saved;
+	return bad ? 0 : (int)v;
 }
 
 int netns_timeout_scale(void)
