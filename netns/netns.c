@@ -437,7 +437,7 @@ static void *peer_thread(void *p)
 		return NULL;
 	}
 	c->entered = true;
-	errno = 0;
+	errno = c->err;	/* the caller's, as if fn ran on its thread */
 	c->ret = c->fn(c->arg);
 	c->err = errno;
 	return NULL;
@@ -447,7 +447,7 @@ static void *peer_thread(void *p)
 static int in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg,
 		   char *why, size_t whylen)
 {
-	struct peer_call c = { .ns = topo->ns_peer, .fn = fn, .arg = arg, .ret = -1 };
+	struct peer_call c = { .ns = topo->ns_peer, .fn = fn, .arg = arg, .ret = -1, .err = errno };
 	pthread_t th;
 	int err;
 
