@@ -174,7 +174,10 @@ static int read_all(int fd, char *msg, size_t size)
 	}
 }
 
-/* In the forked child: say why on fd and exit with code (async-signal-safe). */
+/*
+ * In the forked child: say why on fd and exit with code (async-signal-safe).
+ * A failed write has no one left to tell; the exit code still says it.
+ */
 static void __attribute__((noreturn)) child_fail(int fd, const char *msg, int code)
 {
 	if (write(fd, msg, strlen(msg)) < 0)
@@ -242,7 +245,7 @@ static int run_ip_batch_fd(const struct script *s, int pass_fd, char *why, size_
 	close(err[1]);
 	rd = read_all(err[0], msg, sizeof(msg));
 	if (rd)
-		snprintf(msg, sizeof(msg), "reading ip's output: %s", strerror(errno));
+		say(why, whylen, "reading ip's output: %s", strerror(errno));
 	close(err[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
@@ -250,6 +253,8 @@ static int run_ip_batch_fd(const struct script *s, int pass_fd, char *why, size_
 			return -1;
 		}
 	}
+	if (rd)
+		return -1;
 	msg[strcspn(msg, "\n")] = '\0';
 	if (WIFSIGNALED(status)) {
 		say(why, whylen, "ip -batch killed by signal %d: %s", WTERMSIG(status),
@@ -362,8 +367,8 @@ static int quiet_namespace(bool want_ipv6, char *why, size_t whylen)
 	} else if (write_sysctl(disable_default, v)) {
 		failed = disable_default;
 	}
-	for (size_t i = 0; want_ipv6 && !failed && i < sizeof(addrconf_off) / sizeof(addrconf_off[0]); i++)
-		if (write_sysctl(addrconf_off[i], "0"))
+	for (size_t i = 0; i < sizeof(addrconf_off) / sizeof(addrconf_off[0]); i++)
+		if (want_ipv6 && !failed && write_sysctl(addrconf_off[i], "0"))
 			failed = addrconf_off[i];
 	/* 1 = IN6_ADDR_GEN_MODE_NONE: no link-local address of its own. */
 	if (want_ipv6 && !failed && write_sysctl(gen_mode, "1"))

@@ -372,7 +372,8 @@ TEST_F(offsets, loads_count_from_socket_view)
 
 		ASSERT_EQ(0, bpf_attach(self->fd, prog, PROG_LEN(prog)))
 			TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
-		ASSERT_LT(0, peer_send_spec(&self->topo, &spec)) TH_LOG("send: %s", strerror(errno));
+		ASSERT_LT(0, peer_send_spec(&self->topo, &spec))
+			TH_LOG("send: %s", strerror(errno));
 		ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
 			TH_LOG("barrier frame: %s", strerror(errno));
 		n = recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -847,9 +848,9 @@ TEST_F(attach, maxinsns_enomem_over_optmem_max)
 			       strerror(self->outer_optmem_err));
 		optmem = self->outer_optmem;
 		if (optmem >= MAXINSNS_BYTES)
-			SKIP(return, "the global net.core.optmem_max is %ld here (running %s, before "
-			     "6.8: %s), not below the %d bytes of %d instructions, and a case may "
-			     "not lower it", optmem, psock_kernel_release(), OPTMEM_CHANGE,
+			SKIP(return, "the global net.core.optmem_max is %ld here (running %s, "
+			     "before 6.8: %s), not below the %d bytes of %d instructions, and a "
+			     "case may not lower it", optmem, psock_kernel_release(), OPTMEM_CHANGE,
 			     MAXINSNS_BYTES, BPF_MAXINSNS);
 	}
 	fill_ret_all(prog, BPF_MAXINSNS);
