@@ -547,25 +547,36 @@ static int ifindex_cb(void *name)
 }
 
 /*
- * PSOCK_TIMEOUT_SCALE as a positive int, or 0 when it is set to anything
- * else. errno is left as it was: the harness computes timeouts between a
- * failed call and the report of its errno.
+ * PSOCK_TIMEOUT_SCALE as scripts/run accepts it (digits, optionally a
+ * fraction: "10", "1.5"), rounded up to a whole factor from 1 to 1000; 0
+ * when it is set to anything else. errno is not touched: the harness
+ * computes timeouts between a failed call and the report of its errno.
  */
 static int parse_timeout_scale(const char **raw)
 {
-	const char *s = getenv("PSOCK_TIMEOUT_SCALE");
-	int saved = errno, bad;
-	char *end;
-	long v;
+	const char *s = getenv("PSOCK_TIMEOUT_SCALE"), *p;
+	long v = 0;
+	bool frac = false;
 
 	*raw = s;
 	if (!s)
 		return 1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	bad = errno || end == s || *end || v <= 0 || v > 1000;
-	errno = saved;
-	return bad ? 0 : (int)v;
+	for (p = s; *p >= '0' && *p <= '9' && v <= 1000; p++)
+		v = v * 10 + (*p - '0');
+	if (p == s || v > 1000)
+		return 0;
+	if (*p == '.') {
+		const char *d = ++p;
+
+		for (; *p >= '0' && *p <= '9'; p++)
+			frac |= *p != '0';
+		if (p == d)
+			return 0;
+	}
+	if (*p)
+		return 0;
+	v += frac;
+	return v >= 1 && v <= 1000 ? (int)v : 0;
 }
 
 int netns_timeout_scale(void)
@@ -841,7 +852,7 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 		why[0] = '\0';
 
 	if (!parse_timeout_scale(&raw_scale)) {
-		say(why, whylen, "PSOCK_TIMEOUT_SCALE='%s' is not an integer from 1 to 1000",
+		say(why, whylen, "PSOCK_TIMEOUT_SCALE='%s' is not a number from 1 to 1000",
 		    raw_scale);
 		return NETNS_FAIL;
 	}

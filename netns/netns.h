@@ -101,9 +101,10 @@ int netns_in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg);
 int netns_ip(struct netns_topo *topo, bool in_peer, char *why, size_t whylen,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* PSOCK_TIMEOUT_SCALE from the environment (default 1): every bounded wait
- * of the suite is multiplied by it, for slow emulated kernels. A value that
- * is not an integer from 1 to 1000 makes netns_setup() fail. */
+/* PSOCK_TIMEOUT_SCALE from the environment (default 1; a fraction rounds
+ * up): every bounded wait of the suite is multiplied by it, for slow
+ * emulated kernels. A value that is not a number from 1 to 1000 makes
+ * netns_setup() fail. */
 int netns_timeout_scale(void);
 
 #endif
