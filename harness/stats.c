@@ -63,14 +63,18 @@ int rx_barrier_sync(struct rx_barrier *b, struct netns_topo *topo, int timeout_m
 		int64_t left = deadline - psock_monotonic_ms();
 		uint32_t seq;
 		ssize_t n;
+		int ready;
 
 		if (left <= 0)
 			break;
 		/* left is already scaled: undo psock_wait()'s scaling. */
-		if (psock_wait(b->fd, POLLIN, (int)(left / psock_timeout_ms(1)) + 1) <= 0)
+		ready = psock_wait(b->fd, POLLIN, (int)(left / psock_timeout_ms(1)) + 1);
+		if (ready < 0)
+			return -1;
+		if (ready == 0)
 			break;
 		n = recv(b->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0 && errno == EAGAIN)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0)
 			return -1;

@@ -48,8 +48,13 @@ struct rx_barrier {
 	uint32_t seq;
 };
 
+/* 0, or -1 with errno. */
 int rx_barrier_open(struct rx_barrier *b, struct netns_topo *topo);
-/* 0 once the barrier frame arrived, -1 on timeout (timeout_ms, scaled) or error. */
+/*
+ * 0 once the barrier frame arrived; -1 with errno ETIMEDOUT when it did not
+ * within timeout_ms (scaled, one deadline for the whole wait), or with the
+ * errno of the send, poll or recv that failed.
+ */
 int rx_barrier_sync(struct rx_barrier *b, struct netns_topo *topo, int timeout_ms);
 void rx_barrier_close(struct rx_barrier *b);
 

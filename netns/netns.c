@@ -13,7 +13,9 @@
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -68,86 +71,209 @@ static void format_mac(char *buf, size_t len, const uint8_t *mac)
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
-/* Write "value" to a sysctl of the current network namespace. */
+/*
+ * Write "value" to a /proc file (a sysctl of the current network namespace,
+ * or an id map). 0, or -1 with errno; a short write is EIO.
+ */
 static int write_sysctl(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(value);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err;
 	ssize_t n;
 
 	if (fd < 0)
 		return -1;
-	n = write(fd, value, strlen(value));
-	close(fd);
-	return n == (ssize_t)strlen(value) ? 0 : -1;
+	n = write(fd, value, len);
+	err = n < 0 ? errno : EIO;
+	if (close(fd) && n == (ssize_t)len)
+		return -1;
+	if (n == (ssize_t)len)
+		return 0;
+	errno = err;
+	return -1;
+}
+
+/* CLOCK_MONOTONIC in ms, for the deadline of a wait. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
- * Feed a script to `ip -batch -` in the current namespace. The first failing
- * command stops the batch; its message (ip's stderr) goes to why.
+ * A script for `ip -batch -`, built a line at a time. A line that does not
+ * fit marks it truncated, and a truncated script is never run.
  */
+struct script {
+	char text[1024];
+	size_t len;
+	bool truncated;
+};
+
+/* The whole script goes into the pipe before ip starts (run_ip_batch_fd()). */
+_Static_assert(sizeof(((struct script *)0)->text) <= PIPE_BUF,
+	       "an ip script must fit a pipe in one atomic write");
+
+static void script_add(struct script *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void script_add(struct script *s, const char *fmt, ...)
+{
+	size_t room = sizeof(s->text) - s->len;
+	va_list ap;
+	int n;
+
+	if (s->truncated)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(s->text + s->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room) {
+		s->truncated = true;
+		s->text[s->len] = '\0';
+		return;
+	}
+	s->len += n;
+}
+
 /*
- * Run `ip -batch -` with script on stdin. When pass_fd >= 0 it is handed to
- * ip as fd 3, so the script can name it /proc/self/fd/3: a path with our own
- * pid would be wrong when /proc belongs to another pid namespace (the runner
- * runs each binary in a fresh one).
+ * Run `ip -batch -` with the script on stdin, in the calling thread's network
+ * namespace. The first failing command stops the batch; ip's message (its
+ * stderr) goes to why. When pass_fd >= 0 it is handed to ip as fd 3, so the
+ * script can name it /proc/self/fd/3: a path with our own pid would be wrong
+ * when /proc belongs to another pid namespace (the runner runs each binary in
+ * a fresh one).
+ *
+ * The script is written into the pipe before ip exists: it is at most
+ * PIPE_BUF bytes, so the write is whole and cannot block, and no write can
+ * meet a reader that already exited (SIGPIPE).
  */
 #define IP_PASSED_FD 3
 
-static int run_ip_batch_fd(const char *script, int pass_fd, char *why, size_t whylen)
+/* Read ip's output to the end (so ip never blocks on a full pipe), keep the start. */
+static int read_all(int fd, char *msg, size_t size)
+{
+	size_t got = 0;
+	char rest[256];
+
+	for (;;) {
+		char *to = got < size - 1 ? msg + got : rest;
+		size_t room = got < size - 1 ? size - 1 - got : sizeof(rest);
+		ssize_t n = read(fd, to, room);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			msg[got] = '\0';
+			return n < 0 ? -1 : 0;
+		}
+		if (to != rest)
+			got += n;
+	}
+}
+
+/*
+ * In the forked child: say why on fd and exit with code (async-signal-safe).
+ * A failed write has no one left to tell; the exit code still says it.
+ */
+static void __attribute__((noreturn)) child_fail(int fd, const char *msg, int code)
+{
+	if (write(fd, msg, strlen(msg)) < 0)
+		_exit(code);
+	_exit(code);
+}
+
+static int run_ip_batch_fd(const struct script *s, int pass_fd, char *why, size_t whylen)
 {
 	const char *ip = ip_path();
-	int in[2], err[2], status;
+	int in[2], err[2], status, rd;
 	char msg[512];
-	ssize_t n, got = 0;
+	ssize_t n;
 	pid_t pid;
 
 	if (!ip) {
 		say(why, whylen, "iproute2 'ip' not found (install iproute2: scripts/deps)");
+		errno = ENOENT;
 		return -1;
 	}
-	if (pipe2(in, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+	if (s->truncated) {
+		say(why, whylen, "ip script longer than %zu bytes", sizeof(s->text) - 1);
+		errno = E2BIG;
+		return -1;
+	}
+	if (pipe2(in, O_CLOEXEC)) {
 		say(why, whylen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	n = write(in[1], s->text, s->len);
+	if (n != (ssize_t)s->len) {
+		if (n >= 0)
+			errno = EIO;
+		say(why, whylen, "write to ip's stdin: %s", n < 0 ? strerror(errno) :
+		    "short write");
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	close(in[1]);
+	if (pipe2(err, O_CLOEXEC)) {
+		say(why, whylen, "pipe: %s", strerror(errno));
+		close(in[0]);
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
 		say(why, whylen, "fork: %s", strerror(errno));
+		close(in[0]);
+		close(err[0]);
+		close(err[1]);
 		return -1;
 	}
 	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(err[1], STDOUT_FILENO);
-		dup2(err[1], STDERR_FILENO);
-		if (pass_fd == IP_PASSED_FD)
-			fcntl(pass_fd, F_SETFD, 0);
-		else if (pass_fd >= 0)
-			dup2(pass_fd, IP_PASSED_FD);
+		/* Only async-signal-safe calls between fork() and exec. */
+		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(err[1], STDOUT_FILENO) < 0 ||
+		    dup2(err[1], STDERR_FILENO) < 0 ||
+		    (pass_fd == IP_PASSED_FD && fcntl(pass_fd, F_SETFD, 0)) ||
+		    (pass_fd >= 0 && pass_fd != IP_PASSED_FD && dup2(pass_fd, IP_PASSED_FD) < 0))
+			child_fail(err[1], "ip: cannot set up its stdin, stdout and fd 3\n", 126);
 		execl(ip, "ip", "-batch", "-", (char *)NULL);
-		_exit(127);
+		child_fail(STDERR_FILENO, "ip: exec failed\n", 127);
 	}
 	close(in[0]);
 	close(err[1]);
-	/* A script is far smaller than a pipe buffer: this write cannot block. */
-	if (write(in[1], script, strlen(script)) != (ssize_t)strlen(script))
-		say(why, whylen, "write to ip: %s", strerror(errno));
-	close(in[1]);
-	while (got < (ssize_t)sizeof(msg) - 1 &&
-	       (n = read(err[0], msg + got, sizeof(msg) - 1 - got)) > 0)
-		got += n;
-	msg[got] = '\0';
+	rd = read_all(err[0], msg, sizeof(msg));
+	if (rd)
+		say(why, whylen, "reading ip's output: %s", strerror(errno));
 	close(err[0]);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		msg[strcspn(msg, "\n")] = '\0';
-		say(why, whylen, "ip -batch failed: %s", got ? msg : "no message");
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			say(why, whylen, "waitpid(ip): %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (rd)
+		return -1;
+	msg[strcspn(msg, "\n")] = '\0';
+	if (WIFSIGNALED(status)) {
+		say(why, whylen, "ip -batch killed by signal %d: %s", WTERMSIG(status),
+		    msg[0] ? msg : "no message");
+		errno = EIO;
+		return -1;
+	}
+	if (WEXITSTATUS(status) != 0) {
+		say(why, whylen, "ip -batch failed (exit %d): %s", WEXITSTATUS(status),
+		    msg[0] ? msg : "no message");
+		errno = EIO;
 		return -1;
 	}
 	return 0;
 }
 
-static int run_ip_batch(const char *script, char *why, size_t whylen)
+static int run_ip_batch(const struct script *s, char *why, size_t whylen)
 {
-	return run_ip_batch_fd(script, -1, why, whylen);
+	return run_ip_batch_fd(s, -1, why, whylen);
 }
 
 /* Open the current network namespace as an fd. */
@@ -164,6 +290,12 @@ static int write_id_map(const char *file, unsigned int id)
 	return write_sysctl(file, map);
 }
 
+/* unshare() errnos that mean "not allowed here", not "broken". */
+static bool is_denied(int err)
+{
+	return err == EPERM || err == EACCES || err == ENOSPC || err == EUSERS;
+}
+
 /*
  * Move the process into a new network namespace. As root that is one
  * unshare(); otherwise a user namespace mapping us to root comes first.
@@ -175,63 +307,84 @@ static int enter_new_netns(char *why, size_t whylen)
 
 	if (unshare(CLONE_NEWNET) == 0)
 		return NETNS_OK;
-	if (errno != EPERM) {
-		say(why, whylen, "unshare(CLONE_NEWNET): %s (kernel built without CONFIG_NET_NS?)",
+	if (errno == EINVAL) {
+		say(why, whylen, "unshare(CLONE_NEWNET): %s (kernel built without CONFIG_NET_NS)",
 		    strerror(errno));
-		return errno == EINVAL ? NETNS_SKIP : NETNS_FAIL;
+		return NETNS_SKIP;
+	}
+	if (errno != EPERM) {
+		say(why, whylen, "unshare(CLONE_NEWNET): %s", strerror(errno));
+		return NETNS_FAIL;
 	}
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
+		int err = errno;
+
 		say(why, whylen,
 		    "needs root, or unprivileged user namespaces: unshare(CLONE_NEWUSER|CLONE_NEWNET): %s "
 		    "(check sysctls kernel.unprivileged_userns_clone, user.max_user_namespaces, "
-		    "kernel.apparmor_restrict_unprivileged_userns)", strerror(errno));
-		return NETNS_SKIP;
+		    "kernel.apparmor_restrict_unprivileged_userns)", strerror(err));
+		return is_denied(err) || err == EINVAL ? NETNS_SKIP : NETNS_FAIL;
 	}
 	if (write_sysctl("/proc/self/setgroups", "deny") ||
 	    write_id_map("/proc/self/uid_map", uid) ||
 	    write_id_map("/proc/self/gid_map", gid)) {
+		int err = errno;
+
 		say(why, whylen, "cannot map uid %u to root in the new user namespace: %s",
-		    uid, strerror(errno));
-		return NETNS_SKIP;
+		    uid, strerror(err));
+		return is_denied(err) ? NETNS_SKIP : NETNS_FAIL;
 	}
 	return NETNS_OK;
 }
 
-/* No IPv6 autoconf, DAD, router solicitations or MLD unless asked for. */
-static void quiet_namespace(bool want_ipv6)
+/*
+ * No IPv6 autoconf, DAD, router solicitations or MLD unless asked for. A
+ * kernel without IPv6 has no net/ipv6 sysctls (addrconf_sysctl_register()):
+ * nothing to quiet then, but a topology with addresses needs IPv6 (SKIP).
+ */
+static int quiet_namespace(bool want_ipv6, char *why, size_t whylen)
 {
+	static const char *const addrconf_off[] = {
+		"/proc/sys/net/ipv6/conf/default/accept_ra",
+		"/proc/sys/net/ipv6/conf/default/autoconf",
+		"/proc/sys/net/ipv6/conf/default/accept_dad",
+	};
+	static const char disable_all[] = "/proc/sys/net/ipv6/conf/all/disable_ipv6";
+	static const char disable_default[] = "/proc/sys/net/ipv6/conf/default/disable_ipv6";
+	static const char gen_mode[] = "/proc/sys/net/ipv6/conf/default/addr_gen_mode";
 	const char *v = want_ipv6 ? "0" : "1";
+	const char *failed = NULL;
 
-	write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", v);
-	write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", v);
-	if (want_ipv6) {
-		write_sysctl("/proc/sys/net/ipv6/conf/default/accept_ra", "0");
-		write_sysctl("/proc/sys/net/ipv6/conf/default/autoconf", "0");
-		write_sysctl("/proc/sys/net/ipv6/conf/default/accept_dad", "0");
-		write_sysctl("/proc/sys/net/ipv6/conf/default/addr_gen_mode", "1");
+	if (write_sysctl(disable_all, v)) {
+		if (errno == ENOENT && !want_ipv6)
+			return NETNS_OK;
+		if (errno == ENOENT) {
+			say(why, whylen, "kernel has no IPv6 (CONFIG_IPV6): %s is missing",
+			    disable_all);
+			return NETNS_SKIP;
+		}
+		failed = disable_all;
+	} else if (write_sysctl(disable_default, v)) {
+		failed = disable_default;
 	}
-}
-
-/* Append one formatted line to a script buffer. */
-static void script_add(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void script_add(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
+	for (size_t i = 0; i < sizeof(addrconf_off) / sizeof(addrconf_off[0]); i++)
+		if (want_ipv6 && !failed && write_sysctl(addrconf_off[i], "0"))
+			failed = addrconf_off[i];
+	/* 1 = IN6_ADDR_GEN_MODE_NONE: no link-local address of its own. */
+	if (want_ipv6 && !failed && write_sysctl(gen_mode, "1"))
+		failed = gen_mode;
+	if (failed) {
+		say(why, whylen, "write %s: %s", failed, strerror(errno));
+		return NETNS_FAIL;
+	}
+	return NETNS_OK;
 }
 
 /*
  * Commands that configure one veth end ("psk0" or "psk1") once it exists:
  * up, then the VLAN sub-interface and the addresses if asked for.
  */
-static void script_configure_end(char *s, size_t len, const struct netns_opts *o,
-				  int end)
+static void script_configure_end(struct script *s, const struct netns_opts *o, int end)
 {
 	const char *dev = end ? NETNS_IF1 : NETNS_IF0;
 	const char *ip4 = end ? NETNS_IP4_1 : NETNS_IP4_0;
@@ -241,52 +394,91 @@ static void script_configure_end(char *s, size_t len, const struct netns_opts *o
 	char nbmac[18];
 
 	format_mac(nbmac, sizeof(nbmac), end ? mac0 : mac1);
-	script_add(s, len, "link set lo up\n");
+	script_add(s, "link set lo up\n");
 	if (o->addrs) {
-		script_add(s, len, "link set %s addrgenmode none\n", dev);
-		script_add(s, len, "addr add %s/24 dev %s\n", ip4, dev);
-		script_add(s, len, "addr add %s/64 dev %s nodad\n", ip6, dev);
-		script_add(s, len, "neigh replace %s lladdr %s dev %s nud permanent\n",
+		script_add(s, "link set %s addrgenmode none\n", dev);
+		script_add(s, "addr add %s/24 dev %s\n", ip4, dev);
+		script_add(s, "addr add %s/64 dev %s nodad\n", ip6, dev);
+		script_add(s, "neigh replace %s lladdr %s dev %s nud permanent\n",
 			   nb4, nbmac, dev);
-		script_add(s, len, "neigh replace %s lladdr %s dev %s nud permanent\n",
+		script_add(s, "neigh replace %s lladdr %s dev %s nud permanent\n",
 			   nb6, nbmac, dev);
 	}
-	script_add(s, len, "link set %s up\n", dev);
+	script_add(s, "link set %s up\n", dev);
 }
 
 /* Commands that add and bring up the VLAN sub-interface of one veth end. */
-static void script_add_vlan(char *s, size_t len, const struct netns_opts *o, int end)
+static void script_add_vlan(struct script *s, const struct netns_opts *o, int end)
 {
 	const char *dev = end ? NETNS_IF1 : NETNS_IF0;
 
-	script_add(s, len, "link add link %s name %s.%u type vlan proto %s id %u\n",
+	script_add(s, "link add link %s name %s.%u type vlan proto %s id %u\n",
 		   dev, dev, o->vlan_id, o->vlan_8021ad ? "802.1ad" : "802.1Q", o->vlan_id);
-	script_add(s, len, "link set %s.%u up\n", dev, o->vlan_id);
+	script_add(s, "link set %s.%u up\n", dev, o->vlan_id);
 }
 
-static int switch_netns(int fd)
+/*
+ * fn(arg) in the peer namespace, on a thread of its own: setns() moves only
+ * the calling thread, so the caller never leaves the main namespace and
+ * there is no switching back that could fail. Sockets fn creates stay bound
+ * to the peer namespace; processes it forks start there.
+ */
+struct peer_call {
+	int ns;
+	int (*fn)(void *arg);
+	void *arg;
+	int ret;
+	int err;
+	bool entered;
+};
+
+static void *peer_thread(void *p)
 {
-	return setns(fd, CLONE_NEWNET);
+	struct peer_call *c = p;
+
+	if (setns(c->ns, CLONE_NEWNET)) {
+		c->ret = -1;
+		c->err = errno;
+		return NULL;
+	}
+	c->entered = true;
+	errno = c->err;	/* the caller's, as if fn ran on its thread */
+	c->ret = c->fn(c->arg);
+	c->err = errno;
+	return NULL;
+}
+
+/* Like netns_in_peer(); when the peer could not be entered, why says so. */
+static int in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg,
+		   char *why, size_t whylen)
+{
+	struct peer_call c = { .ns = topo->ns_peer, .fn = fn, .arg = arg, .ret = -1, .err = errno };
+	pthread_t th;
+	int err;
+
+	if (topo->ns_peer < 0)
+		return fn(arg);
+	err = pthread_create(&th, NULL, peer_thread, &c);
+	if (!err)
+		err = pthread_join(th, NULL);
+	if (err) {
+		say(why, whylen, "thread for the peer namespace: %s", strerror(err));
+		errno = err;
+		return -1;
+	}
+	if (!c.entered)
+		say(why, whylen, "setns() into the peer namespace: %s", strerror(c.err));
+	errno = c.err;
+	return c.ret;
 }
 
 int netns_in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg)
 {
-	int ret, saved;
-
-	if (topo->ns_peer < 0)
-		return fn(arg);
-	if (switch_netns(topo->ns_peer))
-		return -1;
-	ret = fn(arg);
-	saved = errno;
-	if (switch_netns(topo->ns_main))
-		return -1;
-	errno = saved;
-	return ret;
+	return in_peer(topo, fn, arg, NULL, 0);
 }
 
 struct batch_arg {
-	const char *script;
+	const struct script *script;
 	char *why;
 	size_t whylen;
 };
@@ -298,6 +490,15 @@ static int batch_cb(void *p)
 	return run_ip_batch(a->script, a->why, a->whylen);
 }
 
+/* Run a script in the namespace that holds psk1. */
+static int run_ip_batch_peer(struct netns_topo *t, const struct script *s,
+			     char *why, size_t whylen)
+{
+	struct batch_arg a = { s, why, whylen };
+
+	return in_peer(t, batch_cb, &a, why, whylen);
+}
+
 /*
  * Add the VLAN sub-interfaces. A kernel without 802.1Q devices is a missing
  * feature (SKIP), not a failure.
@@ -305,35 +506,39 @@ static int batch_cb(void *p)
 static int add_vlans(struct netns_topo *t, const struct netns_opts *o,
 		     char *why, size_t whylen)
 {
-	char s0[256] = "", s1[256] = "";
-	struct batch_arg a1 = { s1, why, whylen };
+	struct script s0 = { .len = 0 }, s1 = { .len = 0 };
 
-	script_add_vlan(s0, sizeof(s0), o, 0);
-	script_add_vlan(s1, sizeof(s1), o, 1);
-	if (run_ip_batch(s0, why, whylen) == 0 && netns_in_peer(t, batch_cb, &a1) == 0)
+	script_add_vlan(&s0, o, 0);
+	script_add_vlan(&s1, o, 1);
+	if (run_ip_batch(&s0, why, whylen) == 0 && run_ip_batch_peer(t, &s1, why, whylen) == 0)
 		return NETNS_OK;
-	if (strstr(why, "Unknown device type")) {
+	if (why && strstr(why, "Unknown device type")) {
 		say(why, whylen, "kernel has no 802.1Q VLAN devices (CONFIG_VLAN_8021Q, module 8021q)");
 		return NETNS_SKIP;
 	}
 	return NETNS_FAIL;
 }
 
-int netns_ip(struct netns_topo *topo, bool in_peer, char *why, size_t whylen,
+int netns_ip(struct netns_topo *topo, bool in_peer_ns, char *why, size_t whylen,
 	     const char *fmt, ...)
 {
-	struct batch_arg a = { .why = why, .whylen = whylen };
+	struct script s = { .len = 0 };
 	char line[512];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	strcat(line, "\n");
-	a.script = line;
-	if (in_peer)
-		return netns_in_peer(topo, batch_cb, &a);
-	return run_ip_batch(line, why, whylen);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		say(why, whylen, "ip command longer than %zu bytes", sizeof(line) - 1);
+		errno = E2BIG;
+		return -1;
+	}
+	script_add(&s, "%s\n", line);
+	if (in_peer_ns)
+		return run_ip_batch_peer(topo, &s, why, whylen);
+	return run_ip_batch(&s, why, whylen);
 }
 
 static int ifindex_cb(void *name)
@@ -341,11 +546,45 @@ static int ifindex_cb(void *name)
 	return (int)if_nametoindex(name);
 }
 
+/*
+ * PSOCK_TIMEOUT_SCALE as scripts/run accepts it (digits, optionally a
+ * fraction: "10", "1.5"), rounded up to a whole factor from 1 to 1000; 0
+ * when it is set to anything else. errno is not touched: the harness
+ * computes timeouts between a failed call and the report of its errno.
+ */
+static int parse_timeout_scale(const char **raw)
+{
+	const char *s = getenv("PSOCK_TIMEOUT_SCALE"), *p;
+	long v = 0;
+	bool frac = false;
+
+	*raw = s;
+	if (!s)
+		return 1;
+	for (p = s; *p >= '0' && *p <= '9' && v <= 1000; p++)
+		v = v * 10 + (*p - '0');
+	if (p == s || v > 1000)
+		return 0;
+	if (*p == '.') {
+		const char *d = ++p;
+
+		for (; *p >= '0' && *p <= '9'; p++)
+			frac |= *p != '0';
+		if (p == d)
+			return 0;
+	}
+	if (*p)
+		return 0;
+	v += frac;
+	return v >= 1 && v <= 1000 ? (int)v : 0;
+}
+
 int netns_timeout_scale(void)
 {
-	const char *s = getenv("PSOCK_TIMEOUT_SCALE");
-	int v = s ? atoi(s) : 1;
+	const char *raw;
+	int v = parse_timeout_scale(&raw);
 
+	/* An invalid value fails every case in netns_setup(). */
 	return v > 0 ? v : 1;
 }
 
@@ -356,7 +595,10 @@ static int link_events_open(void)
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd >= 0 && bind(fd, (struct sockaddr *)&snl, sizeof(snl))) {
+		int err = errno;
+
 		close(fd);
+		errno = err;
 		return -1;
 	}
 	return fd;
@@ -387,6 +629,9 @@ static bool is_oper_up(const struct nlmsghdr *nh, const char *dev)
 	return name_ok && up;
 }
 
+/* How long psk0 and psk1 together may take to reach operstate UP (scaled). */
+#define LINKS_UP_MS 2000
+
 /*
  * A veth end whose carrier came up through its peer gets its qdisc attached
  * by the linkwatch worker, asynchronously; until then frames sent on it are
@@ -395,25 +640,39 @@ static bool is_oper_up(const struct nlmsghdr *nh, const char *dev)
  * a notification" means "ready to send". Wait for it on nl, subscribed
  * before the links were brought up, so no notification can be missed.
  * devs lists the interfaces (at most 2) nl must see; each is ticked off.
+ * deadline (CLOCK_MONOTONIC ms) is the end of the whole wait, shared by
+ * every poll and by the waits on both namespaces.
  */
-static int wait_oper_up(int nl, const char *const *devs, int ndevs,
+static int wait_oper_up(int nl, const char *const *devs, int ndevs, int64_t deadline,
 			char *why, size_t whylen)
 {
-	int timeout = 2000 * netns_timeout_scale(), left = ndevs;
 	bool seen[2] = { false, false };
+	int left = ndevs;
 	char buf[8192];
 
 	while (left > 0) {
 		struct pollfd pfd = { .fd = nl, .events = POLLIN };
+		int64_t rest = deadline - now_ms();
 		struct nlmsghdr *nh;
 		ssize_t n;
+		int ready;
 
-		if (poll(&pfd, 1, timeout) != 1) {
-			say(why, whylen, "%s did not reach operstate UP within %d ms",
-			    devs[seen[0] ? 1 : 0], timeout);
+		ready = rest > 0 ? poll(&pfd, 1, (int)rest) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0) {
+			say(why, whylen, "poll on link notifications: %s", strerror(errno));
 			return -1;
 		}
-		n = recv(nl, buf, sizeof(buf), 0);
+		if (ready == 0) {
+			say(why, whylen, "%s did not reach operstate UP within %d ms",
+			    devs[seen[0] ? 1 : 0], LINKS_UP_MS * netns_timeout_scale());
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = recv(nl, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
 		if (n < 0) {
 			say(why, whylen, "link notifications: %s", strerror(errno));
 			return -1;
@@ -428,21 +687,33 @@ static int wait_oper_up(int nl, const char *const *devs, int ndevs,
 	return 0;
 }
 
-static int quiet_cb(void *want_ipv6)
+struct quiet_arg {
+	bool want_ipv6;
+	char *why;
+	size_t whylen;
+};
+
+static int quiet_cb(void *p)
 {
-	quiet_namespace(*(const bool *)want_ipv6);
-	return 0;
+	struct quiet_arg *a = p;
+
+	return quiet_namespace(a->want_ipv6, a->why, a->whylen);
 }
 
 /* Enter the test's namespaces: the main one, and the peer one if asked for. */
 static int enter_namespaces(struct netns_topo *t, const struct netns_opts *o,
 			    char *why, size_t whylen)
 {
+	struct quiet_arg q = { o->addrs, why, whylen };
 	int ret = enter_new_netns(why, whylen);
 
 	if (ret != NETNS_OK)
 		return ret;
 	t->ns_main = current_netns();
+	if (t->ns_main < 0) {
+		say(why, whylen, "open /proc/self/ns/net: %s", strerror(errno));
+		return NETNS_FAIL;
+	}
 	if (o->peer_netns) {
 		/* A second namespace lives on through its fd, without a process. */
 		if (unshare(CLONE_NEWNET)) {
@@ -450,18 +721,23 @@ static int enter_namespaces(struct netns_topo *t, const struct netns_opts *o,
 			return NETNS_FAIL;
 		}
 		t->ns_peer = current_netns();
-		if (switch_netns(t->ns_main)) {
-			say(why, whylen, "setns back to the main namespace: %s", strerror(errno));
+		if (t->ns_peer < 0) {
+			say(why, whylen, "open /proc/self/ns/net of the peer: %s",
+			    strerror(errno));
+			return NETNS_FAIL;
+		}
+		if (setns(t->ns_main, CLONE_NEWNET)) {
+			say(why, whylen, "setns() back to the main namespace: %s", strerror(errno));
 			return NETNS_FAIL;
 		}
 	}
-	if (t->ns_main < 0 || (o->peer_netns && t->ns_peer < 0)) {
-		say(why, whylen, "open /proc/self/ns/net: %s", strerror(errno));
-		return NETNS_FAIL;
+	ret = quiet_namespace(o->addrs, why, whylen);
+	if (ret == NETNS_OK && t->ns_peer >= 0) {
+		ret = in_peer(t, quiet_cb, &q, why, whylen);
+		if (ret < 0)
+			ret = NETNS_FAIL;
 	}
-	quiet_namespace(o->addrs);
-	netns_in_peer(t, quiet_cb, (void *)&o->addrs);
-	return NETNS_OK;
+	return ret;
 }
 
 /*
@@ -473,9 +749,9 @@ static int enter_namespaces(struct netns_topo *t, const struct netns_opts *o,
 static int create_links(struct netns_topo *t, const struct netns_opts *o,
 			char *why, size_t whylen)
 {
-	char create[512], main_script[1024] = "", peer_script[1024] = "";
+	struct script create = { .len = 0 }, main_script = { .len = 0 };
+	struct script peer_script = { .len = 0 };
 	char m0[18], m1[18], qs[64] = "", mtu[32] = "", peer_ns[64] = "";
-	struct batch_arg peer = { peer_script, why, whylen };
 
 	format_mac(m0, sizeof(m0), mac0);
 	format_mac(m1, sizeof(m1), mac1);
@@ -492,29 +768,50 @@ static int create_links(struct netns_topo *t, const struct netns_opts *o,
 	 * in a fresh peer namespace both ends would be ifindex 2, and psk1 would
 	 * wait for the rate-limited (up to 1 s) linkwatch run.
 	 */
-	snprintf(create, sizeof(create),
-		 "link add %s index %d address %s%s%s type veth peer name %s index %d address %s%s%s%s\n",
-		 NETNS_IF0, NETNS_IFINDEX0, m0, qs, mtu, NETNS_IF1, NETNS_IFINDEX1, m1, qs, mtu, peer_ns);
-	script_configure_end(t->ns_peer >= 0 ? peer_script : main_script,
-			     sizeof(main_script), o, 1);
-	script_configure_end(main_script, sizeof(main_script), o, 0);
+	script_add(&create,
+		   "link add %s index %d address %s%s%s type veth peer name %s index %d address %s%s%s%s\n",
+		   NETNS_IF0, NETNS_IFINDEX0, m0, qs, mtu, NETNS_IF1, NETNS_IFINDEX1, m1, qs, mtu,
+		   peer_ns);
+	script_configure_end(t->ns_peer >= 0 ? &peer_script : &main_script, o, 1);
+	script_configure_end(&main_script, o, 0);
 
-	if (run_ip_batch_fd(create, t->ns_peer, why, whylen))
+	if (run_ip_batch_fd(&create, t->ns_peer, why, whylen))
 		return -1;
-	if (t->ns_peer >= 0 && netns_in_peer(t, batch_cb, &peer))
+	if (t->ns_peer >= 0 && run_ip_batch_peer(t, &peer_script, why, whylen))
 		return -1;
-	return run_ip_batch(main_script, why, whylen);
+	return run_ip_batch(&main_script, why, whylen);
 }
 
-/* Wait until psk0 and psk1 can send: nl0 (main) and nl1 (psk1's namespace). */
+/*
+ * Wait until psk0 and psk1 can send: nl0 (main) and nl1 (psk1's namespace),
+ * within one deadline for both.
+ */
 static int wait_links_up(int nl0, int nl1, char *why, size_t whylen)
 {
 	static const char *const both[] = { NETNS_IF0, NETNS_IF1 };
+	int64_t deadline = now_ms() + (int64_t)LINKS_UP_MS * netns_timeout_scale();
 
 	if (nl0 == nl1)
-		return wait_oper_up(nl0, both, 2, why, whylen);
-	return wait_oper_up(nl0, &both[0], 1, why, whylen) ||
-	       wait_oper_up(nl1, &both[1], 1, why, whylen);
+		return wait_oper_up(nl0, both, 2, deadline, why, whylen);
+	return wait_oper_up(nl0, &both[0], 1, deadline, why, whylen) ||
+	       wait_oper_up(nl1, &both[1], 1, deadline, why, whylen);
+}
+
+/* The index of name in the main (peer false) or psk1's namespace, or -1. */
+static int lookup_ifindex(struct netns_topo *t, bool peer, const char *name,
+			  char *why, size_t whylen)
+{
+	int idx = peer ? in_peer(t, ifindex_cb, (void *)name, why, whylen)
+		       : (int)if_nametoindex(name);
+
+	if (idx < 0)	/* the peer namespace could not be entered: why says so */
+		return -1;
+	if (idx == 0) {
+		say(why, whylen, "%s missing after setup: if_nametoindex: %s", name,
+		    strerror(errno));
+		return -1;
+	}
+	return idx;
 }
 
 static int lookup_ifindexes(struct netns_topo *t, const struct netns_opts *o,
@@ -522,20 +819,21 @@ static int lookup_ifindexes(struct netns_topo *t, const struct netns_opts *o,
 {
 	char vlan_name[IFNAMSIZ + 8];
 
-	t->ifindex0 = (int)if_nametoindex(NETNS_IF0);
-	t->ifindex1 = netns_in_peer(t, ifindex_cb, (void *)NETNS_IF1);
-	if (o->vlan_id) {
-		snprintf(vlan_name, sizeof(vlan_name), "%s.%u", NETNS_IF0, o->vlan_id);
-		t->vlan_ifindex0 = (int)if_nametoindex(vlan_name);
-		snprintf(vlan_name, sizeof(vlan_name), "%s.%u", NETNS_IF1, o->vlan_id);
-		t->vlan_ifindex1 = netns_in_peer(t, ifindex_cb, vlan_name);
-	}
-	if (t->ifindex0 <= 0 || t->ifindex1 <= 0 ||
-	    (o->vlan_id && (t->vlan_ifindex0 <= 0 || t->vlan_ifindex1 <= 0))) {
-		say(why, whylen, "interfaces missing after setup");
+	t->ifindex0 = lookup_ifindex(t, false, NETNS_IF0, why, whylen);
+	if (t->ifindex0 < 0)
 		return -1;
-	}
-	return 0;
+	t->ifindex1 = lookup_ifindex(t, true, NETNS_IF1, why, whylen);
+	if (t->ifindex1 < 0)
+		return -1;
+	if (!o->vlan_id)
+		return 0;
+	snprintf(vlan_name, sizeof(vlan_name), "%s.%u", NETNS_IF0, o->vlan_id);
+	t->vlan_ifindex0 = lookup_ifindex(t, false, vlan_name, why, whylen);
+	if (t->vlan_ifindex0 < 0)
+		return -1;
+	snprintf(vlan_name, sizeof(vlan_name), "%s.%u", NETNS_IF1, o->vlan_id);
+	t->vlan_ifindex1 = lookup_ifindex(t, true, vlan_name, why, whylen);
+	return t->vlan_ifindex1 < 0 ? -1 : 0;
 }
 
 int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
@@ -544,6 +842,7 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 	static const struct netns_opts defaults;
 	const struct netns_opts *o = opts ? opts : &defaults;
 	int ret, nl0 = -1, nl1 = -1;
+	const char *raw_scale;
 
 	memset(t, 0, sizeof(*t));
 	t->ns_main = t->ns_peer = t->peer_fd = -1;
@@ -552,8 +851,16 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 	if (why && whylen)
 		why[0] = '\0';
 
+	if (!parse_timeout_scale(&raw_scale)) {
+		say(why, whylen, "PSOCK_TIMEOUT_SCALE='%s' is not a number from 1 to 1000",
+		    raw_scale);
+		return NETNS_FAIL;
+	}
 	/* Whatever happens to the harness, this process must not outlive it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL)) {
+		say(why, whylen, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+		return NETNS_FAIL;
+	}
 
 	ret = enter_namespaces(t, o, why, whylen);
 	if (ret != NETNS_OK || o->no_links)
@@ -562,11 +869,18 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 	ret = NETNS_FAIL;
 	/* Subscribe to link events before anything can happen to the links. */
 	nl0 = link_events_open();
-	nl1 = t->ns_peer >= 0 ? netns_in_peer(t, link_events_open_cb, NULL) : nl0;
-	if (nl0 < 0 || nl1 < 0)
+	if (nl0 < 0)
 		say(why, whylen, "rtnetlink socket: %s", strerror(errno));
-	else if (create_links(t, o, why, whylen) == 0 &&
-		 wait_links_up(nl0, nl1, why, whylen) == 0)
+	else if (t->ns_peer >= 0) {
+		nl1 = in_peer(t, link_events_open_cb, NULL, why, whylen);
+		if (nl1 < 0 && why && !why[0])
+			say(why, whylen, "rtnetlink socket in the peer namespace: %s",
+			    strerror(errno));
+	} else {
+		nl1 = nl0;
+	}
+	if (nl0 >= 0 && nl1 >= 0 && create_links(t, o, why, whylen) == 0 &&
+	    wait_links_up(nl0, nl1, why, whylen) == 0)
 		ret = o->vlan_id ? add_vlans(t, o, why, whylen) : NETNS_OK;
 	if (ret == NETNS_OK && lookup_ifindexes(t, o, why, whylen))
 		ret = NETNS_FAIL;

@@ -85,10 +85,11 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *topo,
 void netns_teardown(struct netns_topo *topo);
 
 /*
- * Run fn(arg) with the calling thread inside the namespace that holds psk1
- * (a no-op switch when there is no peer namespace), then switch back.
- * Sockets created there stay bound to that namespace. Returns fn's result,
- * or -1 with errno set if switching failed.
+ * Run fn(arg) inside the namespace that holds psk1: on a thread of its own
+ * that enters it (setns() moves only the calling thread, so the caller never
+ * leaves the main namespace), or directly when there is no peer namespace.
+ * Sockets fn creates stay bound to that namespace. Returns fn's result with
+ * fn's errno, or -1 with errno set if the namespace could not be entered.
  */
 int netns_in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg);
 
@@ -100,8 +101,10 @@ int netns_in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg);
 int netns_ip(struct netns_topo *topo, bool in_peer, char *why, size_t whylen,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* PSOCK_TIMEOUT_SCALE from the environment (default 1): every bounded wait
- * of the suite is multiplied by it, for slow emulated kernels. */
+/* PSOCK_TIMEOUT_SCALE from the environment (default 1; a fraction rounds
+ * up): every bounded wait of the suite is multiplied by it, for slow
+ * emulated kernels. A value that is not a number from 1 to 1000 makes
+ * netns_setup() fail. */
 int netns_timeout_scale(void);
 
 #endif

@@ -70,10 +70,12 @@ FIXTURE_SETUP(pcap)
 	self->n = 0;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
 	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo));
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
+		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_ALL);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
+		TH_LOG("PACKET_AUXDATA: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(pcap)
@@ -90,16 +92,18 @@ static void attach_expr(struct __test_metadata *_metadata, int fd, const char *e
 	pcap_t *p = pcap_open_dead(DLT_EN10MB, SNAPLEN);
 	struct bpf_program prog;
 	struct sock_fprog fprog;
+	int rc, err;
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN))
 		TH_LOG("pcap_compile(\"%s\"): %s", expr, pcap_geterr(p));
 	fprog.len = prog.bf_len;
 	fprog.filter = (struct sock_filter *)prog.bf_insns;
-	EXPECT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)))
-		TH_LOG("SO_ATTACH_FILTER(\"%s\"): %s", expr, strerror(errno));
+	rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
+	err = errno;
 	pcap_freecode(&prog);
 	pcap_close(p);
+	ASSERT_EQ(0, rc) TH_LOG("SO_ATTACH_FILTER(\"%s\"): %s", expr, strerror(err));
 }
 
 /* Record a frame to send; seen is wire without its outer tag (if any). */
@@ -154,7 +158,8 @@ static void expect_captured(struct __test_metadata *_metadata, FIXTURE_DATA(pcap
 			  peer_send(&self->topo, self->frames[i].wire, self->frames[i].wire_len))
 			TH_LOG("send frame %u: %s", i, strerror(errno));
 	}
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS));
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+		TH_LOG("barrier frame: %s", strerror(errno));
 
 	for (unsigned int i = 0; i < self->n; i++) {
 		const struct sent *s = &self->frames[i];
