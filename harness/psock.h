@@ -293,13 +293,18 @@ const char *psock_kernel_release(void);
  * SKIP below Linux major.minor, naming the release and the kernel change
  * (its commit subject). A case that can still observe the behaviour on the
  * older kernel says what it saw in observed ("", or e.g. "; this kernel drops
- * them: backported"), so a backport is reported, not hidden.
+ * them: backported"), so a backport is reported, not hidden. kselftest's
+ * SKIP() replaces the exit code, so a check that already failed in the
+ * case (an EXPECT before the gate) is kept as the verdict instead.
  */
 #define PSOCK_SKIP_BEFORE(major, minor, change, observed) do {		\
-	if (!PSOCK_KERNEL_SINCE((major), (minor)))			\
+	if (!PSOCK_KERNEL_SINCE((major), (minor))) {			\
+		if (_metadata->exit_code != KSFT_PASS)			\
+			return;						\
 		SKIP(return, "needs Linux %d.%d, running %s: %s%s",	\
 		     (major), (minor), psock_kernel_release(), (change),\
 		     (observed));					\
+	}								\
 } while (0)
 
 /*
