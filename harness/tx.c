@@ -109,43 +109,78 @@ struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6])
 	return sll;
 }
 
+/* The thread closing one fd; its result is close()'s errno, 0 on success. */
 static void *close_fd(void *arg)
 {
-	close((int)(intptr_t)arg);
-	return NULL;
+	return (void *)(intptr_t)(close((int)(intptr_t)arg) ? errno : 0);
 }
 
-void tx_close_all(const int *fds, unsigned int n)
-{
-	pthread_t th[8];
-	bool started[8] = { false };
+#define TX_CLOSE_BATCH 8
 
-	for (unsigned int i = 0; i < n && i < 8; i++) {
+/* Close up to TX_CLOSE_BATCH fds at once; the first close() errno, or 0. */
+static int close_batch(const int *fds, unsigned int n)
+{
+	pthread_t th[TX_CLOSE_BATCH];
+	bool started[TX_CLOSE_BATCH] = { false };
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
 		started[i] = !pthread_create(&th[i], NULL, close_fd, (void *)(intptr_t)fds[i]);
-		if (!started[i])
-			close(fds[i]);
+		if (!started[i] && close(fds[i]) && !err)
+			err = errno;
 	}
-	for (unsigned int i = 0; i < n && i < 8; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		void *ret;
+
+		if (!started[i])
+			continue;
+		pthread_join(th[i], &ret);
+		if (ret && !err)
+			err = (int)(intptr_t)ret;
+	}
+	return err;
+}
+
+int tx_close_all(const int *fds, unsigned int n)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i += TX_CLOSE_BATCH) {
+		unsigned int chunk = n - i < TX_CLOSE_BATCH ? n - i : TX_CLOSE_BATCH;
+		int e = close_batch(fds + i, chunk);
+
+		if (e && !err)
+			err = e;
+	}
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the receiving end ----------------------------------------------- */
 
 int tx_sink_open(struct netns_topo *topo)
 {
-	int fd;
+	int fd, flags, saved;
 
 	if (topo->ns_peer >= 0) {
 		errno = EINVAL;	/* the sink lives in the main namespace */
 		return -1;
 	}
 	fd = psock_rx_socket(SOCK_RAW, 0, topo->ifindex1, ETH_P_ALL);
-	if (fd >= 0)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	return fd;
+	if (fd < 0)
+		return -1;
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0 && !fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
@@ -156,8 +191,10 @@ ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 	for (;;) {
 		struct sockaddr_ll sll;
 		socklen_t alen = sizeof(sll);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n = recvfrom(fd, buf, size, MSG_TRUNC | MSG_DONTWAIT,
 				     (struct sockaddr *)&sll, &alen);
+		int64_t left;
 
 		if (n >= 0) {
 			size_t got = (size_t)n < size ? (size_t)n : size;
@@ -167,19 +204,17 @@ ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 					*from = sll;
 				return n;
 			}
-			continue;
-		}
-		if (errno != EAGAIN && errno != EINTR)
+		} else if (errno != EAGAIN && errno != EINTR) {
 			return -1;
-		{
-			int64_t left = deadline - psock_monotonic_ms();
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-			if (left <= 0)
-				return 0;
-			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-				return -1;
 		}
+		/* One deadline, whether the sink was empty or held a foreign frame. */
+		left = deadline - psock_monotonic_ms();
+		if (left <= 0)
+			return 0;
+		if (n >= 0)
+			continue;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return -1;
 	}
 }
 
