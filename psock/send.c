@@ -262,8 +262,7 @@ FIXTURE_SETUP(snd_err)
 
 FIXTURE_TEARDOWN(snd_err)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	TX_EXPECT_CLOSE_ALL(self->fd);
 	netns_teardown(&self->topo);
 }
 
@@ -392,17 +391,17 @@ TEST_F(snd_opt, outgoing_copy_to_taps_not_sender)
 	static uint8_t buf[2048];
 	struct sockaddr_ll from;
 	const struct frame_spec back_spec = { .seq = 2, .payload_len = 80 };
-	int tap;
 	ssize_t n;
 
-	tap = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_ALL);
-	ASSERT_LE(0, tap);
+	/* The tap is self->sink, so the teardown closes it. */
+	self->sink = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_ALL);
+	ASSERT_LE(0, self->sink) TH_LOG("tap on psk0: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_ALL);
 	ASSERT_LE(0, self->fd);
 	txf_build(&f, mac1, 1, 120, 0);
 	ASSERT_EQ((ssize_t)f.len, send(self->fd, f.wire, f.len, 0));
 
-	n = tx_sink_next(tap, buf, sizeof(buf), ETH_HLEN, NULL, &from, WAIT_MS);
+	n = tx_sink_next(self->sink, buf, sizeof(buf), ETH_HLEN, NULL, &from, WAIT_MS);
 	ASSERT_EQ((ssize_t)f.len, n);
 	EXPECT_EQ(0, memcmp(buf, f.wire, f.len));
 	EXPECT_EQ(PACKET_OUTGOING, from.sll_pkttype);
@@ -413,7 +412,6 @@ TEST_F(snd_opt, outgoing_copy_to_taps_not_sender)
 	ASSERT_LT(0, n);
 	EXPECT_EQ(0, memcmp(buf + 6, mac1, 6)) TH_LOG("the sender saw its own frame");
 	EXPECT_EQ(PACKET_HOST, from.sll_pkttype);
-	close(tap);
 }
 
 /* ---- PACKET_VNET_HDR (SOCK_RAW) --------------------------------------- */

@@ -325,8 +325,7 @@ FIXTURE_SETUP(tx_opts)
 
 FIXTURE_TEARDOWN(tx_opts)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	TX_EXPECT_CLOSE_ALL(self->fd);
 	netns_teardown(&self->topo);
 }
 

@@ -434,11 +434,12 @@ FIXTURE_TEARDOWN(tx_single)
 	TX_ENDS_TEARDOWN(self);
 }
 
-static int outq(int fd)
+/* SIOCOUTQ: the bytes the socket's in-flight skbs charge to its send buffer. */
+static int outq(struct __test_metadata *_metadata, int fd)
 {
 	int v = -1;
 
-	ioctl(fd, SIOCOUTQ, &v);
+	ASSERT_EQ(0, ioctl(fd, SIOCOUTQ, &v)) TH_LOG("SIOCOUTQ: %s", strerror(errno));
 	return v;
 }
 
@@ -479,7 +480,7 @@ TEST_F(tx_single, pollout_follows_head_slot_when_send_buffer_full)
 	put_frame(r, 1, &f[1], 1, HELD_PAYLOAD);
 	put_frame(r, 2, &f[2], 2, HELD_PAYLOAD);
 	ASSERT_EQ((ssize_t)(2 * f[0].len), send(self->fd, NULL, 0, MSG_DONTWAIT));
-	ASSERT_LE(sndbuf / 2, outq(self->fd)) TH_LOG("two frames in flight do not fill SO_SNDBUF %d",
+	ASSERT_LE(sndbuf / 2, outq(_metadata, self->fd)) TH_LOG("two frames in flight do not fill SO_SNDBUF %d",
 						     sndbuf);
 	EXPECT_TRUE(pollout_now(self->fd)) TH_LOG("no POLLOUT with the head slot AVAILABLE");
 
@@ -492,7 +493,7 @@ TEST_F(tx_single, pollout_follows_head_slot_when_send_buffer_full)
 						    tx_status(r, ring_frame(r, 0)));
 
 	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, WAIT_MS));
-	EXPECT_GT(sndbuf / 2, outq(self->fd));
+	EXPECT_GT(sndbuf / 2, outq(_metadata, self->fd));
 	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 1)));
 	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 2)));
 	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(r, ring_frame(r, 0)));
@@ -532,22 +533,21 @@ TEST_F(tx_single, slot_reused_quickly_both_frames_intact)
 
 FIXTURE(tx_v3) {
 	struct netns_topo topo;
-	int fd;
+	int fd, sink;
+	struct ring ring;
 };
 
 FIXTURE_SETUP(tx_v3)
 {
-	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
-	self->fd = tx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0);
-	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
+	memset(&self->ring, 0, sizeof(self->ring));
+	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V3);
 }
 
 FIXTURE_TEARDOWN(tx_v3)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	netns_teardown(&self->topo);
+	if (self->ring.map_base)
+		munmap(self->ring.map_base, self->ring.map_len);
+	TX_ENDS_TEARDOWN(self);
 }
 
 /*
@@ -580,25 +580,21 @@ TEST_F(tx_v3, req3_rx_only_fields_einval)
  */
 TEST_F(tx_v3, next_offset_nonzero_wrong_format)
 {
-	struct ring ring;
+	struct ring *r = &self->ring;
 	struct txf f;
 	struct tpacket3_hdr *h;
-	int sink = tx_sink_open(&self->topo);
 
-	ASSERT_LE(0, sink);
-	open_tx_ring(_metadata, self->fd, &ring, &ring_small);
+	open_tx_ring(_metadata, self->fd, r, &ring_small);
 	txf_build(&f, mac1, 5, 100);
-	h = tx_put(&ring, 0, 0, f.wire, f.len);
+	h = tx_put(r, 0, 0, f.wire, f.len);
 	h->tp_next_offset = 2048;
 	EXPECT_EQ(-1, send(self->fd, NULL, 0, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&ring, h));
+	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(r, h));
 	h->tp_next_offset = 0;
-	tx_set_status(&ring, h, TP_STATUS_SEND_REQUEST);
+	tx_set_status(r, h, TP_STATUS_SEND_REQUEST);
 	EXPECT_EQ((ssize_t)f.len, send(self->fd, NULL, 0, 0));
-	expect_frame(_metadata, sink, &f, 5);
-	munmap(ring.map_base, ring.map_len);
-	close(sink);
+	expect_frame(_metadata, self->sink, &f, 5);
 }
 
 TEST_HARNESS_MAIN
