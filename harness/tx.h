@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <linux/if_packet.h>
 
 #include "psock.h"
@@ -77,13 +78,26 @@ int tx_close_all(const int *fds, unsigned int n);
  */
 int tx_sink_open(struct netns_topo *topo);
 
+/* The monotonic time (psock_monotonic_ms()) timeout_ms (scaled) from now. */
+int64_t tx_deadline(int timeout_ms);
+
 /*
- * The next frame on the sink whose payload, skip bytes into the frame,
- * carries this program's tag; other frames are read and dropped. The frame
- * (at most size bytes) goes to buf, its sockaddr_ll to from (may be NULL).
- * Returns the frame's full length, 0 on timeout, -1 on error. Works on any
- * packet socket (reads with MSG_DONTWAIT, waits with poll()).
+ * One frame from fd into msg (recvmsg(), MSG_TRUNC: the frame's full
+ * length is returned), waiting with poll() until deadline. The length, 0 at
+ * the deadline, -1 with errno on error. Works on any packet socket.
  */
+ssize_t tx_sink_recv(int fd, struct msghdr *msg, int64_t deadline);
+
+/*
+ * The next frame on fd whose payload, skip bytes into the frame, carries
+ * this program's tag (its seq to seq, may be NULL); other frames are read
+ * and dropped, all within one deadline timeout_ms (scaled) from now. The
+ * frame goes to msg's first iovec; msg_controllen and msg_namelen are reset
+ * for every read. The frame's full length, 0 on timeout, -1 with errno.
+ */
+ssize_t tx_sink_next_msg(int fd, struct msghdr *msg, size_t skip, uint32_t *seq, int timeout_ms);
+
+/* tx_sink_next_msg() into buf (at most size bytes), its sockaddr_ll to from (may be NULL). */
 ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 		     struct sockaddr_ll *from, int timeout_ms);
 
@@ -99,8 +113,8 @@ int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 /* After tx_tc() failed: does why say the qdisc kind (or tc itself) is missing? */
 bool tx_tc_missing(const char *why);
 
-/* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 on error. */
-long long tx_qdisc_packets(const char *dev);
+/* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 with why on error. */
+long long tx_qdisc_packets(const char *dev, char *why, size_t whylen);
 
 /*
  * Turn an offload of dev on or off with a legacy ethtool command
