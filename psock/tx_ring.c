@@ -445,7 +445,7 @@ static const struct ring_geometry two_slots = {
 /*
  * With frames held in the qdisc, in a two-slot ring:
  *  - a blocking send() returns only when the kernel is done with every slot
- *    (tbf flowing: the second frame waits about 32 ms for its tokens): at
+ *    (tbf flowing: the second frame waits about 29 ms for its tokens): at
  *    return both are TP_STATUS_AVAILABLE;
  *  - MSG_DONTWAIT returns at once with the sum of the bytes, the frames
  *    still TP_STATUS_SENDING in the qdisc (tbf holding, its bucket used up
