@@ -109,97 +109,192 @@ struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6])
 	return sll;
 }
 
+/* The thread closing one fd; its result is close()'s errno, 0 on success. */
 static void *close_fd(void *arg)
 {
-	close((int)(intptr_t)arg);
-	return NULL;
+	return (void *)(intptr_t)(close((int)(intptr_t)arg) ? errno : 0);
 }
 
-void tx_close_all(const int *fds, unsigned int n)
-{
-	pthread_t th[8];
-	bool started[8] = { false };
+#define TX_CLOSE_BATCH 8
 
-	for (unsigned int i = 0; i < n && i < 8; i++) {
+/* Close up to TX_CLOSE_BATCH fds at once; the first close() errno, or 0. */
+static int close_batch(const int *fds, unsigned int n)
+{
+	pthread_t th[TX_CLOSE_BATCH];
+	bool started[TX_CLOSE_BATCH] = { false };
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
 		started[i] = !pthread_create(&th[i], NULL, close_fd, (void *)(intptr_t)fds[i]);
-		if (!started[i])
-			close(fds[i]);
+		if (!started[i] && close(fds[i]) && !err)
+			err = errno;
 	}
-	for (unsigned int i = 0; i < n && i < 8; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		void *ret;
+
+		if (!started[i])
+			continue;
+		pthread_join(th[i], &ret);
+		if (ret && !err)
+			err = (int)(intptr_t)ret;
+	}
+	return err;
+}
+
+int tx_close_all(const int *fds, unsigned int n)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i += TX_CLOSE_BATCH) {
+		unsigned int chunk = n - i < TX_CLOSE_BATCH ? n - i : TX_CLOSE_BATCH;
+		int e = close_batch(fds + i, chunk);
+
+		if (e && !err)
+			err = e;
+	}
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the receiving end ----------------------------------------------- */
 
 int tx_sink_open(struct netns_topo *topo)
 {
-	int fd;
+	int fd, flags, saved;
 
 	if (topo->ns_peer >= 0) {
 		errno = EINVAL;	/* the sink lives in the main namespace */
 		return -1;
 	}
 	fd = psock_rx_socket(SOCK_RAW, 0, topo->ifindex1, ETH_P_ALL);
-	if (fd >= 0)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	return fd;
+	if (fd < 0)
+		return -1;
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0 && !fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int64_t tx_deadline(int timeout_ms)
+{
+	return psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
+}
+
+ssize_t tx_sink_recv(int fd, struct msghdr *msg, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - psock_monotonic_ms();
+		ssize_t n;
+
+		if (left <= 0)
+			return 0;
+		n = recvmsg(fd, msg, MSG_TRUNC | MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+ssize_t tx_sink_next_msg(int fd, struct msghdr *msg, size_t skip, uint32_t *seq, int timeout_ms)
+{
+	int64_t deadline = tx_deadline(timeout_ms);
+	size_t controllen = msg->msg_controllen;
+	socklen_t namelen = msg->msg_namelen;
+
+	for (;;) {
+		const struct iovec *iov = msg->msg_iov;
+		ssize_t n;
+		size_t got;
+
+		msg->msg_controllen = controllen;
+		msg->msg_namelen = namelen;
+		n = tx_sink_recv(fd, msg, deadline);
+		if (n <= 0)
+			return n;
+		got = (size_t)n < iov->iov_len ? (size_t)n : iov->iov_len;
+		if (got > skip && frame_tag((uint8_t *)iov->iov_base + skip, got - skip, seq))
+			return n;
+	}
 }
 
 ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 		     struct sockaddr_ll *from, int timeout_ms)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
+	struct sockaddr_ll sll;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr msg = {
+		.msg_name = &sll, .msg_namelen = sizeof(sll), .msg_iov = &iov, .msg_iovlen = 1,
+	};
+	ssize_t n = tx_sink_next_msg(fd, &msg, skip, seq, timeout_ms);
 
-	for (;;) {
-		struct sockaddr_ll sll;
-		socklen_t alen = sizeof(sll);
-		ssize_t n = recvfrom(fd, buf, size, MSG_TRUNC | MSG_DONTWAIT,
-				     (struct sockaddr *)&sll, &alen);
-
-		if (n >= 0) {
-			size_t got = (size_t)n < size ? (size_t)n : size;
-
-			if (got > skip && frame_tag((uint8_t *)buf + skip, got - skip, seq)) {
-				if (from)
-					*from = sll;
-				return n;
-			}
-			continue;
-		}
-		if (errno != EAGAIN && errno != EINTR)
-			return -1;
-		{
-			int64_t left = deadline - psock_monotonic_ms();
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-			if (left <= 0)
-				return 0;
-			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-				return -1;
-		}
-	}
+	if (n > 0 && from)
+		*from = sll;
+	return n;
 }
 
 /* ---- qdiscs ---------------------------------------------------------- */
 
-/* Run tc with argv, its stdout to out (if not NULL), stderr to why. */
+/* Read fd to its end: the first len - 1 bytes into buf (NUL-terminated), the rest dropped. */
+static void read_all(int fd, char *buf, size_t len)
+{
+	char scratch[512];
+	size_t got = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (got + 1 < len)
+			n = read(fd, buf + got, len - 1 - got);
+		else
+			n = read(fd, scratch, sizeof(scratch));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (got + 1 < len)
+			got += n;
+	}
+	buf[got] = '\0';
+}
+
+/*
+ * Run tc with argv, its stdout to out (if not NULL). 0 when tc exited 0;
+ * otherwise -1 and why holds tc's stderr, or why it could not run.
+ */
 static int run_tc(char *const argv[], char *out, size_t outlen, char *why, size_t whylen)
 {
 	int opipe[2], epipe[2], status;
-	ssize_t n;
-	size_t got = 0;
+	char discard[64];
 	pid_t pid;
 
-	if (pipe2(opipe, O_CLOEXEC) || pipe2(epipe, O_CLOEXEC)) {
+	if (pipe2(opipe, O_CLOEXEC)) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(epipe, O_CLOEXEC)) {
+		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		close(opipe[0]);
+		close(opipe[1]);
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
 		snprintf(why, whylen, "fork: %s", strerror(errno));
+		close(opipe[0]);
+		close(opipe[1]);
+		close(epipe[0]);
+		close(epipe[1]);
 		return -1;
 	}
 	if (pid == 0) {
@@ -211,33 +306,49 @@ static int run_tc(char *const argv[], char *out, size_t outlen, char *why, size_
 	}
 	close(opipe[1]);
 	close(epipe[1]);
-	while (out && got + 1 < outlen && (n = read(opipe[0], out + got, outlen - 1 - got)) > 0)
-		got += n;
-	if (out)
-		out[got] = '\0';
-	n = read(epipe[0], why, whylen - 1);
-	why[n > 0 ? n : 0] = '\0';
-	if (n > 0 && why[n - 1] == '\n')
-		why[n - 1] = '\0';
+	/* stdout first, to its end (tc's stderr is one short message). */
+	read_all(opipe[0], out ? out : discard, out ? outlen : sizeof(discard));
+	read_all(epipe[0], why, whylen);
 	close(opipe[0]);
 	close(epipe[0]);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-		return -1;
-	return 0;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			snprintf(why, whylen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	if (!why[0] && WIFEXITED(status))
+		snprintf(why, whylen, "tc exited with status %d", WEXITSTATUS(status));
+	else if (!why[0])
+		snprintf(why, whylen, "tc killed by signal %d", WTERMSIG(status));
+	else if (why[strlen(why) - 1] == '\n')
+		why[strlen(why) - 1] = '\0';
+	return -1;
 }
 
 int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 {
 	char line[512], *argv[32], *save = NULL;
-	int argc = 0;
+	int argc = 0, len;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	len = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (len < 0 || (size_t)len >= sizeof(line)) {
+		snprintf(why, whylen, "tc command longer than %zu bytes", sizeof(line) - 1);
+		return -1;
+	}
 	argv[argc++] = "tc";
-	for (char *t = strtok_r(line, " ", &save); t && argc < 31; t = strtok_r(NULL, " ", &save))
+	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (argc == 31) {
+			snprintf(why, whylen, "tc command with more than 30 arguments");
+			return -1;
+		}
 		argv[argc++] = t;
+	}
 	argv[argc] = NULL;
 	return run_tc(argv, NULL, 0, why, whylen);
 }
@@ -249,19 +360,22 @@ bool tx_tc_missing(const char *why)
 	return strstr(why, "kind is unknown") || strstr(why, "cannot run tc");
 }
 
-long long tx_qdisc_packets(const char *dev)
+long long tx_qdisc_packets(const char *dev, char *why, size_t whylen)
 {
 	char *argv[] = { "tc", "-s", "qdisc", "show", "dev", (char *)dev, "root", NULL };
-	char out[4096], why[256];
+	char out[4096];
 	unsigned long long bytes, pkts;
 	const char *p;
 
-	if (run_tc(argv, out, sizeof(out), why, sizeof(why)))
+	if (run_tc(argv, out, sizeof(out), why, whylen))
 		return -1;
 	/* " Sent 1234 bytes 5 pkt (dropped 0, overlimits 0 requeues 0)" */
 	p = strstr(out, "Sent ");
-	if (!p || sscanf(p, "Sent %llu bytes %llu pkt", &bytes, &pkts) != 2)
+	if (!p || sscanf(p, "Sent %llu bytes %llu pkt", &bytes, &pkts) != 2) {
+		snprintf(why, whylen, "no \"Sent N bytes N pkt\" in: %.200s", out);
 		return -1;
+	}
+	why[0] = '\0';
 	return (long long)pkts;
 }
 

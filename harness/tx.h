@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <linux/if_packet.h>
 
 #include "psock.h"
@@ -60,12 +61,14 @@ int tx_socket(int type, int version, int ifindex);
 struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6]);
 
 /*
- * Close the fds that are >= 0, each in its own thread, and wait for all.
- * Closing a packet socket waits for an RCU grace period (synchronize_net()
- * in packet_release(), another one to free a ring); closed together they
- * share grace periods, which keeps a test case's teardown short.
+ * Close the fds that are >= 0, up to 8 at a time each in its own thread,
+ * and wait for all. Closing a packet socket waits for an RCU grace period
+ * (synchronize_net() in packet_release(), another one to free a ring);
+ * closed together they share grace periods, which keeps a test case's
+ * teardown short. Every fd is closed; 0, or -1 with the errno of the first
+ * close() that failed.
  */
-void tx_close_all(const int *fds, unsigned int n);
+int tx_close_all(const int *fds, unsigned int n);
 
 /* ---- the receiving end ----------------------------------------------- */
 
@@ -75,13 +78,26 @@ void tx_close_all(const int *fds, unsigned int n);
  */
 int tx_sink_open(struct netns_topo *topo);
 
+/* The monotonic time (psock_monotonic_ms()) timeout_ms (scaled) from now. */
+int64_t tx_deadline(int timeout_ms);
+
 /*
- * The next frame on the sink whose payload, skip bytes into the frame,
- * carries this program's tag; other frames are read and dropped. The frame
- * (at most size bytes) goes to buf, its sockaddr_ll to from (may be NULL).
- * Returns the frame's full length, 0 on timeout, -1 on error. Works on any
- * packet socket (reads with MSG_DONTWAIT, waits with poll()).
+ * One frame from fd into msg (recvmsg(), MSG_TRUNC: the frame's full
+ * length is returned), waiting with poll() until deadline. The length, 0 at
+ * the deadline, -1 with errno on error. Works on any packet socket.
  */
+ssize_t tx_sink_recv(int fd, struct msghdr *msg, int64_t deadline);
+
+/*
+ * The next frame on fd whose payload, skip bytes into the frame, carries
+ * this program's tag (its seq to seq, may be NULL); other frames are read
+ * and dropped, all within one deadline timeout_ms (scaled) from now. The
+ * frame goes to msg's first iovec; msg_controllen and msg_namelen are reset
+ * for every read. The frame's full length, 0 on timeout, -1 with errno.
+ */
+ssize_t tx_sink_next_msg(int fd, struct msghdr *msg, size_t skip, uint32_t *seq, int timeout_ms);
+
+/* tx_sink_next_msg() into buf (at most size bytes), its sockaddr_ll to from (may be NULL). */
 ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 		     struct sockaddr_ll *from, int timeout_ms);
 
@@ -97,8 +113,8 @@ int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 /* After tx_tc() failed: does why say the qdisc kind (or tc itself) is missing? */
 bool tx_tc_missing(const char *why);
 
-/* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 on error. */
-long long tx_qdisc_packets(const char *dev);
+/* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 with why on error. */
+long long tx_qdisc_packets(const char *dev, char *why, size_t whylen);
 
 /*
  * Turn an offload of dev on or off with a legacy ethtool command
@@ -121,8 +137,19 @@ int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 } while (0)
 
 #define TX_ENDS_TEARDOWN(self) do {						\
-	tx_close_all((const int[]){ (self)->fd, (self)->sink }, 2);		\
+	TX_EXPECT_CLOSE_ALL((self)->fd, (self)->sink);				\
 	netns_teardown(&(self)->topo);						\
+} while (0)
+
+/*
+ * FIXTURE_TEARDOWN step: tx_close_all() of the fds given; a close() that
+ * fails fails the case with its error ("Expected '' == 'Bad file
+ * descriptor'"). No TH_LOG: after a failed ASSERT the harness prints the
+ * next TH_LOG whether or not its check failed, with a stale errno.
+ */
+#define TX_EXPECT_CLOSE_ALL(...) do {						\
+	const int fds_[] = { __VA_ARGS__ };					\
+	EXPECT_STREQ("", tx_close_all(fds_, ARRAY_SIZE(fds_)) ? strerror(errno) : "");	\
 } while (0)
 
 #endif

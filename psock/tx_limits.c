@@ -88,7 +88,8 @@ static void expect_frame(struct __test_metadata *_metadata, int sink,
 	uint32_t seq = ~0u;
 	ssize_t n = tx_sink_next(sink, buf, sizeof(buf), ETH_HLEN, &seq, NULL, WAIT_MS);
 
-	ASSERT_LT(0, n) TH_LOG("frame %u did not arrive on psk1", want_seq);
+	ASSERT_LT(0, n) TH_LOG("frame %u did not arrive on psk1: %s", want_seq,
+			       n ? strerror(errno) : "timeout");
 	ASSERT_EQ(want_seq, seq) TH_LOG("frames out of order");
 	ASSERT_EQ(f->seen_len, (size_t)n);
 	ASSERT_EQ(0, memcmp(f->seen, buf, f->seen_len)) TH_LOG("frame %u differs", want_seq);
@@ -165,9 +166,10 @@ TEST_F(tx_bad, bad_frame_stops_send_wrong_format)
 	EXPECT_EQ(EMSGSIZE, errno);
 	/*
 	 * The error return does not wait for frames already handed to the
-	 * device (tpacket_snd() jumps past its packet_read_pending() loop), so
-	 * slot 0 may still be TP_STATUS_SENDING for a moment: seen on 6.1 under
-	 * emulation. It becomes AVAILABLE when its skb is freed.
+	 * device (tpacket_snd() goes to out_status, past its
+	 * packet_read_pending() wait), so slot 0 may still be
+	 * TP_STATUS_SENDING; it becomes AVAILABLE when the kernel is done with
+	 * its skb.
 	 */
 	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, WAIT_MS))
 		TH_LOG("slot 0 status %u", tx_status(r, ring_frame(r, 0)));
@@ -325,18 +327,19 @@ FIXTURE_SETUP(tx_opts)
 
 FIXTURE_TEARDOWN(tx_opts)
 {
-	if (self->fd >= 0)
-		close(self->fd);
+	TX_EXPECT_CLOSE_ALL(self->fd);
 	netns_teardown(&self->topo);
 }
 
-static int get_int(int fd, int opt)
+/* getsockopt(SOL_PACKET, opt): an int, exactly 4 bytes of it. */
+static int get_int(struct __test_metadata *_metadata, int fd, int opt)
 {
 	int val = -1;
 	socklen_t len = sizeof(val);
 
-	if (getsockopt(fd, SOL_PACKET, opt, &val, &len))
-		return -1;
+	ASSERT_EQ(0, getsockopt(fd, SOL_PACKET, opt, &val, &len))
+		TH_LOG("getsockopt(%d): %s", opt, strerror(errno));
+	ASSERT_EQ(4, len);
 	return val;
 }
 
@@ -353,10 +356,10 @@ TEST_F(tx_opts, loss_and_version_ebusy_with_ring)
 	ASSERT_EQ(0, ring_request(self->fd, PACKET_TX_RING, TPACKET_V2, &ring_small));
 	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)));
 	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(0, get_int(self->fd, PACKET_LOSS));
+	EXPECT_EQ(0, get_int(_metadata, self->fd, PACKET_LOSS));
 	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)));
 	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(TPACKET_V2, get_int(self->fd, PACKET_VERSION));
+	EXPECT_EQ(TPACKET_V2, get_int(_metadata, self->fd, PACKET_VERSION));
 	ASSERT_EQ(0, ring_teardown(self->fd, PACKET_TX_RING, TPACKET_V2));
 
 	ASSERT_EQ(0, ring_request(self->fd, PACKET_RX_RING, TPACKET_V2, &ring_small));
@@ -365,9 +368,9 @@ TEST_F(tx_opts, loss_and_version_ebusy_with_ring)
 	ASSERT_EQ(0, ring_teardown(self->fd, PACKET_RX_RING, TPACKET_V2));
 
 	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)));
-	EXPECT_EQ(1, get_int(self->fd, PACKET_LOSS));
+	EXPECT_EQ(1, get_int(_metadata, self->fd, PACKET_LOSS));
 	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)));
-	EXPECT_EQ(TPACKET_V3, get_int(self->fd, PACKET_VERSION));
+	EXPECT_EQ(TPACKET_V3, get_int(_metadata, self->fd, PACKET_VERSION));
 }
 
 /*
@@ -380,14 +383,14 @@ TEST_F(tx_opts, tx_has_off_silently_kept_with_ring)
 
 	ASSERT_EQ(0, ring_request(self->fd, PACKET_TX_RING, TPACKET_V2, &ring_small));
 	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_TX_HAS_OFF, &one, sizeof(one)));
-	EXPECT_EQ(0, get_int(self->fd, PACKET_TX_HAS_OFF));
+	EXPECT_EQ(0, get_int(_metadata, self->fd, PACKET_TX_HAS_OFF));
 	ASSERT_EQ(0, ring_teardown(self->fd, PACKET_TX_RING, TPACKET_V2));
 
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_TX_HAS_OFF, &one, sizeof(one)));
-	EXPECT_EQ(1, get_int(self->fd, PACKET_TX_HAS_OFF));
+	EXPECT_EQ(1, get_int(_metadata, self->fd, PACKET_TX_HAS_OFF));
 	ASSERT_EQ(0, ring_request(self->fd, PACKET_TX_RING, TPACKET_V2, &ring_small));
 	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_TX_HAS_OFF, &zero, sizeof(zero)));
-	EXPECT_EQ(1, get_int(self->fd, PACKET_TX_HAS_OFF));
+	EXPECT_EQ(1, get_int(_metadata, self->fd, PACKET_TX_HAS_OFF));
 }
 
 TEST_HARNESS_MAIN
