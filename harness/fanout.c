@@ -263,7 +263,7 @@ int fanout_collect_until(struct fanout_group *g, unsigned int want, int64_t dead
 int fanout_collect(struct fanout_group *g, unsigned int want, int timeout_ms,
 		   size_t skip, int *member_of, unsigned int nseq, unsigned int *count)
 {
-	return fanout_collect_until(g, want, psock_monotonic_ms() + psock_timeout_ms(timeout_ms),
+	return fanout_collect_until(g, want, psock_deadline(timeout_ms),
 				    skip, member_of, nseq, count);
 }
 

@@ -54,21 +54,17 @@ int rx_barrier_sync(struct rx_barrier *b, struct netns_topo *topo, int timeout_m
 		.payload_len = FRAME_TAG_LEN,
 		.seq = ++b->seq,
 	};
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
+	int64_t deadline = psock_deadline(timeout_ms);
 	uint8_t buf[256];
 
 	if (peer_send_spec(topo, &spec) < 0)
 		return -1;
 	for (;;) {
-		int64_t left = deadline - psock_monotonic_ms();
 		uint32_t seq;
 		ssize_t n;
 		int ready;
 
-		if (left <= 0)
-			break;
-		/* left is already scaled: undo psock_wait()'s scaling. */
-		ready = psock_wait(b->fd, POLLIN, (int)(left / psock_timeout_ms(1)) + 1);
+		ready = psock_wait_until(b->fd, POLLIN, deadline);
 		if (ready < 0)
 			return -1;
 		if (ready == 0)

@@ -81,7 +81,7 @@ void *tx_put(struct ring *r, unsigned int i, size_t off, const void *data, size_
 
 bool tx_wait_status(const struct ring *r, const void *frame, uint32_t want, int timeout_ms)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
+	int64_t deadline = psock_deadline(timeout_ms);
 
 	while (tx_status(r, frame) != want) {
 		if (psock_monotonic_ms() >= deadline)
@@ -183,11 +183,6 @@ int tx_sink_open(struct netns_topo *topo)
 	return -1;
 }
 
-int64_t tx_deadline(int timeout_ms)
-{
-	return psock_monotonic_ms() + psock_timeout_ms(timeout_ms);
-}
-
 ssize_t tx_sink_recv(int fd, struct msghdr *msg, int64_t deadline)
 {
 	for (;;) {
@@ -209,7 +204,7 @@ ssize_t tx_sink_recv(int fd, struct msghdr *msg, int64_t deadline)
 
 ssize_t tx_sink_next_msg(int fd, struct msghdr *msg, size_t skip, uint32_t *seq, int timeout_ms)
 {
-	int64_t deadline = tx_deadline(timeout_ms);
+	int64_t deadline = psock_deadline(timeout_ms);
 	size_t controllen = msg->msg_controllen;
 	socklen_t namelen = msg->msg_namelen;
 

@@ -78,9 +78,6 @@ int tx_close_all(const int *fds, unsigned int n);
  */
 int tx_sink_open(struct netns_topo *topo);
 
-/* The monotonic time (psock_monotonic_ms()) timeout_ms (scaled) from now. */
-int64_t tx_deadline(int timeout_ms);
-
 /*
  * One frame from fd into msg (recvmsg(), MSG_TRUNC: the frame's full
  * length is returned), waiting with poll() until deadline. The length, 0 at

@@ -252,7 +252,7 @@ static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
 		close(nl);
 		return -1;
 	}
-	deadline = psock_monotonic_ms() + psock_timeout_ms(2000);
+	deadline = psock_deadline(2000);
 	while (!(up[0] && up[1])) {
 		int64_t left = deadline - psock_monotonic_ms();
 		struct pollfd pfd = { .fd = nl, .events = POLLIN };

@@ -236,7 +236,7 @@ static size_t hash_flow6_frame(uint8_t *buf, size_t size, unsigned int f, unsign
 static void observer_rxhash(struct __test_metadata *_metadata, struct ring *r, size_t skip,
 			    uint32_t *rxhash, unsigned int n)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(WAIT_MS);
+	int64_t deadline = psock_deadline(WAIT_MS);
 
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t left = deadline - psock_monotonic_ms();
@@ -257,7 +257,7 @@ TEST_F(dist, hash_flow_and_reverse_on_one_member)
 {
 	const struct frame_spec s6 = { .ip = 6, .payload_len = 32 };
 	size_t skip = rx_payload_offset(SOCK_RAW, &s6);
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(2 * WAIT_MS);
+	int64_t deadline = psock_deadline(2 * WAIT_MS);
 	uint32_t rxhash[HF_FRAMES] = { 0 };
 	unsigned int flows_on[FANOUT_MEMBERS_MAX] = { 0 };
 	int got = 0, err;
@@ -542,7 +542,7 @@ FIXTURE_TEARDOWN(rollover)
 static unsigned int wait_stats(struct __test_metadata *_metadata, struct fanout_group *g,
 			       unsigned int want, unsigned int *packets, unsigned int *drops)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(WAIT_MS);
+	int64_t deadline = psock_deadline(WAIT_MS);
 	unsigned int total;
 
 	for (;;) {
@@ -1105,7 +1105,7 @@ static bool defrag_frame(const uint8_t *buf, size_t len)
 static int recv_all(struct fanout_group *g, unsigned int want, unsigned int *count,
 		    size_t *lens, unsigned int nlens)
 {
-	int64_t deadline = psock_monotonic_ms() + psock_timeout_ms(WAIT_MS);
+	int64_t deadline = psock_deadline(WAIT_MS);
 	unsigned int got = 0;
 
 	while (got < want) {
@@ -1255,7 +1255,7 @@ static unsigned int outgoing_run(struct __test_metadata *_metadata,
 		ASSERT_EQ((ssize_t)len, send(self->tx0, buf, len, 0))
 			TH_LOG("send from psk0: %s", strerror(errno));
 	}
-	deadline = psock_monotonic_ms() + psock_timeout_ms(WAIT_MS);
+	deadline = psock_deadline(WAIT_MS);
 	while (incoming < 4 && psock_monotonic_ms() < deadline) {
 		rc = fanout_collect_until(&self->g, 1, deadline, skip, self->member_of, NSEQ,
 					  self->count);

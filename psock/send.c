@@ -240,7 +240,7 @@ TEST_F(snd, zero_length)
 	}
 	EXPECT_EQ(0, sendto(self->fd, buf, 0, 0, (struct sockaddr *)&self->to, sizeof(self->to)));
 	/* No payload, no tag: the first frame with this EtherType must be it. */
-	deadline = tx_deadline(WAIT_MS);
+	deadline = psock_deadline(WAIT_MS);
 	do {
 		n = tx_sink_recv(self->sink, &msg, deadline);
 		ASSERT_LE(ETH_HLEN, n) TH_LOG("no frame on psk1: %s", n < 0 ? strerror(errno) : "timeout");
