@@ -1304,7 +1304,7 @@ TEST_F(outgoing, ignore_outgoing_flag_drops_sent_frames)
 
 	for (int i = 0; i < 4; i++)
 		out_seen += self->member_of[i] >= 0;
-	PSOCK_SKIP_BEFORE(6, 2, "net/packet: add PACKET_FANOUT_FLAG_IGNORE_OUTGOING",
+	PSOCK_SKIP_BEFORE(6, 2, "\"net/packet: add PACKET_FANOUT_FLAG_IGNORE_OUTGOING\"",
 			  out_seen ? "; this kernel still delivers the outgoing frames" :
 				     "; this kernel drops the outgoing frames: backported");
 	EXPECT_EQ(0, out_seen) TH_LOG("outgoing frames delivered despite the flag");

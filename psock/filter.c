@@ -733,13 +733,13 @@ TEST_F(attach, refused_programs_einval)
  * prologue, "mov r0, k; exit" for each return), 8 bytes each, so more than
  * 65560 bytes; a 512-instruction one takes 8216 bytes and the header.
  *
- * net.core.optmem_max is per namespace since Linux 6.8 (f5769faeec36 "net:
- * Namespace-ify sysctl_optmem_max"; 4944566706b2 "net: increase optmem_max
- * default value" raised the default from 20 KiB to 128 KiB at the same
- * time), so a case sets its own. Before, it is one global value (default
- * 20 KiB), shown only in the initial namespace, which no case may change.
+ * net.core.optmem_max is per namespace since Linux 6.8 ("net:
+ * Namespace-ify sysctl_optmem_max"; "net: increase optmem_max default
+ * value" raised the default from 20 KiB to 128 KiB in the same release),
+ * so a case sets its own. Before, it is one global value (default 20 KiB),
+ * shown only in the initial namespace, which no case may change.
  */
-#define OPTMEM_CHANGE "f5769faeec36 \"net: Namespace-ify sysctl_optmem_max\""
+#define OPTMEM_CHANGE "\"net: Namespace-ify sysctl_optmem_max\""
 #define MAXINSNS_BYTES 65560	/* the eBPF instructions alone, without the header */
 #define OPTMEM_ROOMY (1L << 20)	/* far above what BPF_MAXINSNS takes */
 #define OPTMEM_TIGHT 32768L	/* below BPF_MAXINSNS, above 512 instructions */
