@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # AF_PACKET conformance suite.
 #   make          build every psock/*.c into build/psock/NAME (and the bats fixtures)
 #   make run      install what is missing, build, run the suite on this kernel (TAP)
