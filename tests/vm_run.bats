@@ -6,7 +6,9 @@
 # and, when QEMU is installed, real boots under QEMU of Debian's 6.12: a
 # small subset of the suite (-t version) landing in
 # results/RUN_ID with the guest's release in RUN_ID, the same kernel as a
-# bzImage with --modules, a kernel lacking 9p, and a guest killed by
+# bzImage with --modules, a kernel lacking 9p, the kernel's config checked
+# against the config fragment (a warning per option it lacks, none for
+# Debian's 6.12 with its modules), and a guest killed by
 # --vm-timeout. The boots use TCG unless KVM works (a few seconds each
 # under KVM, 10-30 s under TCG). Downloading 6.12 the first time needs apt.
 
@@ -141,6 +143,8 @@ debian_612() {
 	PLACED=$(readlink "$ROOT/results/latest" 2>/dev/null || true)
 	[[ $PLACED != "$LATEST_BEFORE" ]] || PLACED=
 	assert_eq 0 "$status" "exit status (stderr: $stderr)"
+	# Debian's 6.12 has every option of config (=m ones in its module tree).
+	assert_not_in "$stderr" "warning:"
 	assert_line_in "$output" "TAP version 13"
 	assert_line_in "$output" "ok 1 selftests: psock: version"
 	n=$("$ROOT/scripts/run" --list -t version | wc -l)
@@ -162,6 +166,8 @@ debian_612() {
 	run --separate-stderr "$VMRUN" --kernel "$KIMAGE" --modules "$KROOT" -o "$OUT" \
 		-t 'version:version.sock_raw.new_socket_is_v1'
 	assert_eq 0 "$status" "exit status (stderr: $stderr)"
+	# config-RELEASE next to the image, the =m options in --modules: no warning.
+	assert_not_in "$stderr" "warning:"
 	assert_line_in "$output" "# ok 1 version.sock_raw.new_socket_is_v1" || { cat -A "$OUT/console.log" >&2; false; }
 	assert_match "${lines[-1]}" "^# psock: 1 passed, 0 failed, 0 skipped \(1 cases in 1 binary\) in [0-9.]+ s; results in $OUT\$"
 	grep -qx "  \"kernel\": \"$KREL\"," "$OUT/summary.json"
@@ -176,8 +182,59 @@ debian_612() {
 	debian_612
 	run -2 --separate-stderr "$VMRUN" --kernel "$KIMAGE" -o "$OUT" -t version
 	assert_line_in "$stderr" "scripts/vm-run: kernel $KREL has no 9p filesystem (CONFIG_9P_FS, CONFIG_NET_9P_VIRTIO): the guest cannot see the host"
+	# Its config (config-RELEASE next to the image) has these =m: true warnings.
+	local o
+	for o in VETH VLAN_8021Q NET_SCH_TBF; do
+		assert_line_in "$stderr" "scripts/vm-run: warning: kernel $KREL lacks CONFIG_$o (=m in $KROOT/boot/config-$KREL, and no --modules given)"
+	done
+	assert_eq 3 "$(grep -c 'warning:' <<<"$stderr")" "warning lines"
 	assert_eq "" "$output" "stdout"
 	[[ ! -e $OUT/summary.json ]]
+}
+
+# A copy of Debian's 6.12 image in DIR with DIR/.config = its config without
+# the options given; and a module tree MODS = its modules.dep without the
+# modules given (the module files stay where they are).
+fake_kernel() { # DIR MODS "OPTION..." "MODULE..."
+	local dir=$1 mods=$2 o m
+	mkdir -p "$dir" "$mods"
+	cp "$KIMAGE" "$dir/bzImage"
+	cp "$KROOT/boot/config-$KREL" "$dir/.config"
+	for o in $3; do sed -i "/^CONFIG_$o=/d" "$dir/.config"; done
+	cp "$KROOT/lib/modules/$KREL/modules.dep" "$mods/modules.dep"
+	for m in $4; do sed -i "\|/$m\.ko[^:]*:|d" "$mods/modules.dep"; done
+	ln -s "$KROOT/lib/modules/$KREL/kernel" "$mods/kernel"
+}
+
+@test "a kernel lacking options of config: one warning line each (not set, =m without its module), then the errors, before any boot" {
+	need_qemu
+	debian_612
+	local k=$BATS_TEST_TMPDIR/k mods=$BATS_TEST_TMPDIR/mods
+	# Without 9p the run stops before booting, after the warnings.
+	fake_kernel "$k" "$mods" "NET_SCH_TBF 9P_FS" "8021q"
+	run -2 --separate-stderr "$VMRUN" --kernel "$k/bzImage" --modules "$mods" -o "$OUT" -t version
+	assert_eq "scripts/vm-run: warning: kernel $KREL lacks CONFIG_VLAN_8021Q (=m in $k/.config, but no module 8021q in $mods)
+scripts/vm-run: warning: kernel $KREL lacks CONFIG_NET_SCH_TBF (not set in $k/.config)
+scripts/vm-run: kernel $KREL lacks 9p (CONFIG_9P_FS is not set in $k/.config)" "$stderr" "stderr"
+	assert_eq "" "$output" "stdout"
+	[[ ! -e $OUT/console.log ]]
+	# What the suite cannot do without is an error, not also a warning.
+	rm -rf -- "$k" "$mods"
+	fake_kernel "$k" "$mods" "PACKET USER_NS" ""
+	run -2 --separate-stderr "$VMRUN" --kernel "$k/bzImage" --modules "$mods" -o "$OUT" -t version
+	assert_eq "scripts/vm-run: warning: kernel $KREL lacks CONFIG_USER_NS (not set in $k/.config)
+scripts/vm-run: kernel $KREL lacks AF_PACKET (CONFIG_PACKET is not set in $k/.config)" "$stderr" "stderr"
+}
+
+@test "a bzImage with no .config anywhere: one line saying the options are not checked" {
+	need_qemu
+	debian_612
+	mkdir "$BATS_TEST_TMPDIR/k"
+	cp "$KIMAGE" "$BATS_TEST_TMPDIR/k/bzImage"
+	# A comma in -o stops the run before the boot (QEMU's -virtfs cannot take it).
+	run -2 --separate-stderr "$VMRUN" --kernel "$BATS_TEST_TMPDIR/k/bzImage" -o "$BATS_TEST_TMPDIR/a,b" -t version
+	assert_eq "scripts/vm-run: warning: no .config found for kernel $KREL (none in its build tree, next to it or in --modules DIR/build): the options of $ROOT/config are not checked" "${stderr_lines[0]}" "the warning"
+	assert_line_in "$stderr" "scripts/vm-run: the results directory $BATS_TEST_TMPDIR/a,b contains a comma, which QEMU's -virtfs cannot take: use -o DIR"
 }
 
 @test "a guest still running after --vm-timeout is killed: exit 1, a failing vm-run:guest case, console.log kept" {
