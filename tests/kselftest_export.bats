@@ -163,7 +163,7 @@ passed_cases() { # TAP_FILE
 	assert_eq 1 "$(grep -c -x 'TARGETS += net/packet' "$SELFTESTS/Makefile")" "TARGETS entries"
 	assert_eq "" "$(find "$SELFTESTS/net" -maxdepth 1 -name '.psock-*')" "leftover temp dirs"
 	# Exactly the repository's files.
-	assert_eq "$(cd "$ROOT" && { ls psock/*.c | sed 's|^psock/||'; ls harness/*.[ch] netns/*.[ch]; \
+	assert_eq "$(cd "$ROOT" && { binaries | sed 's|$|.c|'; printf '%s\n' harness/*.[ch] netns/*.[ch]; \
 		echo config; echo settings; echo Makefile; } | sort)" \
 		"$(cd "$d" && find . -type f | sed 's|^\./||' | sort)" "exported files"
 }
