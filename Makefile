@@ -5,6 +5,8 @@
 #   make test     the project's own tests: build, run the suite, run tests/*.bats
 #   make matrix   the suite on this kernel, on Debian's 6.1 and 6.12 (QEMU), and
 #                 results/matrix.md + results/matrix.html across them
+#   make kselftest-export KSRC=/path/to/linux [SUBDIR=net/packet]
+#                 the tests as a kselftest collection in that kernel tree
 #   make clean    remove build/
 #   JOBS=N        binaries run at once by run/test (default 4); RUNFLAGS=... more
 #                 scripts/run options, e.g. RUNFLAGS='-t fanout_mode'
@@ -39,7 +41,7 @@ LIB_SRCS  := $(wildcard harness/*.c netns/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
 
-.PHONY: all run test deps matrix clean
+.PHONY: all run test deps matrix kselftest-export clean
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
 all: $(TESTS) $(FIXTURES)
@@ -112,6 +114,13 @@ matrix: deps
 	done; \
 	[ -n "$$dirs" ] && scripts/report $$dirs || failed=1; \
 	exit $$failed
+
+# The collection in KSRC/tools/testing/selftests/$(SUBDIR), built there by the
+# tree's own lib.mk (see README, "Inside a kernel tree").
+SUBDIR ?= net/packet
+kselftest-export:
+	@test -n "$(strip $(KSRC))" || { echo "error: kselftest-export needs KSRC=/path/to/linux" >&2; exit 1; }
+	scripts/kselftest-export $(KSRC) --subdir $(SUBDIR)
 
 clean:
 	rm -rf $(BUILD)
