@@ -78,7 +78,7 @@ FIXTURE_SETUP(group)
 {
 	for (int i = 0; i < 4; i++)
 		self->fd[i] = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 }
 
 FIXTURE_TEARDOWN(group)
@@ -87,7 +87,7 @@ FIXTURE_TEARDOWN(group)
 }
 
 /* A SOCK_RAW socket bound to ifindex and proto, kept in self->fd[i]. */
-static int bound(struct __test_metadata *_metadata, FIXTURE_DATA(group) *self,
+static int bound(struct __test_metadata *_metadata, struct _test_data_group *self,
 		 int i, int ifindex, uint16_t proto)
 {
 	int err;
@@ -624,7 +624,7 @@ TEST(same_id_other_netns_is_other_group)
 	struct netns_topo topo;
 	int a, b;
 
-	PSOCK_NETNS_SETUP(&topo, &two);
+	PSOCK_NETNS_SETUP(return, &topo, &two);
 	a = psock_rx_socket(SOCK_RAW, 0, topo.ifindex0, ETH_P_PSOCK);
 	b = netns_in_peer(&topo, peer_socket, &topo.ifindex1);
 	ASSERT_LE(0, a);

@@ -79,7 +79,7 @@ FIXTURE_SETUP(lifecycle)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	/* Pinned, frames from psk1 are received in the order they were sent. */
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0,
@@ -574,7 +574,7 @@ FIXTURE_SETUP(lifecycle_switch)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));

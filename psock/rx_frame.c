@@ -83,7 +83,7 @@ FIXTURE_SETUP(rx_meta)
 
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_rx_socket(variant->type, variant->version, self->topo.ifindex0, ETH_P_ALL);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 	geo.retire_blk_tov = 4;	/* V3: hand each partly filled block over soon */
@@ -324,7 +324,7 @@ FIXTURE_SETUP(rx_csum)
 
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, &opts);
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_IP);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
@@ -349,7 +349,7 @@ FIXTURE_TEARDOWN(rx_csum)
  * skipped on the way.
  */
 static uint32_t received_status(struct __test_metadata *_metadata,
-				FIXTURE_DATA(rx_csum) *self, uint32_t want)
+				struct _test_data_rx_csum *self, uint32_t want)
 {
 	const struct frame_spec udp = { .ip = 4 };
 	size_t skip = rx_payload_offset(SOCK_RAW, &udp);

@@ -175,7 +175,7 @@ FIXTURE_SETUP(rx_walk)
 	self->skip = ETH_HLEN;
 	self->fd = -1;
 	self->barrier.fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 	/* Pinned, frames from psk1 are received in the order they were sent. */
@@ -195,7 +195,7 @@ FIXTURE_TEARDOWN(rx_walk)
 	netns_teardown(&self->topo);
 }
 
-static void open_ring(struct __test_metadata *_metadata, FIXTURE_DATA(rx_walk) *self,
+static void open_ring(struct __test_metadata *_metadata, struct _test_data_rx_walk *self,
 		      const struct ring_geometry *geo)
 {
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, geo))
@@ -516,7 +516,7 @@ FIXTURE_SETUP(rx_v3)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 }
@@ -671,7 +671,7 @@ TEST_F(rx_v3, private_area_left_alone)
  * between the two (a collision has probability 2^-32). Without the request
  * the field is 0 (prb_clear_rxhash()).
  */
-static void check_rxhash(struct __test_metadata *_metadata, FIXTURE_DATA(rx_v3) *self,
+static void check_rxhash(struct __test_metadata *_metadata, struct _test_data_rx_v3 *self,
 			 bool requested)
 {
 	struct frame_spec flow[2] = {

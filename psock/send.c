@@ -142,7 +142,7 @@ FIXTURE_VARIANT_ADD(snd, dgram) { .type = SOCK_DGRAM };
 
 FIXTURE_SETUP(snd)
 {
-	TX_ENDS_SETUP(self, variant->type, 0);
+	TX_ENDS_SETUP(return, self, variant->type, 0);
 	self->to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, mac_dgram);
 }
 
@@ -152,7 +152,7 @@ FIXTURE_TEARDOWN(snd)
 }
 
 /* RAW: send(frame) on the bound socket. DGRAM: sendto(payload, sockaddr_ll). */
-static ssize_t send_frame(FIXTURE_DATA(snd) *self, int type, const struct txf *f)
+static ssize_t send_frame(struct _test_data_snd *self, int type, const struct txf *f)
 {
 	if (type == SOCK_DGRAM)
 		return sendto(self->fd, f->wire + ETH_HLEN, f->len - ETH_HLEN, 0,
@@ -261,7 +261,7 @@ FIXTURE(snd_err) {
 FIXTURE_SETUP(snd_err)
 {
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 }
 
 FIXTURE_TEARDOWN(snd_err)
@@ -338,7 +338,7 @@ FIXTURE(snd_opt) {
 FIXTURE_SETUP(snd_opt)
 {
 	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 }
 
 FIXTURE_TEARDOWN(snd_opt)
@@ -433,7 +433,7 @@ FIXTURE_SETUP(snd_vnet)
 {
 	int one = 1;
 
-	TX_ENDS_SETUP(self, SOCK_RAW, 0);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, 0);
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
 		TH_LOG("PACKET_VNET_HDR: %s", strerror(errno));
 }

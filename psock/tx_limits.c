@@ -127,7 +127,7 @@ FIXTURE_VARIANT_ADD(tx_bad, v3) { .version = TPACKET_V3 };
 FIXTURE_SETUP(tx_bad)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(self, SOCK_RAW, variant->version);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, variant->version);
 }
 
 FIXTURE_TEARDOWN(tx_bad)
@@ -240,7 +240,7 @@ FIXTURE_VARIANT_ADD(tx_mtu, mtu9000) { .mtu = 9000 };
 FIXTURE_SETUP(tx_mtu)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V2);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V2);
 }
 
 FIXTURE_TEARDOWN(tx_mtu)
@@ -320,7 +320,7 @@ FIXTURE(tx_opts) {
 FIXTURE_SETUP(tx_opts)
 {
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = tx_socket(SOCK_RAW, TPACKET_V2, self->topo.ifindex0);
 	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
 }

@@ -138,7 +138,7 @@ FIXTURE_VARIANT_ADD(tx_ring, dgram_v3) { .type = SOCK_DGRAM, .version = TPACKET_
 FIXTURE_SETUP(tx_ring)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(self, variant->type, variant->version);
+	TX_ENDS_SETUP(return, self, variant->type, variant->version);
 	self->to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, mac_dgram);
 }
 
@@ -172,7 +172,7 @@ static const uint8_t *slot_bytes(int type, const struct txf *f, size_t *len)
 }
 
 /* send() for SOCK_RAW (bound socket), sendto(sll, no data) for SOCK_DGRAM. */
-static ssize_t ring_send(FIXTURE_DATA(tx_ring) *self, int type, int flags)
+static ssize_t ring_send(struct _test_data_tx_ring *self, int type, int flags)
 {
 	if (type == SOCK_DGRAM)
 		return sendto(self->fd, NULL, 0, flags, (struct sockaddr *)&self->to,
@@ -297,7 +297,7 @@ FIXTURE_SETUP(tx_walk)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->plain = -1;
-	TX_ENDS_SETUP(self, SOCK_RAW, variant->version);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, variant->version);
 }
 
 FIXTURE_TEARDOWN(tx_walk)
@@ -509,7 +509,7 @@ FIXTURE_SETUP(tx_single)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->plain = -1;
-	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V2);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V2);
 }
 
 FIXTURE_TEARDOWN(tx_single)
@@ -635,7 +635,7 @@ FIXTURE(tx_v3) {
 FIXTURE_SETUP(tx_v3)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V3);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V3);
 }
 
 FIXTURE_TEARDOWN(tx_v3)

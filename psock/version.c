@@ -68,7 +68,7 @@ FIXTURE_SETUP(version)
 	struct netns_topo topo;
 
 	/* No traffic here, but a fresh namespace keeps the case's socket alone. */
-	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
+	PSOCK_NETNS_SETUP(return, &topo, &quiet_ns);
 	netns_teardown(&topo);
 	self->fd = psock_socket(variant->type, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
@@ -302,7 +302,7 @@ FIXTURE_SETUP(version_ring)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_socket(variant->type, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
 }
