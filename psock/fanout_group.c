@@ -196,8 +196,8 @@ TEST_F(group, second_join_ealready)
 /*
  * A socket created with protocol 0 and never bound has no protocol hook
  * (PACKET_SOCK_RUNNING is clear): fanout_add() refuses it with EINVAL, and
- * does not leave an empty group behind (the id is then free for any mode).
- * The same holds on 6.1 and 6.12 (fanout_add() is unchanged there).
+ * does not leave an empty group behind (the id is then free for any mode):
+ * it checks the hook before it looks the group up or creates one.
  */
 TEST_F(group, unbound_protocol_zero_einval)
 {

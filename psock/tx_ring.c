@@ -13,13 +13,14 @@
  * (SOCK_DGRAM), otherwise the data starts at the fixed offset
  * TPACKET_ALIGN(sizeof(header))), turned into an skb that points into the
  * ring (tpacket_fill_skb()), marked TP_STATUS_SENDING and transmitted; when
- * the kernel is done with the slot (tpacket_ubuf_complete(); in older
- * kernels such as 6.1, tpacket_destruct_skb()) it becomes
- * TP_STATUS_AVAILABLE again. The ring pages are zero-copy fragments: before
- * the skb is orphaned or queued elsewhere (veth: skb_orphan_frags()) they are
- * copied, so a slot can be reused as soon as it is AVAILABLE. A blocking send waits for all of its frames to
- * complete (wait_for_completion on skb_completion while packet_read_pending()
- * is non-zero); with MSG_DONTWAIT it returns as soon as they are queued. The
+ * the kernel is done with the slot (the skb's destructor
+ * tpacket_destruct_skb(), or tpacket_ubuf_complete() where the ring pages
+ * are a zero-copy ubuf_info) it becomes TP_STATUS_AVAILABLE again. The ring
+ * pages are zero-copy fragments: before the skb is orphaned or queued
+ * elsewhere (veth: skb_orphan_frags()) they are copied, so a slot can be
+ * reused as soon as it is AVAILABLE. A blocking send waits for all of its
+ * frames to complete (wait_for_completion on skb_completion while
+ * packet_read_pending() is non-zero); with MSG_DONTWAIT it returns as soon as they are queued. The
  * return value is the sum of the tp_len of the frames sent.
  *
  * SOCK_RAW sends each frame as written; SOCK_DGRAM slots hold the network
@@ -346,8 +347,8 @@ TEST_F(tx_walk, sends_from_head_to_first_unrequested_slot)
 
 /*
  * Frames held in psk0's qdisc make the in-flight state visible: a token
- * bucket (tbf; netem and plug are missing from some kernels, this one
- * included, and a kernel without tbf SKIPs these cases) with a burst of
+ * bucket (tbf, the qdisc kernel configs build most often: netem and plug
+ * are often left out; a kernel without tbf SKIPs these cases) with a burst of
  * 1100 bytes, so a full bucket lets exactly one 1000-byte frame through and
  * the next waits for its tokens (tbf_dequeue()). Two rates:
  *  - flowing, 250 kbit/s (divided by PSOCK_TIMEOUT_SCALE): a frame every
