@@ -272,7 +272,8 @@ static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
 			close(nl);
 			return -1;
 		}
-		for (nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+		for (nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, n);
+		     nh = NLMSG_NEXT(nh, n)) {
 			struct ifinfomsg *ifi = NLMSG_DATA(nh);
 			int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
 			struct rtattr *rta = IFLA_RTA(ifi);

@@ -342,7 +342,8 @@ TEST_F(dist, lb_exact_round_robin)
 	open_group(_metadata, self, variant, ETH_P_PSOCK, PACKET_FANOUT_LB);
 	ASSERT_SEND_COLLECT(&self->topo, &self->g, &s, 0, n, self->member_of, NSEQ, self->count);
 	for (unsigned int i = 0; i < n; i++) {
-		EXPECT_EQ((int)((i + 1) % variant->members), self->member_of[i]) TH_LOG("frame %u", i);
+		EXPECT_EQ((int)((i + 1) % variant->members), self->member_of[i])
+			TH_LOG("frame %u", i);
 	}
 	for (unsigned int m = 0; m < variant->members; m++) {
 		EXPECT_EQ(k, self->count[m]) TH_LOG("member %u", m);

@@ -178,7 +178,8 @@ TEST_F(lifecycle, new_geometry_after_teardown)
 
 		EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, slot) & ~TP_STATUS_TS_MASK)
 			TH_LOG("slot %u", i);
-		EXPECT_EQ(100 + i, ring_frame_seq(&self->ring, slot, ETH_HLEN)) TH_LOG("slot %u", i);
+		EXPECT_EQ(100 + i, ring_frame_seq(&self->ring, slot, ETH_HLEN))
+			TH_LOG("slot %u", i);
 	}
 }
 
@@ -393,7 +394,8 @@ TEST_F(lifecycle, rx_and_tx_share_one_mapping_rx_first)
 	EXPECT_EQ(ETH_HLEN + 64u, v.len);
 	EXPECT_EQ(raw_mac_off(variant->version), v.mac);
 	EXPECT_EQ(1u, ring_frame_seq(&self->ring, f, ETH_HLEN));
-	EXPECT_TRUE(all_zero(map + rx_len, tx_len)) TH_LOG("the received frame touched the TX ring");
+	EXPECT_TRUE(all_zero(map + rx_len, tx_len))
+		TH_LOG("the received frame touched the TX ring");
 	ring_set_status(&self->ring, map, TP_STATUS_KERNEL);
 
 	/* TX second: a frame written at rx_len goes out when requested. */

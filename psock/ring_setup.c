@@ -341,7 +341,8 @@ TEST_F(refuse, short_optlen)
 	EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version, &ok, full - 1));
 	if (variant->version == TPACKET_V3) {
 		/* A V1/V2-sized request is too short for a V3 socket. */
-		EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version, &ok, 16));
+		EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version,
+						 &ok, 16));
 	} else {
 		/* Longer than tpacket_req is fine: only tpacket_req is read. */
 		EXPECT_EQ(0, request_errno(self->fd, variant->kind, variant->version, &ok, 28));
@@ -586,7 +587,8 @@ TEST_F(reserve, tp_net_beyond_16_bits_dropped)
 	uint8_t bytes[KEEP];
 
 	if (sysconf(_SC_PAGESIZE) != 4096)
-		big.block_size = big.frame_size = 16 * sysconf(_SC_PAGESIZE) + sysconf(_SC_PAGESIZE);
+		big.block_size = big.frame_size =
+			16 * sysconf(_SC_PAGESIZE) + sysconf(_SC_PAGESIZE);
 
 	ASSERT_EQ(0, set_reserve(self->fd, max_reserve));
 	receive_one(_metadata, &self->topo, self->fd, variant->type, &big, 2, &edge, bytes);

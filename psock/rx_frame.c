@@ -210,7 +210,8 @@ TEST_F(rx_meta, pkttype_outgoing)
 
 	ASSERT_LE(0, tx) TH_LOG("sending socket: %s", strerror(errno));
 	ASSERT_EQ(0, psock_bind(tx, self->topo.ifindex0, 0)) TH_LOG("bind: %s", strerror(errno));
-	ASSERT_EQ((ssize_t)wire_len, send(tx, wire, wire_len, 0)) TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ((ssize_t)wire_len, send(tx, wire, wire_len, 0))
+		TH_LOG("send: %s", strerror(errno));
 	f = next_tagged(_metadata, &self->ring, variant->type, &spec, 9, &v);
 	EXPECT_EQ(PACKET_OUTGOING, v.sll->sll_pkttype);
 	EXPECT_EQ(self->topo.ifindex0, v.sll->sll_ifindex);

@@ -297,7 +297,8 @@ TEST_F(rx_walk, wraps_over_laps)
 		/* Frames 0..24 in 8 slots: slot 0 holds 24, slots 1..7 frames 17..23. */
 		EXPECT_EQ(24u, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(0), self->skip));
 		for (unsigned int i = 1; i < 8; i++) {
-			EXPECT_EQ(16 + i, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(i), self->skip))
+			EXPECT_EQ(16 + i,
+				  ring_frame_seq(r, r->map + SMALL_FRAME_OFF(i), self->skip))
 				TH_LOG("slot %u", i);
 		}
 	}
@@ -429,7 +430,8 @@ TEST_F(rx_walk, pollin_when_frame_ready)
 	ring_set_status(r, r->map + SMALL_FRAME_OFF(2), TP_STATUS_KERNEL);
 	EXPECT_EQ(TP_STATUS_USER,
 		  ring_status(r, r->map + SMALL_FRAME_OFF(1)) & ~TP_STATUS_TS_MASK);
-	EXPECT_EQ(0, pollin_revents(self->fd)) TH_LOG("POLLIN follows the frame before the head only");
+	EXPECT_EQ(0, pollin_revents(self->fd))
+		TH_LOG("POLLIN follows the frame before the head only");
 }
 
 /* Geometry with 1024-byte frames, smaller than a full-size Ethernet frame. */
@@ -648,7 +650,8 @@ TEST_F(rx_v3, private_area_left_alone)
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
 		TH_LOG("tp_sizeof_priv 512: %s", strerror(errno));
 	for (unsigned int i = 0; i < geo.block_nr; i++)
-		memcpy((uint8_t *)ring_block(&self->ring, i) + BLK_HDR_LEN, pattern, sizeof(pattern));
+		memcpy((uint8_t *)ring_block(&self->ring, i) + BLK_HDR_LEN, pattern,
+		       sizeof(pattern));
 
 	/* 560 + 2 * 1496 = 3552: two fit, the third opens block 1. */
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 3));

@@ -213,7 +213,8 @@ TEST_F(tx_bad, packet_loss_skips_bad_frames)
 	tx_put(r, 1, 0, bad.wire, bad.len);
 	tx_put(r, 2, 0, bad.wire, SHORT_LEN);
 	tx_put(r, 3, 0, f3.wire, f3.len);
-	EXPECT_EQ((ssize_t)(f0.len + f3.len), send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ((ssize_t)(f0.len + f3.len), send(self->fd, NULL, 0, 0))
+		TH_LOG("%s", strerror(errno));
 	for (unsigned int i = 0; i < 4; i++) {
 		EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, i))) TH_LOG("slot %u", i);
 	}

@@ -216,7 +216,8 @@ TEST_F(tx_ring, frames_arrive_in_ring_order_over_laps)
 		ASSERT_EQ(sum, ret) TH_LOG("send: %s", strerror(errno));
 		for (unsigned int s = first; s < seq; s++) {
 			EXPECT_EQ(TP_STATUS_AVAILABLE,
-				  tx_status(r, ring_frame(r, s % r->frame_nr))) TH_LOG("slot of frame %u", s);
+				  tx_status(r, ring_frame(r, s % r->frame_nr)))
+				TH_LOG("slot of frame %u", s);
 		}
 		for (int j = 0; j < 5; j++)
 			expect_frame(_metadata, self->sink, &f[j], first + j);
@@ -399,7 +400,8 @@ static void tbf_set_rate(struct __test_metadata *_metadata, const char *rate)
 /* A plain send() of f on fd (a socket bound to psk0, no ring). */
 static void send_plain(struct __test_metadata *_metadata, int fd, const struct txf *f)
 {
-	ASSERT_EQ((ssize_t)f->len, send(fd, f->wire, f->len, 0)) TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ((ssize_t)f->len, send(fd, f->wire, f->len, 0))
+		TH_LOG("send: %s", strerror(errno));
 }
 
 /*
@@ -574,7 +576,8 @@ TEST_F(tx_single, pollout_follows_head_slot_when_send_buffer_full)
 	ASSERT_EQ((ssize_t)(2 * f[0].len), send(self->fd, NULL, 0, MSG_DONTWAIT));
 	ASSERT_LE(sndbuf / 2, outq(_metadata, self->fd))
 		TH_LOG("two frames in flight do not fill SO_SNDBUF %d", sndbuf);
-	EXPECT_TRUE(pollout_now(_metadata, self->fd)) TH_LOG("no POLLOUT with the head slot AVAILABLE");
+	EXPECT_TRUE(pollout_now(_metadata, self->fd))
+		TH_LOG("no POLLOUT with the head slot AVAILABLE");
 
 	put_frame(r, 3, &f[3], 3, HELD_PAYLOAD);
 	put_frame(r, 0, &f[4], 4, HELD_PAYLOAD);
