@@ -25,8 +25,10 @@
 /* The local experimental EtherType: test frames use it so nothing else matches. */
 #define ETH_P_PSOCK 0x88B5
 
-/* Every TP_STATUS_TS_* bit: whether a timestamp is software or hardware
- * depends on the machine, not on the behaviour under test. */
+/*
+ * Every TP_STATUS_TS_* bit: whether a timestamp is software or hardware
+ * depends on the machine, not on the behaviour under test.
+ */
 #define TP_STATUS_TS_MASK (TP_STATUS_TS_SOFTWARE | TP_STATUS_TS_SYS_HARDWARE | \
 			   TP_STATUS_TS_RAW_HARDWARE)
 
@@ -163,8 +165,10 @@ uint32_t ring_frame_seq(const struct ring *r, const void *frame, size_t skip);
  */
 bool ring_wait_user(struct ring *r, void *frame_or_block, int timeout_ms);
 
-/* V3 RX: the block at the head once the kernel retired it, or NULL with errno
- * as ring_wait_user(). */
+/*
+ * V3 RX: the block at the head once the kernel retired it, or NULL with errno
+ * as ring_wait_user().
+ */
 struct tpacket_block_desc *ring_next_block(struct ring *r, int timeout_ms);
 /* V3 RX: hand the head block back and move to the next one. */
 void ring_release_block(struct ring *r);

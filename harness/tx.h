@@ -140,8 +140,8 @@ int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 } while (0)
 
 /*
- * FIXTURE_TEARDOWN step: tx_close_all() of the fds given; a close() that
- * fails fails the case with its error ("Expected '' == 'Bad file
+ * FIXTURE_TEARDOWN step: tx_close_all() of the fds given; a failing close()
+ * fails the case with its error ("Expected '' == 'Bad file
  * descriptor'"). No TH_LOG: after a failed ASSERT the harness prints the
  * next TH_LOG whether or not its check failed, with a stale errno.
  */

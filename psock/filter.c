@@ -356,7 +356,7 @@ TEST_F(offsets, loads_count_from_socket_view)
 	};
 	uint8_t buf[ETH_FRAME_LEN];
 
-	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct sock_filter prog[] = {
 			BPF_STMT(cases[i].code, cases[i].k),
 			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, cases[i].val, 0, 1),
@@ -714,7 +714,7 @@ TEST_F(attach, refused_programs_einval)
 
 	for (unsigned int i = 0; i < BPF_MAXINSNS + 1; i++)
 		too_long[i] = (struct sock_filter)RET_ALL;
-	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
 		errno = 0;
 		EXPECT_EQ(-1, bpf_attach(self->fd, cases[i].insns, cases[i].len))
 			TH_LOG("%s: accepted", cases[i].what);

@@ -404,8 +404,10 @@ TEST_F(lifecycle, rx_and_tx_share_one_mapping_rx_first)
 	ASSERT_LE(0, peer) TH_LOG("socket on psk1: %s", strerror(errno));
 	len = frame_build(frame, sizeof(frame), &spec);
 	tx = map + rx_len;
-	/* Without PACKET_TX_HAS_OFF the data follows the aligned header
-	 * (tpacket_parse_header(): tp_hdrlen - sizeof(struct sockaddr_ll)). */
+	/*
+	 * Without PACKET_TX_HAS_OFF the data follows the aligned header
+	 * (tpacket_parse_header(): tp_hdrlen - sizeof(struct sockaddr_ll)).
+	 */
 	data_off = TPACKET_ALIGN(tpacket_hdr_size(variant->version));
 	memcpy(tx + data_off, frame, len);
 	if (variant->version == TPACKET_V1) {

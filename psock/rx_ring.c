@@ -549,7 +549,7 @@ static int64_t ts_ns(uint32_t sec, uint32_t nsec)
 TEST_F(rx_v3, block_fields_match_packets)
 {
 	static const size_t payload[] = { 60, 100, 200, 333, BIG_PAYLOAD };
-	const unsigned int n = sizeof(payload) / sizeof(payload[0]);
+	const unsigned int n = ARRAY_SIZE(payload);
 	struct ring_geometry geo = ring_small;
 	struct frame_spec spec = { 0 };
 	struct tpacket_block_desc *b;

@@ -591,8 +591,10 @@ static size_t build_tcp(uint8_t *buf, uint32_t seq, size_t payload_len)
 	struct iphdr *ip = (struct iphdr *)(buf + IP4_OFF);
 	struct tcphdr *th;
 
-	/* IPv4/UDP first (same IP total length); then the 20-byte TCP header in
-	 * place of UDP's 8, the tagged payload moved after it. */
+	/*
+	 * IPv4/UDP first (same IP total length); then the 20-byte TCP header in
+	 * place of UDP's 8, the tagged payload moved after it.
+	 */
 	frame_build(buf, 10000, &spec);
 	memmove(buf + L4_OFF + sizeof(*th), buf + UDP_PAYLOAD_OFF, payload_len);
 	th = (struct tcphdr *)(buf + L4_OFF);
