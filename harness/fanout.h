@@ -19,7 +19,7 @@
 
 #include "psock.h"
 
-/* Debian 12's linux-libc-dev (6.1) predates these: the values are uapi. */
+/* Userspace headers older than the flag (Linux 6.2) lack it: the value is uapi. */
 #ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
 #define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
 #endif

@@ -177,8 +177,10 @@ int ring_open(struct ring *r, int fd, int kind, const struct ring_geometry *g)
 	if (version < 0 || ring_request(fd, kind, version, g))
 		return -1;
 	r->map_len = (size_t)g->block_size * g->block_nr;
-	/* packet_mmap() inserts every page of the ring at once: nothing to
-	 * populate or lock. */
+	/*
+	 * packet_mmap() inserts every page of the ring at once: nothing to
+	 * populate or lock.
+	 */
 	r->map_base = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (r->map_base == MAP_FAILED) {
 		int saved = errno;

@@ -25,8 +25,10 @@
 /* The local experimental EtherType: test frames use it so nothing else matches. */
 #define ETH_P_PSOCK 0x88B5
 
-/* Every TP_STATUS_TS_* bit: whether a timestamp is software or hardware
- * depends on the machine, not on the behaviour under test. */
+/*
+ * Every TP_STATUS_TS_* bit: whether a timestamp is software or hardware
+ * depends on the machine, not on the behaviour under test.
+ */
 #define TP_STATUS_TS_MASK (TP_STATUS_TS_SOFTWARE | TP_STATUS_TS_SYS_HARDWARE | \
 			   TP_STATUS_TS_RAW_HARDWARE)
 
@@ -163,8 +165,10 @@ uint32_t ring_frame_seq(const struct ring *r, const void *frame, size_t skip);
  */
 bool ring_wait_user(struct ring *r, void *frame_or_block, int timeout_ms);
 
-/* V3 RX: the block at the head once the kernel retired it, or NULL with errno
- * as ring_wait_user(). */
+/*
+ * V3 RX: the block at the head once the kernel retired it, or NULL with errno
+ * as ring_wait_user().
+ */
 struct tpacket_block_desc *ring_next_block(struct ring *r, int timeout_ms);
 /* V3 RX: hand the head block back and move to the next one. */
 void ring_release_block(struct ring *r);
@@ -291,32 +295,36 @@ const char *psock_kernel_release(void);
 
 /*
  * SKIP below Linux major.minor, naming the release and the kernel change
- * (its commit subject). A case that can still observe the behaviour on the
- * older kernel says what it saw in observed ("", or e.g. "; this kernel drops
- * them: backported"), so a backport is reported, not hidden. kselftest's
- * SKIP() replaces the exit code, so a check that already failed in the
- * case (an EXPECT before the gate) is kept as the verdict instead.
+ * (its commit subject), then run statement (return, as for kselftest's
+ * SKIP()). A case that can still observe the behaviour on the older kernel
+ * says what it saw in observed ("", or e.g. "; this kernel drops them:
+ * backported"), so a backport is reported, not hidden. kselftest's SKIP()
+ * replaces the exit code, so a check that already failed in the case (an
+ * EXPECT before the gate) is kept as the verdict instead; statement runs
+ * either way.
  */
-#define PSOCK_SKIP_BEFORE(major, minor, change, observed) do {		\
-	if (!PSOCK_KERNEL_SINCE((major), (minor))) {			\
-		if (_metadata->exit_code != KSFT_PASS)			\
-			return;						\
-		SKIP(return, "needs Linux %d.%d, running %s: %s%s",	\
-		     (major), (minor), psock_kernel_release(), (change),\
-		     (observed));					\
-	}								\
+#define PSOCK_SKIP_BEFORE(statement, major, minor, change, observed) do {	\
+	if (!PSOCK_KERNEL_SINCE((major), (minor))) {				\
+		if (_metadata->exit_code == KSFT_PASS)				\
+			SKIP(/* statement follows */, "needs Linux %d.%d, running %s: %s%s", \
+			     (major), (minor), psock_kernel_release(),		\
+			     (change), (observed));				\
+		statement;							\
+	}									\
 } while (0)
 
 /*
  * FIXTURE_SETUP step: enter fresh namespaces with the topology of opts
- * (NULL: the default veth pair), SKIP when the machine cannot, fail otherwise.
+ * (NULL: the default veth pair) into *topo. When the machine cannot (no
+ * privilege, no veth), SKIP with the reason and run statement (return, as
+ * for kselftest's SKIP()); any other error fails the case as an ASSERT does.
  */
-#define PSOCK_NETNS_SETUP(topo, opts) do {					\
-	char why_[256] = "";						\
-	int rc_ = netns_setup((opts), (topo), why_, sizeof(why_));	\
-	if (rc_ == NETNS_SKIP)						\
-		SKIP(return, "%s", why_);				\
-	ASSERT_EQ(NETNS_OK, rc_) TH_LOG("netns setup: %s", why_);	\
+#define PSOCK_NETNS_SETUP(statement, topo, opts) do {				\
+	char why_[256] = "";							\
+	int rc_ = netns_setup((opts), (topo), why_, sizeof(why_));		\
+	if (rc_ == NETNS_SKIP)							\
+		SKIP(statement, "%s", why_);					\
+	ASSERT_EQ(NETNS_OK, rc_) TH_LOG("netns setup: %s", why_);		\
 } while (0)
 
 #endif

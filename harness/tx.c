@@ -350,8 +350,10 @@ int tx_tc(char *why, size_t whylen, const char *fmt, ...)
 
 bool tx_tc_missing(const char *why)
 {
-	/* "Error: Specified qdisc kind is unknown." (tc_modify_qdisc()), or
-	 * run_tc()'s own message when tc cannot be executed. */
+	/*
+	 * "Error: Specified qdisc kind is unknown." (tc_modify_qdisc()), or
+	 * run_tc()'s own message when tc cannot be executed.
+	 */
 	return strstr(why, "kind is unknown") || strstr(why, "cannot run tc");
 }
 

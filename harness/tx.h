@@ -122,11 +122,12 @@ int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 /*
  * FIXTURE_SETUP step of most TX cases: fresh namespaces with the default
  * veth pair, the sink on psk1 and a sending socket (type, version) bound to
- * psk0, in self->topo, self->sink and self->fd. TX_ENDS_TEARDOWN undoes it.
+ * psk0, in self->topo, self->sink and self->fd; statement (return) runs
+ * after a SKIP, as in PSOCK_NETNS_SETUP(). TX_ENDS_TEARDOWN undoes it.
  */
-#define TX_ENDS_SETUP(self, type, version) do {					\
+#define TX_ENDS_SETUP(statement, self, type, version) do {			\
 	(self)->fd = (self)->sink = -1;						\
-	PSOCK_NETNS_SETUP(&(self)->topo, NULL);					\
+	PSOCK_NETNS_SETUP(statement, &(self)->topo, NULL);			\
 	(self)->sink = tx_sink_open(&(self)->topo);				\
 	ASSERT_LE(0, (self)->sink) TH_LOG("sink on psk1: %s", strerror(errno));	\
 	(self)->fd = tx_socket((type), (version), (self)->topo.ifindex0);	\
@@ -139,8 +140,8 @@ int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 } while (0)
 
 /*
- * FIXTURE_TEARDOWN step: tx_close_all() of the fds given; a close() that
- * fails fails the case with its error ("Expected '' == 'Bad file
+ * FIXTURE_TEARDOWN step: tx_close_all() of the fds given; a failing close()
+ * fails the case with its error ("Expected '' == 'Bad file
  * descriptor'"). No TH_LOG: after a failed ASSERT the harness prints the
  * next TH_LOG whether or not its check failed, with a stale errno.
  */

@@ -50,8 +50,7 @@ struct netns_opts {
 	uint16_t vlan_id;	/* non-zero: add psk0.VID and psk1.VID */
 	bool vlan_8021ad;	/* the VLAN sub-interfaces use 802.1ad, not 802.1Q */
 	bool addrs;		/* IPv4 + IPv6 addresses and static neighbours */
-	bool no_links;		/* only fresh namespaces, no veth: for cases
-				 * that need a quiet socket but no traffic */
+	bool no_links;		/* only fresh namespaces, no veth: for a quiet socket */
 };
 
 struct netns_topo {
@@ -101,10 +100,12 @@ int netns_in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg);
 int netns_ip(struct netns_topo *topo, bool in_peer, char *why, size_t whylen,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* PSOCK_TIMEOUT_SCALE from the environment (default 1; a fraction rounds
+/*
+ * PSOCK_TIMEOUT_SCALE from the environment (default 1; a fraction rounds
  * up): every bounded wait of the suite is multiplied by it, for slow
  * emulated kernels. A value that is not a number from 1 to 1000 makes
- * netns_setup() fail. */
+ * netns_setup() fail.
+ */
 int netns_timeout_scale(void);
 
 #endif

@@ -78,7 +78,7 @@ FIXTURE_SETUP(group)
 {
 	for (int i = 0; i < 4; i++)
 		self->fd[i] = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 }
 
 FIXTURE_TEARDOWN(group)
@@ -87,7 +87,7 @@ FIXTURE_TEARDOWN(group)
 }
 
 /* A SOCK_RAW socket bound to ifindex and proto, kept in self->fd[i]. */
-static int bound(struct __test_metadata *_metadata, FIXTURE_DATA(group) *self,
+static int bound(struct __test_metadata *_metadata, struct _test_data_group *self,
 		 int i, int ifindex, uint16_t proto)
 {
 	int err;
@@ -196,8 +196,8 @@ TEST_F(group, second_join_ealready)
 /*
  * A socket created with protocol 0 and never bound has no protocol hook
  * (PACKET_SOCK_RUNNING is clear): fanout_add() refuses it with EINVAL, and
- * does not leave an empty group behind (the id is then free for any mode).
- * The same holds on 6.1 and 6.12 (fanout_add() is unchanged there).
+ * does not leave an empty group behind (the id is then free for any mode):
+ * it checks the hook before it looks the group up or creates one.
  */
 TEST_F(group, unbound_protocol_zero_einval)
 {
@@ -272,7 +272,8 @@ static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
 			close(nl);
 			return -1;
 		}
-		for (nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+		for (nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, n);
+		     nh = NLMSG_NEXT(nh, n)) {
 			struct ifinfomsg *ifi = NLMSG_DATA(nh);
 			int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
 			struct rtattr *rta = IFLA_RTA(ifi);
@@ -624,7 +625,7 @@ TEST(same_id_other_netns_is_other_group)
 	struct netns_topo topo;
 	int a, b;
 
-	PSOCK_NETNS_SETUP(&topo, &two);
+	PSOCK_NETNS_SETUP(return, &topo, &two);
 	a = psock_rx_socket(SOCK_RAW, 0, topo.ifindex0, ETH_P_PSOCK);
 	b = netns_in_peer(&topo, peer_socket, &topo.ifindex1);
 	ASSERT_LE(0, a);

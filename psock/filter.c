@@ -188,7 +188,7 @@ FIXTURE_SETUP(snap)
 	self->barrier.fd = -1;
 	self->skip = variant->type == SOCK_RAW ? ETH_HLEN : 0;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
 		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(variant->type, variant->version, self->topo.ifindex0,
@@ -210,7 +210,7 @@ FIXTURE_TEARDOWN(snap)
 }
 
 /* Attach "ret #k", send one frame of spec, wait until it was processed. */
-static void send_with_ret(struct __test_metadata *_metadata, FIXTURE_DATA(snap) *self,
+static void send_with_ret(struct __test_metadata *_metadata, struct _test_data_snap *self,
 			  uint32_t k, const struct frame_spec *spec)
 {
 	ASSERT_EQ(0, bpf_attach_ret(self->fd, k)) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
@@ -220,8 +220,8 @@ static void send_with_ret(struct __test_metadata *_metadata, FIXTURE_DATA(snap) 
 }
 
 /* The next stored frame, from the ring or the queue. */
-static void next_frame(struct __test_metadata *_metadata, FIXTURE_DATA(snap) *self,
-		       const FIXTURE_VARIANT(snap) *variant, struct got *g)
+static void next_frame(struct __test_metadata *_metadata, struct _test_data_snap *self,
+		       const struct _fixture_variant_snap *variant, struct got *g)
 {
 	if (variant->ring) {
 		struct frame_view v;
@@ -321,7 +321,7 @@ FIXTURE_SETUP(offsets)
 	self->fd = -1;
 	self->barrier.fd = -1;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
 		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(variant->type, 0, self->topo.ifindex0, ETH_P_IP);
@@ -356,7 +356,7 @@ TEST_F(offsets, loads_count_from_socket_view)
 	};
 	uint8_t buf[ETH_FRAME_LEN];
 
-	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct sock_filter prog[] = {
 			BPF_STMT(cases[i].code, cases[i].k),
 			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, cases[i].val, 0, 1),
@@ -401,7 +401,7 @@ FIXTURE_SETUP(ancillary)
 	self->fd = -1;
 	self->barrier.fd = -1;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
 		TH_LOG("barrier socket: %s", strerror(errno));
 	/*
@@ -438,7 +438,7 @@ static int attach_anc_eq(int fd, uint32_t anc, uint32_t k)
  * Send frames specs[0..n-1] (seq = index) and expect exactly the seqs in
  * want (want_n of them, in order) to be received.
  */
-static void expect_accepted(struct __test_metadata *_metadata, FIXTURE_DATA(ancillary) *self,
+static void expect_accepted(struct __test_metadata *_metadata, struct _test_data_ancillary *self,
 			    const struct frame_spec *specs, unsigned int n,
 			    const uint32_t *want, unsigned int want_n)
 {
@@ -619,7 +619,7 @@ FIXTURE_SETUP(attach)
 	 * outside the case's namespace.
 	 */
 	self->outer_optmem_err = read_long(OPTMEM_MAX, &self->outer_optmem) ? errno : 0;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
 		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
@@ -635,7 +635,7 @@ FIXTURE_TEARDOWN(attach)
 }
 
 /* Send one frame with this seq and wait until it was processed. */
-static void attach_send(struct __test_metadata *_metadata, FIXTURE_DATA(attach) *self,
+static void attach_send(struct __test_metadata *_metadata, struct _test_data_attach *self,
 			uint32_t seq, size_t payload_len)
 {
 	const struct frame_spec spec = { .payload_len = payload_len, .seq = seq };
@@ -714,7 +714,7 @@ TEST_F(attach, refused_programs_einval)
 
 	for (unsigned int i = 0; i < BPF_MAXINSNS + 1; i++)
 		too_long[i] = (struct sock_filter)RET_ALL;
-	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
 		errno = 0;
 		EXPECT_EQ(-1, bpf_attach(self->fd, cases[i].insns, cases[i].len))
 			TH_LOG("%s: accepted", cases[i].what);

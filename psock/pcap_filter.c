@@ -69,7 +69,7 @@ FIXTURE_SETUP(pcap)
 	self->barrier.fd = -1;
 	self->n = 0;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
 		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_ALL);
@@ -107,7 +107,7 @@ static void attach_expr(struct __test_metadata *_metadata, int fd, const char *e
 }
 
 /* Record a frame to send; seen is wire without its outer tag (if any). */
-static struct sent *add_frame(FIXTURE_DATA(pcap) *self, bool match)
+static struct sent *add_frame(struct _test_data_pcap *self, bool match)
 {
 	struct sent *s = &self->frames[self->n++];
 
@@ -130,7 +130,7 @@ static void finish_frame(struct sent *s)
 	}
 }
 
-static void add_spec(FIXTURE_DATA(pcap) *self, const struct frame_spec *spec, bool match)
+static void add_spec(struct _test_data_pcap *self, const struct frame_spec *spec, bool match)
 {
 	struct frame_spec sp = *spec;
 	struct sent *s = add_frame(self, match);
@@ -145,7 +145,7 @@ static void add_spec(FIXTURE_DATA(pcap) *self, const struct frame_spec *spec, bo
  * arrive, in order, each cut to min(SNAPLEN, length) with PACKET_AUXDATA
  * tp_len = its length as the socket sees it.
  */
-static void expect_captured(struct __test_metadata *_metadata, FIXTURE_DATA(pcap) *self)
+static void expect_captured(struct __test_metadata *_metadata, struct _test_data_pcap *self)
 {
 	union {
 		struct cmsghdr h;
@@ -278,7 +278,7 @@ TEST_F(pcap, len_greater_than_300)
 }
 
 /* An ARP request from 198.51.100.2 asking for 198.51.100.1. */
-static void add_arp(FIXTURE_DATA(pcap) *self)
+static void add_arp(struct _test_data_pcap *self)
 {
 	static const uint8_t arp[] = {
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x70, 0x73, 0x6b, 0x00, 0x01,

@@ -79,7 +79,7 @@ FIXTURE_SETUP(lifecycle)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	/* Pinned, frames from psk1 are received in the order they were sent. */
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0,
@@ -178,7 +178,8 @@ TEST_F(lifecycle, new_geometry_after_teardown)
 
 		EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, slot) & ~TP_STATUS_TS_MASK)
 			TH_LOG("slot %u", i);
-		EXPECT_EQ(100 + i, ring_frame_seq(&self->ring, slot, ETH_HLEN)) TH_LOG("slot %u", i);
+		EXPECT_EQ(100 + i, ring_frame_seq(&self->ring, slot, ETH_HLEN))
+			TH_LOG("slot %u", i);
 	}
 }
 
@@ -393,7 +394,8 @@ TEST_F(lifecycle, rx_and_tx_share_one_mapping_rx_first)
 	EXPECT_EQ(ETH_HLEN + 64u, v.len);
 	EXPECT_EQ(raw_mac_off(variant->version), v.mac);
 	EXPECT_EQ(1u, ring_frame_seq(&self->ring, f, ETH_HLEN));
-	EXPECT_TRUE(all_zero(map + rx_len, tx_len)) TH_LOG("the received frame touched the TX ring");
+	EXPECT_TRUE(all_zero(map + rx_len, tx_len))
+		TH_LOG("the received frame touched the TX ring");
 	ring_set_status(&self->ring, map, TP_STATUS_KERNEL);
 
 	/* TX second: a frame written at rx_len goes out when requested. */
@@ -402,8 +404,10 @@ TEST_F(lifecycle, rx_and_tx_share_one_mapping_rx_first)
 	ASSERT_LE(0, peer) TH_LOG("socket on psk1: %s", strerror(errno));
 	len = frame_build(frame, sizeof(frame), &spec);
 	tx = map + rx_len;
-	/* Without PACKET_TX_HAS_OFF the data follows the aligned header
-	 * (tpacket_parse_header(): tp_hdrlen - sizeof(struct sockaddr_ll)). */
+	/*
+	 * Without PACKET_TX_HAS_OFF the data follows the aligned header
+	 * (tpacket_parse_header(): tp_hdrlen - sizeof(struct sockaddr_ll)).
+	 */
 	data_off = TPACKET_ALIGN(tpacket_hdr_size(variant->version));
 	memcpy(tx + data_off, frame, len);
 	if (variant->version == TPACKET_V1) {
@@ -574,7 +578,7 @@ FIXTURE_SETUP(lifecycle_switch)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));

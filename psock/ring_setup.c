@@ -117,18 +117,20 @@ static int request_errno(int fd, int kind, int version, const struct raw_req *r,
 
 /*
  * A SOCK_RAW packet socket of this version, with protocol 0 and no bind, in
- * a fresh namespace without links: requests only, no traffic.
+ * a fresh namespace without links: requests only, no traffic. False when the
+ * namespace could not be made (the case SKIPs), so the caller returns.
  */
-static void quiet_socket(struct __test_metadata *_metadata, int version, int *fd)
+static bool quiet_socket(struct __test_metadata *_metadata, int version, int *fd)
 {
 	static const struct netns_opts quiet_ns = { .no_links = true };
 	struct netns_topo topo;
 
-	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
+	PSOCK_NETNS_SETUP(return false, &topo, &quiet_ns);
 	netns_teardown(&topo);
 	*fd = psock_socket(SOCK_RAW, 0);
 	ASSERT_LE(0, *fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
 	ASSERT_EQ(0, psock_set_version(*fd, version));
+	return true;
 }
 
 FIXTURE(refuse) {
@@ -152,7 +154,8 @@ FIXTURE_SETUP(refuse)
 {
 	self->page = sysconf(_SC_PAGESIZE);
 	self->fd = -1;
-	quiet_socket(_metadata, variant->version, &self->fd);
+	if (!quiet_socket(_metadata, variant->version, &self->fd))
+		return;
 }
 
 FIXTURE_TEARDOWN(refuse)
@@ -338,7 +341,8 @@ TEST_F(refuse, short_optlen)
 	EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version, &ok, full - 1));
 	if (variant->version == TPACKET_V3) {
 		/* A V1/V2-sized request is too short for a V3 socket. */
-		EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version, &ok, 16));
+		EXPECT_EQ(EINVAL, request_errno(self->fd, variant->kind, variant->version,
+						 &ok, 16));
 	} else {
 		/* Longer than tpacket_req is fine: only tpacket_req is read. */
 		EXPECT_EQ(0, request_errno(self->fd, variant->kind, variant->version, &ok, 28));
@@ -356,7 +360,8 @@ FIXTURE_SETUP(refuse_v3)
 {
 	self->page = sysconf(_SC_PAGESIZE);
 	self->fd = -1;
-	quiet_socket(_metadata, TPACKET_V3, &self->fd);
+	if (!quiet_socket(_metadata, TPACKET_V3, &self->fd))
+		return;
 }
 
 FIXTURE_TEARDOWN(refuse_v3)
@@ -419,7 +424,7 @@ FIXTURE_SETUP(reserve)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_rx_socket(variant->type, variant->version, self->topo.ifindex0,
 				   ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
@@ -582,7 +587,8 @@ TEST_F(reserve, tp_net_beyond_16_bits_dropped)
 	uint8_t bytes[KEEP];
 
 	if (sysconf(_SC_PAGESIZE) != 4096)
-		big.block_size = big.frame_size = 16 * sysconf(_SC_PAGESIZE) + sysconf(_SC_PAGESIZE);
+		big.block_size = big.frame_size =
+			16 * sysconf(_SC_PAGESIZE) + sysconf(_SC_PAGESIZE);
 
 	ASSERT_EQ(0, set_reserve(self->fd, max_reserve));
 	receive_one(_metadata, &self->topo, self->fd, variant->type, &big, 2, &edge, bytes);

@@ -83,7 +83,7 @@ FIXTURE_SETUP(rx_meta)
 
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_rx_socket(variant->type, variant->version, self->topo.ifindex0, ETH_P_ALL);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 	geo.retire_blk_tov = 4;	/* V3: hand each partly filled block over soon */
@@ -210,7 +210,8 @@ TEST_F(rx_meta, pkttype_outgoing)
 
 	ASSERT_LE(0, tx) TH_LOG("sending socket: %s", strerror(errno));
 	ASSERT_EQ(0, psock_bind(tx, self->topo.ifindex0, 0)) TH_LOG("bind: %s", strerror(errno));
-	ASSERT_EQ((ssize_t)wire_len, send(tx, wire, wire_len, 0)) TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ((ssize_t)wire_len, send(tx, wire, wire_len, 0))
+		TH_LOG("send: %s", strerror(errno));
 	f = next_tagged(_metadata, &self->ring, variant->type, &spec, 9, &v);
 	EXPECT_EQ(PACKET_OUTGOING, v.sll->sll_pkttype);
 	EXPECT_EQ(self->topo.ifindex0, v.sll->sll_ifindex);
@@ -324,7 +325,7 @@ FIXTURE_SETUP(rx_csum)
 
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, &opts);
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_IP);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
@@ -349,7 +350,7 @@ FIXTURE_TEARDOWN(rx_csum)
  * skipped on the way.
  */
 static uint32_t received_status(struct __test_metadata *_metadata,
-				FIXTURE_DATA(rx_csum) *self, uint32_t want)
+				struct _test_data_rx_csum *self, uint32_t want)
 {
 	const struct frame_spec udp = { .ip = 4 };
 	size_t skip = rx_payload_offset(SOCK_RAW, &udp);

@@ -175,7 +175,7 @@ FIXTURE_SETUP(rx_walk)
 	self->skip = ETH_HLEN;
 	self->fd = -1;
 	self->barrier.fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 	/* Pinned, frames from psk1 are received in the order they were sent. */
@@ -195,7 +195,7 @@ FIXTURE_TEARDOWN(rx_walk)
 	netns_teardown(&self->topo);
 }
 
-static void open_ring(struct __test_metadata *_metadata, FIXTURE_DATA(rx_walk) *self,
+static void open_ring(struct __test_metadata *_metadata, struct _test_data_rx_walk *self,
 		      const struct ring_geometry *geo)
 {
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, geo))
@@ -297,7 +297,8 @@ TEST_F(rx_walk, wraps_over_laps)
 		/* Frames 0..24 in 8 slots: slot 0 holds 24, slots 1..7 frames 17..23. */
 		EXPECT_EQ(24u, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(0), self->skip));
 		for (unsigned int i = 1; i < 8; i++) {
-			EXPECT_EQ(16 + i, ring_frame_seq(r, r->map + SMALL_FRAME_OFF(i), self->skip))
+			EXPECT_EQ(16 + i,
+				  ring_frame_seq(r, r->map + SMALL_FRAME_OFF(i), self->skip))
 				TH_LOG("slot %u", i);
 		}
 	}
@@ -429,7 +430,8 @@ TEST_F(rx_walk, pollin_when_frame_ready)
 	ring_set_status(r, r->map + SMALL_FRAME_OFF(2), TP_STATUS_KERNEL);
 	EXPECT_EQ(TP_STATUS_USER,
 		  ring_status(r, r->map + SMALL_FRAME_OFF(1)) & ~TP_STATUS_TS_MASK);
-	EXPECT_EQ(0, pollin_revents(self->fd)) TH_LOG("POLLIN follows the frame before the head only");
+	EXPECT_EQ(0, pollin_revents(self->fd))
+		TH_LOG("POLLIN follows the frame before the head only");
 }
 
 /* Geometry with 1024-byte frames, smaller than a full-size Ethernet frame. */
@@ -516,7 +518,7 @@ FIXTURE_SETUP(rx_v3)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 }
@@ -547,7 +549,7 @@ static int64_t ts_ns(uint32_t sec, uint32_t nsec)
 TEST_F(rx_v3, block_fields_match_packets)
 {
 	static const size_t payload[] = { 60, 100, 200, 333, BIG_PAYLOAD };
-	const unsigned int n = sizeof(payload) / sizeof(payload[0]);
+	const unsigned int n = ARRAY_SIZE(payload);
 	struct ring_geometry geo = ring_small;
 	struct frame_spec spec = { 0 };
 	struct tpacket_block_desc *b;
@@ -648,7 +650,8 @@ TEST_F(rx_v3, private_area_left_alone)
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
 		TH_LOG("tp_sizeof_priv 512: %s", strerror(errno));
 	for (unsigned int i = 0; i < geo.block_nr; i++)
-		memcpy((uint8_t *)ring_block(&self->ring, i) + BLK_HDR_LEN, pattern, sizeof(pattern));
+		memcpy((uint8_t *)ring_block(&self->ring, i) + BLK_HDR_LEN, pattern,
+		       sizeof(pattern));
 
 	/* 560 + 2 * 1496 = 3552: two fit, the third opens block 1. */
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 3));
@@ -671,7 +674,7 @@ TEST_F(rx_v3, private_area_left_alone)
  * between the two (a collision has probability 2^-32). Without the request
  * the field is 0 (prb_clear_rxhash()).
  */
-static void check_rxhash(struct __test_metadata *_metadata, FIXTURE_DATA(rx_v3) *self,
+static void check_rxhash(struct __test_metadata *_metadata, struct _test_data_rx_v3 *self,
 			 bool requested)
 {
 	struct frame_spec flow[2] = {

@@ -142,7 +142,7 @@ FIXTURE_VARIANT_ADD(snd, dgram) { .type = SOCK_DGRAM };
 
 FIXTURE_SETUP(snd)
 {
-	TX_ENDS_SETUP(self, variant->type, 0);
+	TX_ENDS_SETUP(return, self, variant->type, 0);
 	self->to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, mac_dgram);
 }
 
@@ -152,7 +152,7 @@ FIXTURE_TEARDOWN(snd)
 }
 
 /* RAW: send(frame) on the bound socket. DGRAM: sendto(payload, sockaddr_ll). */
-static ssize_t send_frame(FIXTURE_DATA(snd) *self, int type, const struct txf *f)
+static ssize_t send_frame(struct _test_data_snd *self, int type, const struct txf *f)
 {
 	if (type == SOCK_DGRAM)
 		return sendto(self->fd, f->wire + ETH_HLEN, f->len - ETH_HLEN, 0,
@@ -180,7 +180,8 @@ TEST_F(snd, frame_arrives_intact)
 
 	for (uint32_t i = 0; i < 3; i++) {
 		txf_build(&f[i], variant_dst(variant->type), i, 50 + 400 * i, 0);
-		ASSERT_EQ((ssize_t)sent_len(variant->type, &f[i]), send_frame(self, variant->type, &f[i]))
+		ASSERT_EQ((ssize_t)sent_len(variant->type, &f[i]),
+			  send_frame(self, variant->type, &f[i]))
 			TH_LOG("send: %s", strerror(errno));
 	}
 	for (uint32_t i = 0; i < 3; i++)
@@ -243,7 +244,8 @@ TEST_F(snd, zero_length)
 	deadline = psock_deadline(WAIT_MS);
 	do {
 		n = tx_sink_recv(self->sink, &msg, deadline);
-		ASSERT_LE(ETH_HLEN, n) TH_LOG("no frame on psk1: %s", n < 0 ? strerror(errno) : "timeout");
+		ASSERT_LE(ETH_HLEN, n)
+			TH_LOG("no frame on psk1: %s", n < 0 ? strerror(errno) : "timeout");
 	} while (ntohs(*(uint16_t *)(buf + 12)) != ETH_P_PSOCK);
 	ASSERT_EQ(ETH_HLEN, n);
 	EXPECT_EQ(0, memcmp(buf, mac_dgram, 6));
@@ -261,7 +263,7 @@ FIXTURE(snd_err) {
 FIXTURE_SETUP(snd_err)
 {
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 }
 
 FIXTURE_TEARDOWN(snd_err)
@@ -338,7 +340,7 @@ FIXTURE(snd_opt) {
 FIXTURE_SETUP(snd_opt)
 {
 	self->fd = self->sink = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 }
 
 FIXTURE_TEARDOWN(snd_opt)
@@ -433,7 +435,7 @@ FIXTURE_SETUP(snd_vnet)
 {
 	int one = 1;
 
-	TX_ENDS_SETUP(self, SOCK_RAW, 0);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, 0);
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
 		TH_LOG("PACKET_VNET_HDR: %s", strerror(errno));
 }
@@ -525,12 +527,14 @@ TEST_F(snd_vnet, needs_csum_completed_at_device)
 		psum = pseudo_sum(f.wire);
 		f.wire[L4_OFF + 6] = psum >> 8;
 		f.wire[L4_OFF + 7] = psum & 0xff;
-		ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
+		ASSERT_EQ((ssize_t)(sizeof(vh) + f.len),
+			  send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
 			TH_LOG("send: %s", strerror(errno));
 
 		n = tx_sink_next_msg(self->sink, &msg, UDP_PAYLOAD_OFF, &seq, WAIT_MS);
-		ASSERT_EQ((ssize_t)f.len, n) TH_LOG("frame %d on psk1: %s", offload,
-						   n < 0 ? strerror(errno) : "timeout or wrong length");
+		ASSERT_EQ((ssize_t)f.len, n)
+			TH_LOG("frame %d on psk1: %s", offload,
+			       n < 0 ? strerror(errno) : "timeout or wrong length");
 		EXPECT_EQ((uint32_t)offload, seq);
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
 			if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA)
@@ -543,7 +547,8 @@ TEST_F(snd_vnet, needs_csum_completed_at_device)
 			EXPECT_EQ(psum, udp_csum_field(buf));
 			EXPECT_EQ(TP_STATUS_CSUMNOTREADY, aux->tp_status & TP_STATUS_CSUMNOTREADY);
 		} else {
-			EXPECT_TRUE(udp_csum_ok(buf, n)) TH_LOG("checksum %#x", udp_csum_field(buf));
+			EXPECT_TRUE(udp_csum_ok(buf, n))
+				TH_LOG("checksum %#x", udp_csum_field(buf));
 			EXPECT_EQ(0, aux->tp_status & TP_STATUS_CSUMNOTREADY);
 		}
 	}
@@ -566,11 +571,13 @@ TEST_F(snd_vnet, bad_csum_offset_einval)
 	static struct txf f;
 
 	txf_spec(&f, &spec);
-	vh.csum_offset = f.len - L4_OFF - 1;	/* the 2-byte field would end 1 past the frame */
+	/* the 2-byte field would end 1 past the frame */
+	vh.csum_offset = f.len - L4_OFF - 1;
 	EXPECT_EQ(-1, send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
 	EXPECT_EQ(EINVAL, errno);
 	vh.csum_offset = 6;
-	EXPECT_EQ((ssize_t)(sizeof(vh) + f.len), send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
+	EXPECT_EQ((ssize_t)(sizeof(vh) + f.len),
+		  send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
 	/* The checksum field is left to the device: compare the rest. */
 	expect_bytes(_metadata, self->sink, UDP_PAYLOAD_OFF, f.wire, f.len, 1, L4_OFF + 6);
 }
@@ -584,8 +591,10 @@ static size_t build_tcp(uint8_t *buf, uint32_t seq, size_t payload_len)
 	struct iphdr *ip = (struct iphdr *)(buf + IP4_OFF);
 	struct tcphdr *th;
 
-	/* IPv4/UDP first (same IP total length); then the 20-byte TCP header in
-	 * place of UDP's 8, the tagged payload moved after it. */
+	/*
+	 * IPv4/UDP first (same IP total length); then the 20-byte TCP header in
+	 * place of UDP's 8, the tagged payload moved after it.
+	 */
 	frame_build(buf, 10000, &spec);
 	memmove(buf + L4_OFF + sizeof(*th), buf + UDP_PAYLOAD_OFF, payload_len);
 	th = (struct tcphdr *)(buf + L4_OFF);
@@ -665,7 +674,8 @@ TEST_F(snd_vnet, gso_frame_split_without_tso)
 		const struct iphdr *ip = (const struct iphdr *)(buf + IP4_OFF);
 		const struct tcphdr *th = (const struct tcphdr *)(buf + L4_OFF);
 		uint32_t seq = ~0u;
-		ssize_t n = tx_sink_next(self->sink, buf, sizeof(buf), tcp_off, &seq, NULL, WAIT_MS);
+		ssize_t n = tx_sink_next(self->sink, buf, sizeof(buf), tcp_off, &seq, NULL,
+					 WAIT_MS);
 
 		ASSERT_EQ((ssize_t)(tcp_off + 1000), n) TH_LOG("segment %u", k);
 		EXPECT_EQ(10 + k, seq);

@@ -111,7 +111,7 @@ FIXTURE_VARIANT_ADD(stats, no_ring) { .ring = false };
  * holds two big packets per block, 8 in its 4 blocks. No ring: SO_RCVBUF of
  * NO_RING_RCVBUF, a few frames.
  */
-static void open_receiver(struct __test_metadata *_metadata, FIXTURE_DATA(stats) *self,
+static void open_receiver(struct __test_metadata *_metadata, struct _test_data_stats *self,
 			  bool ring, int version)
 {
 	struct ring_geometry geo = ring_small;
@@ -138,7 +138,7 @@ FIXTURE_SETUP(stats)
 	self->fd = -1;
 	self->barrier.fd = -1;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
 		TH_LOG("barrier socket: %s", strerror(errno));
 	open_receiver(_metadata, self, variant->ring, variant->version);
@@ -464,7 +464,7 @@ FIXTURE_SETUP(loss)
 	self->fd = -1;
 	self->barrier.fd = -1;
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
 		TH_LOG("barrier socket: %s", strerror(errno));
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
@@ -501,7 +501,7 @@ static uint32_t slot_status(const struct ring *r, unsigned int i)
  * The statistics then say packets 14, drops 4, freezes 2. After that read,
  * block 1 handed back and retired by 14..16 carries no LOSING.
  */
-static void expect_v3_block_losing(struct __test_metadata *_metadata, FIXTURE_DATA(loss) *self)
+static void expect_v3_block_losing(struct __test_metadata *_metadata, struct _test_data_loss *self)
 {
 	struct ring *r = &self->ring;
 	struct psock_stats st;

@@ -127,7 +127,7 @@ FIXTURE_VARIANT_ADD(tx_bad, v3) { .version = TPACKET_V3 };
 FIXTURE_SETUP(tx_bad)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(self, SOCK_RAW, variant->version);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, variant->version);
 }
 
 FIXTURE_TEARDOWN(tx_bad)
@@ -213,7 +213,8 @@ TEST_F(tx_bad, packet_loss_skips_bad_frames)
 	tx_put(r, 1, 0, bad.wire, bad.len);
 	tx_put(r, 2, 0, bad.wire, SHORT_LEN);
 	tx_put(r, 3, 0, f3.wire, f3.len);
-	EXPECT_EQ((ssize_t)(f0.len + f3.len), send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ((ssize_t)(f0.len + f3.len), send(self->fd, NULL, 0, 0))
+		TH_LOG("%s", strerror(errno));
 	for (unsigned int i = 0; i < 4; i++) {
 		EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, i))) TH_LOG("slot %u", i);
 	}
@@ -240,7 +241,7 @@ FIXTURE_VARIANT_ADD(tx_mtu, mtu9000) { .mtu = 9000 };
 FIXTURE_SETUP(tx_mtu)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V2);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V2);
 }
 
 FIXTURE_TEARDOWN(tx_mtu)
@@ -320,7 +321,7 @@ FIXTURE(tx_opts) {
 FIXTURE_SETUP(tx_opts)
 {
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = tx_socket(SOCK_RAW, TPACKET_V2, self->topo.ifindex0);
 	ASSERT_LE(0, self->fd) TH_LOG("sending socket: %s", strerror(errno));
 }

@@ -13,13 +13,14 @@
  * (SOCK_DGRAM), otherwise the data starts at the fixed offset
  * TPACKET_ALIGN(sizeof(header))), turned into an skb that points into the
  * ring (tpacket_fill_skb()), marked TP_STATUS_SENDING and transmitted; when
- * the kernel is done with the slot (tpacket_ubuf_complete(); in older
- * kernels such as 6.1, tpacket_destruct_skb()) it becomes
- * TP_STATUS_AVAILABLE again. The ring pages are zero-copy fragments: before
- * the skb is orphaned or queued elsewhere (veth: skb_orphan_frags()) they are
- * copied, so a slot can be reused as soon as it is AVAILABLE. A blocking send waits for all of its frames to
- * complete (wait_for_completion on skb_completion while packet_read_pending()
- * is non-zero); with MSG_DONTWAIT it returns as soon as they are queued. The
+ * the kernel is done with the slot (the skb's destructor
+ * tpacket_destruct_skb(), or tpacket_ubuf_complete() where the ring pages
+ * are a zero-copy ubuf_info) it becomes TP_STATUS_AVAILABLE again. The ring
+ * pages are zero-copy fragments: before the skb is orphaned or queued
+ * elsewhere (veth: skb_orphan_frags()) they are copied, so a slot can be
+ * reused as soon as it is AVAILABLE. A blocking send waits for all of its
+ * frames to complete (wait_for_completion on skb_completion while
+ * packet_read_pending() is non-zero); with MSG_DONTWAIT it returns as soon as they are queued. The
  * return value is the sum of the tp_len of the frames sent.
  *
  * SOCK_RAW sends each frame as written; SOCK_DGRAM slots hold the network
@@ -138,7 +139,7 @@ FIXTURE_VARIANT_ADD(tx_ring, dgram_v3) { .type = SOCK_DGRAM, .version = TPACKET_
 FIXTURE_SETUP(tx_ring)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(self, variant->type, variant->version);
+	TX_ENDS_SETUP(return, self, variant->type, variant->version);
 	self->to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, mac_dgram);
 }
 
@@ -172,7 +173,7 @@ static const uint8_t *slot_bytes(int type, const struct txf *f, size_t *len)
 }
 
 /* send() for SOCK_RAW (bound socket), sendto(sll, no data) for SOCK_DGRAM. */
-static ssize_t ring_send(FIXTURE_DATA(tx_ring) *self, int type, int flags)
+static ssize_t ring_send(struct _test_data_tx_ring *self, int type, int flags)
 {
 	if (type == SOCK_DGRAM)
 		return sendto(self->fd, NULL, 0, flags, (struct sockaddr *)&self->to,
@@ -215,7 +216,8 @@ TEST_F(tx_ring, frames_arrive_in_ring_order_over_laps)
 		ASSERT_EQ(sum, ret) TH_LOG("send: %s", strerror(errno));
 		for (unsigned int s = first; s < seq; s++) {
 			EXPECT_EQ(TP_STATUS_AVAILABLE,
-				  tx_status(r, ring_frame(r, s % r->frame_nr))) TH_LOG("slot of frame %u", s);
+				  tx_status(r, ring_frame(r, s % r->frame_nr)))
+				TH_LOG("slot of frame %u", s);
 		}
 		for (int j = 0; j < 5; j++)
 			expect_frame(_metadata, self->sink, &f[j], first + j);
@@ -297,7 +299,7 @@ FIXTURE_SETUP(tx_walk)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->plain = -1;
-	TX_ENDS_SETUP(self, SOCK_RAW, variant->version);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, variant->version);
 }
 
 FIXTURE_TEARDOWN(tx_walk)
@@ -346,8 +348,8 @@ TEST_F(tx_walk, sends_from_head_to_first_unrequested_slot)
 
 /*
  * Frames held in psk0's qdisc make the in-flight state visible: a token
- * bucket (tbf; netem and plug are missing from some kernels, this one
- * included, and a kernel without tbf SKIPs these cases) with a burst of
+ * bucket (tbf, the qdisc kernel configs build most often: netem and plug
+ * are often left out; a kernel without tbf SKIPs these cases) with a burst of
  * 1100 bytes, so a full bucket lets exactly one 1000-byte frame through and
  * the next waits for its tokens (tbf_dequeue()). Two rates:
  *  - flowing, 250 kbit/s (divided by PSOCK_TIMEOUT_SCALE): a frame every
@@ -398,7 +400,8 @@ static void tbf_set_rate(struct __test_metadata *_metadata, const char *rate)
 /* A plain send() of f on fd (a socket bound to psk0, no ring). */
 static void send_plain(struct __test_metadata *_metadata, int fd, const struct txf *f)
 {
-	ASSERT_EQ((ssize_t)f->len, send(fd, f->wire, f->len, 0)) TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ((ssize_t)f->len, send(fd, f->wire, f->len, 0))
+		TH_LOG("send: %s", strerror(errno));
 }
 
 /*
@@ -509,7 +512,7 @@ FIXTURE_SETUP(tx_single)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->plain = -1;
-	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V2);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V2);
 }
 
 FIXTURE_TEARDOWN(tx_single)
@@ -573,7 +576,8 @@ TEST_F(tx_single, pollout_follows_head_slot_when_send_buffer_full)
 	ASSERT_EQ((ssize_t)(2 * f[0].len), send(self->fd, NULL, 0, MSG_DONTWAIT));
 	ASSERT_LE(sndbuf / 2, outq(_metadata, self->fd))
 		TH_LOG("two frames in flight do not fill SO_SNDBUF %d", sndbuf);
-	EXPECT_TRUE(pollout_now(_metadata, self->fd)) TH_LOG("no POLLOUT with the head slot AVAILABLE");
+	EXPECT_TRUE(pollout_now(_metadata, self->fd))
+		TH_LOG("no POLLOUT with the head slot AVAILABLE");
 
 	put_frame(r, 3, &f[3], 3, HELD_PAYLOAD);
 	put_frame(r, 0, &f[4], 4, HELD_PAYLOAD);
@@ -635,7 +639,7 @@ FIXTURE(tx_v3) {
 FIXTURE_SETUP(tx_v3)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(self, SOCK_RAW, TPACKET_V3);
+	TX_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V3);
 }
 
 FIXTURE_TEARDOWN(tx_v3)

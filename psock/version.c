@@ -68,7 +68,7 @@ FIXTURE_SETUP(version)
 	struct netns_topo topo;
 
 	/* No traffic here, but a fresh namespace keeps the case's socket alone. */
-	PSOCK_NETNS_SETUP(&topo, &quiet_ns);
+	PSOCK_NETNS_SETUP(return, &topo, &quiet_ns);
 	netns_teardown(&topo);
 	self->fd = psock_socket(variant->type, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
@@ -95,7 +95,7 @@ TEST_F(version, rejects_unknown_versions)
 
 	/* Start from V2 so "unchanged" is distinguishable from the default. */
 	ASSERT_EQ(0, psock_set_version(self->fd, TPACKET_V2));
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		errno = 0;
 		EXPECT_EQ(-1, psock_set_version(self->fd, bad[i])) TH_LOG("version %d", bad[i]);
 		EXPECT_EQ(EINVAL, errno) TH_LOG("version %d", bad[i]);
@@ -109,7 +109,7 @@ TEST_F(version, rejects_optlen_other_than_int)
 	int64_t buf[2] = { TPACKET_V2, 0 };
 	static const socklen_t lens[] = { 0, 1, 2, 3, 5, 8, 16 };
 
-	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
 		errno = 0;
 		EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_VERSION, buf, lens[i]))
 			TH_LOG("optlen %u", lens[i]);
@@ -148,7 +148,7 @@ TEST_F(version, hdrlen_rejects_unknown_versions)
 {
 	static const int bad[] = { 3, -1, 255, INT_MAX };
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		int val = bad[i];
 		socklen_t len = sizeof(val);
 
@@ -163,7 +163,7 @@ TEST_F(version, hdrlen_rejects_short_optlen)
 {
 	static const socklen_t lens[] = { 0, 1, 2, 3 };
 
-	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
 		int val = TPACKET_V2;
 		socklen_t len = lens[i];
 
@@ -302,7 +302,7 @@ FIXTURE_SETUP(version_ring)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
-	PSOCK_NETNS_SETUP(&self->topo, NULL);
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	self->fd = psock_socket(variant->type, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("socket(AF_PACKET): %s", strerror(errno));
 }
