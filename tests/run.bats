@@ -226,12 +226,12 @@ skip:skip.v2.needs_feature" "$output" "--list -t"
 	local args
 	for args in "-x" "--nope" "extra" "-j 0" "-j x" "-j" "-j 257" "-j 99999999999999999999" "--jobs=-1" \
 		"--timeout 0" "--timeout 0.0" "--timeout abc" "--timeout" "--timeout 86400.5" \
-		"--timeout 99999999999999999999" "--timeout=1e3" "-t" "-o"; do
+		"--timeout 99999999999999999999" "--timeout=1e3" "-t" "-o" "--format" "--format tap" "--format="; do
 		# shellcheck disable=SC2086 # split on purpose
 		run -2 --separate-stderr "$RUNNER" $args
 		assert_eq "" "$output" "stdout of scripts/run $args"
 		assert_match "$stderr" "^scripts/run: .*
-usage: scripts/run \[-j N\] \[-t PATTERN\]\.\.\. \[--timeout S\] \[-o DIR\] \[--list\] \[-h\|--help\]$"
+usage: scripts/run \[-j N\] \[-t PATTERN\]\.\.\. \[--timeout S\] \[--format kselftest\|ktap\] \[-o DIR\] \[--list\] \[-h\|--help\]$"
 	done
 }
 
@@ -245,6 +245,8 @@ usage: scripts/run \[-j N\] \[-t PATTERN\]\.\.\. \[--timeout S\] \[-o DIR\] \[--
 	assert_eq "scripts/run: --timeout wants a number of seconds above 0 and at most 86400, not '99999999999999999999'" "${stderr_lines[0]}" "--timeout huge"
 	run -2 --separate-stderr "$RUNNER" --timeout 0.0
 	assert_eq "scripts/run: --timeout wants a number of seconds above 0 and at most 86400, not '0.0'" "${stderr_lines[0]}" "--timeout 0.0"
+	run -2 --separate-stderr "$RUNNER" --format=TAP
+	assert_eq "scripts/run: --format wants kselftest or ktap, not 'TAP'" "${stderr_lines[0]}" "--format TAP"
 	run -2 --separate-stderr env PSOCK_TIMEOUT_SCALE=2000 "$RUNNER"
 	assert_eq "scripts/run: PSOCK_TIMEOUT_SCALE=2000 makes the default timeout 90000 s, more than 86400: use a smaller scale, or --timeout S" "$stderr" "scale too large"
 	run -0 --separate-stderr "$RUNNER" -j 256 --timeout 86400 -o "$OUT"
@@ -259,6 +261,7 @@ usage: scripts/run \[-j N\] \[-t PATTERN\]\.\.\. \[--timeout S\] \[-o DIR\] \[--
 	run -0 --separate-stderr "$RUNNER" --help
 	local word
 	for word in "-j, --jobs N" "1 to 256" "-t, --test PATTERN" "--timeout S" "at most 86400" "-o, --output DIR" "--list" \
+		"--format F" "kselftest  \(default\)" "ktap       KTAP" \
 		PSOCK_BIN_DIR PSOCK_TIMEOUT_SCALE "Exit status" "results/latest"; do
 		assert_match "$output" "$word"
 	done

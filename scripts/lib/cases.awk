@@ -14,7 +14,8 @@
 # Variables (gawk -v): bin (binary name), num (its TAP number), rc (exit
 # status), start and end (epoch seconds), timeout (seconds), interrupted
 # (signal name when the runner was interrupted while the binary ran), out
-# (file the records are written to).
+# (file the records are written to), ktap (file the binary's KTAP subtest block
+# is written to, or empty for none).
 #
 # stdout: the verdict line(s) scripts/run prints after the binary's output:
 #   ok N selftests: psock: BIN | ... # SKIP | not ok N ... # exit=RC |
@@ -32,6 +33,21 @@
 # still gets a failing case: the case that was running when it ended, or a
 # case named after the binary. A binary that exits 4 (KSFT_SKIP) without
 # running any case gets a skipped case named after the binary.
+#
+# ktap: the binary's output as a KTAP subtest (Documentation/dev-tools/
+# ktap.rst), for scripts/run --format ktap to print between its
+# "# selftests: psock: BIN" header and the verdict:
+#   "  KTAP version 1", "  # Subtest: selftests: psock: BIN", "  1..K"
+# with K the number of case records, then every line the binary printed,
+# indented by two spaces. Its result lines are the records, renumbered 1..K
+# in order ("ok"/"not ok" as the record's status says); every other line is a
+# diagnostic ("# " is added where the line has none), so a version line, plan
+# or nameless result line of the binary's own can never count as a test. The
+# binary's own version line and its plan, when it equals 1..K, are left out as
+# repeats. Cases the runner added (a timeout, crash or skip before any case)
+# follow as result lines with a TIMEOUT, ERROR or SKIP directive. A parser
+# of nested KTAP (tools/testing/kunit/kunit.py parse) therefore counts
+# exactly the cases of summary.json, with the same statuses.
 
 BEGIN {
 	FS = "\t"
@@ -49,8 +65,13 @@ function esc(s) {
 	return s
 }
 
+# The case comes from the binary's result line just read (kline[nk]), or
+# was added by the runner (END).
 function add_case(name, status, dur, reason, type, output) {
 	ncases++
+	c_kline[ncases] = from_line ? nk : 0
+	if (from_line)
+		kcase[nk] = ncases
 	c_name[ncases] = name
 	c_status[ncases] = status
 	c_dur[ncases] = dur < 0 ? 0 : dur
@@ -89,6 +110,7 @@ function exit_text(code) {
 {
 	t = $1 + 0
 	line = substr($0, index($0, "\t") + 1)
+	kline[++nk] = line
 }
 
 # "#  RUN           fixture.variant.test ..."
@@ -142,10 +164,13 @@ match(line, /^(not )?ok [0-9]+ /) {
 			msg = reason != "" ? reason : substr(last_line(output), 3)
 		if (msg == "")
 			msg = "failed"
+		from_line = 1
 		add_case(name, status, dur, msg, "assertion", output)
 	} else {
+		from_line = 1
 		add_case(name, status, dur, reason, "", output)
 	}
+	from_line = 0
 	running = ""
 	next
 }
@@ -214,5 +239,57 @@ END {
 		printf "C\t%s\t%s\t%s\t%.3f\t%s\t%s\t%s\n", esc(bin), esc(c_name[i]),
 		       c_status[i], c_dur[i], esc(c_reason[i]), c_type[i], esc(c_out[i]) > out
 	close(out)
+	if (ktap != "")
+		write_ktap()
 	print verdict
+}
+
+# A result line of the binary, for case i: renumbered, "not ok" for a
+# failed case (without a SKIP directive, which would make it a skip).
+function ktap_result(i, line,    rest) {
+	rest = line
+	sub(/^(not )?ok [0-9]+ /, "", rest)
+	if (c_status[i] != "fail")
+		return "ok " i " " rest
+	if (rest ~ / # SKIP/)
+		rest = c_name[i]
+	return "not ok " i " " rest
+}
+
+# A case the runner added: the directive says how it ended.
+function ktap_added(i,    d) {
+	if (c_status[i] == "skip")
+		return "ok " i " " c_name[i] " # SKIP " c_reason[i]
+	if (c_status[i] == "pass")
+		return "ok " i " " c_name[i]
+	d = c_type[i] == "timeout" ? "TIMEOUT " timeout " seconds" : "ERROR " c_reason[i]
+	return "not ok " i " " c_name[i] " # " d
+}
+
+function write_ktap(    i, line, seen_version, seen_plan) {
+	printf "  KTAP version 1\n  # Subtest: %s\n  1..%d\n", head, ncases > ktap
+	for (i = 1; i <= nk; i++) {
+		line = kline[i]
+		if (i in kcase) {
+			print "  " ktap_result(kcase[i], line) > ktap
+			continue
+		}
+		if (!seen_version && line ~ /^(K?TAP version [0-9]+)$/) {
+			seen_version = 1
+			continue
+		}
+		if (!seen_plan && line ~ /^1\.\.[0-9]+/) {
+			seen_plan = 1
+			if (line == "1.." ncases)
+				continue
+		}
+		if (line ~ /^#/)
+			print "  " line > ktap
+		else
+			print "  #" (line == "" ? "" : " " line) > ktap
+	}
+	for (i = 1; i <= ncases; i++)
+		if (!c_kline[i])
+			print "  " ktap_added(i) > ktap
+	close(ktap)
 }
