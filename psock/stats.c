@@ -62,18 +62,6 @@
 /* SO_RCVBUF asked for on the no-ring socket (the kernel doubles it). */
 #define NO_RING_RCVBUF 2048
 
-/* The tag seq of a ring frame, or ~0u when it carries no tag. */
-static uint32_t frame_seq(const struct ring *r, const void *frame)
-{
-	struct frame_view v;
-	uint32_t seq;
-
-	frame_view(r, frame, &v);
-	if (v.snaplen <= ETH_HLEN || !frame_tag(v.data + ETH_HLEN, v.snaplen - ETH_HLEN, &seq))
-		return ~0u;
-	return seq;
-}
-
 /* V3: the seq of packet i of block b, or ~0u. */
 static uint32_t block_pkt_seq(const struct ring *r, unsigned int b, unsigned int i)
 {
@@ -84,7 +72,7 @@ static uint32_t block_pkt_seq(const struct ring *r, unsigned int b, unsigned int
 		return ~0u;
 	while (i--)
 		p += ((struct tpacket3_hdr *)p)->tp_next_offset;
-	return frame_seq(r, p);
+	return ring_frame_seq(r, p, ETH_HLEN);
 }
 
 FIXTURE(stats) {
@@ -199,7 +187,7 @@ static void expect_ring_holds_first(struct __test_metadata *_metadata, const str
 		if (r->version == TPACKET_V3) {
 			EXPECT_EQ(i, block_pkt_seq(r, i / 2, i % 2)) TH_LOG("packet %u", i);
 		} else {
-			EXPECT_EQ(i, frame_seq(r, ring_frame(r, i))) TH_LOG("slot %u", i);
+			EXPECT_EQ(i, ring_frame_seq(r, ring_frame(r, i), ETH_HLEN)) TH_LOG("slot %u", i);
 		}
 	}
 }
@@ -558,8 +546,8 @@ TEST_F(loss, losing_flag_until_stats_read)
 	for (unsigned int i = 0; i < 3; i++)
 		ring_set_status(r, ring_frame(r, i), TP_STATUS_KERNEL);
 	send_frames(_metadata, self, 10, 2);
-	EXPECT_EQ(10u, frame_seq(r, ring_frame(r, 0)));
-	EXPECT_EQ(11u, frame_seq(r, ring_frame(r, 1)));
+	EXPECT_EQ(10u, ring_frame_seq(r, ring_frame(r, 0), ETH_HLEN));
+	EXPECT_EQ(11u, ring_frame_seq(r, ring_frame(r, 1), ETH_HLEN));
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, slot_status(r, 0));
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, slot_status(r, 1));
 	EXPECT_EQ(TP_STATUS_KERNEL, slot_status(r, 2));
@@ -569,7 +557,7 @@ TEST_F(loss, losing_flag_until_stats_read)
 	EXPECT_EQ(12u, st.packets);
 	EXPECT_EQ(2u, st.drops);
 	send_frames(_metadata, self, 12, 1);
-	EXPECT_EQ(12u, frame_seq(r, ring_frame(r, 2)));
+	EXPECT_EQ(12u, ring_frame_seq(r, ring_frame(r, 2), ETH_HLEN));
 	EXPECT_EQ(TP_STATUS_USER, slot_status(r, 2));
 	/* The flag already set on stored frames stays. */
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, slot_status(r, 0));
