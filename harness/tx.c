@@ -109,6 +109,41 @@ struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6])
 	return sll;
 }
 
+int tx_frame_build(struct tx_frame *f, const struct frame_spec *spec)
+{
+	static const uint8_t psk0_mac[6] = NETNS_MAC0, psk1_mac[6] = NETNS_MAC1;
+	struct frame_spec s = *spec;
+
+	if (!s.src)
+		s.src = psk0_mac;
+	if (!s.dst)
+		s.dst = psk1_mac;
+	f->len = frame_build(f->wire, sizeof(f->wire), &s);
+	if (!f->len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+int tx_frame_untag(struct tx_frame *f)
+{
+	uint16_t tpid;
+
+	if (f->len < 2 * ETH_ALEN + 4 + 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	tpid = (uint16_t)(f->wire[2 * ETH_ALEN] << 8 | f->wire[2 * ETH_ALEN + 1]);
+	if (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD) {
+		errno = EINVAL;
+		return -1;
+	}
+	memmove(f->wire + 2 * ETH_ALEN, f->wire + 2 * ETH_ALEN + 4, f->len - 2 * ETH_ALEN - 4);
+	f->len -= 4;
+	return 0;
+}
+
 /* The thread closing one fd; its result is close()'s errno, 0 on success. */
 static void *close_fd(void *arg)
 {
@@ -237,6 +272,41 @@ ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 	if (n > 0 && from)
 		*from = sll;
 	return n;
+}
+
+int tx_sink_expect(int fd, const struct tx_expect *want, int timeout_ms,
+		   char *why, size_t whylen)
+{
+	/* The cases run one at a time, each in its own process. */
+	static uint8_t buf[65536];
+	const uint8_t *w = want->bytes;
+	uint32_t seq = ~0u;
+	ssize_t n = tx_sink_next(fd, buf, sizeof(buf), want->skip, &seq, NULL, timeout_ms);
+
+	if (n <= 0) {
+		snprintf(why, whylen, "frame %u did not arrive: %s", want->seq,
+			 n ? strerror(errno) : "timeout");
+		return -1;
+	}
+	if (seq != want->seq) {
+		snprintf(why, whylen, "frame %u: frame %u came first (out of order)",
+			 want->seq, seq);
+		return -1;
+	}
+	if ((size_t)n != want->len) {
+		snprintf(why, whylen, "frame %u: %zd bytes, want %zu", want->seq, n, want->len);
+		return -1;
+	}
+	for (size_t i = 0; i < want->len; i++) {
+		if (want->ignore && (i == want->ignore || i == want->ignore + 1))
+			continue;
+		if (buf[i] != w[i]) {
+			snprintf(why, whylen, "frame %u differs at byte %zu: %#04x, want %#04x",
+				 want->seq, i, buf[i], w[i]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* ---- qdiscs ---------------------------------------------------------- */

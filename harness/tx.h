@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers for the transmit tests (psock/tx_ring.c, tx_limits.c, send.c):
- * filling TX ring slots, reading their status, a receiving "sink" socket on
- * psk1 where sent frames are checked byte for byte, and tc for the qdisc
- * tests. Include after psock.h.
+ * Helpers for the transmit tests (psock/tx_ring.c, tx_inflight.c,
+ * tx_limits.c, send.c, send_vnet.c): building the frames psk0 sends, filling
+ * TX ring slots, reading their status, a receiving "sink" socket on psk1
+ * where sent frames are checked byte for byte, and tc for the qdisc tests.
+ * Include after psock.h.
  *
  * A TX ring slot (tpacket_snd(), tpacket_parse_header()) is a frame header
  * (tpacket_hdr, tpacket2_hdr or tpacket3_hdr) followed, at
@@ -16,9 +17,12 @@
 #ifndef PSOCK_TX_H
 #define PSOCK_TX_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <linux/if_packet.h>
@@ -60,6 +64,49 @@ int tx_socket(int type, int version, int ifindex);
 /* A sockaddr_ll to send to: ifindex, protocol (host order), destination MAC. */
 struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6]);
 
+/* ---- frames psk0 sends ------------------------------------------------ */
+
+/* Room for the largest frame a case sends: MTU 9000 plus headers. */
+#define TX_FRAME_MAX 10000
+
+/* A frame for psk0 to send (frame_build()), with its length. */
+struct tx_frame {
+	uint8_t wire[TX_FRAME_MAX];
+	size_t len;
+};
+
+/*
+ * frame_build() of spec into f, for a frame going out of psk0: a NULL
+ * spec->src is psk0's MAC and a NULL spec->dst psk1's (frame_build()'s own
+ * defaults are the other way round, for frames towards psk0). 0, or -1 with
+ * errno EMSGSIZE when the frame does not fit in TX_FRAME_MAX.
+ */
+int tx_frame_build(struct tx_frame *f, const struct frame_spec *spec);
+
+/*
+ * Turn f into the frame psk1 receives when f carries an outer 802.1Q or
+ * 802.1ad tag: the receiving core moves the tag into skb metadata
+ * (skb_vlan_untag()), so the 4 bytes after the MAC addresses go. 0, or -1
+ * with errno EINVAL when f has no such tag.
+ */
+int tx_frame_untag(struct tx_frame *f);
+
+/*
+ * Case step: tx_frame_build() of a frame_spec with the given fields
+ * (TX_FRAME(&f, .seq = 3, .payload_len = 100)), or fail the case.
+ */
+#define TX_FRAME(f, ...) do {							\
+	const struct frame_spec spec_ = { __VA_ARGS__ };			\
+	ASSERT_EQ(0, tx_frame_build((f), &spec_))				\
+		TH_LOG("frame with %zu payload bytes: %s", spec_.payload_len,	\
+		       strerror(errno));					\
+} while (0)
+
+/* Case step: a TX ring of geo on fd, mmapped into r (ring_open()), or fail the case. */
+#define ASSERT_TX_RING_OPEN(r, fd, geo)						\
+	ASSERT_EQ(0, ring_open((r), (fd), PACKET_TX_RING, (geo)))		\
+		TH_LOG("PACKET_TX_RING: %s", strerror(errno))
+
 /*
  * Close the fds that are >= 0, up to 8 at a time each in its own thread,
  * and wait for all. Closing a packet socket waits for an RCU grace period
@@ -97,6 +144,39 @@ ssize_t tx_sink_next_msg(int fd, struct msghdr *msg, size_t skip, uint32_t *seq,
 /* tx_sink_next_msg() into buf (at most size bytes), its sockaddr_ll to from (may be NULL). */
 ssize_t tx_sink_next(int fd, void *buf, size_t size, size_t skip, uint32_t *seq,
 		     struct sockaddr_ll *from, int timeout_ms);
+
+/* What must arrive next on a receiving socket (tx_sink_expect()). */
+struct tx_expect {
+	const void *bytes;	/* the frame as it must arrive */
+	size_t len;
+	size_t skip;		/* where its tag starts: ETH_HLEN after an Ethernet header */
+	uint32_t seq;		/* the seq of its tag */
+	size_t ignore;		/* a 2-byte field not compared (a checksum the device fills); 0: none */
+};
+
+/*
+ * Read the next frame on fd whose tag is want->skip bytes in (tx_sink_next(),
+ * one deadline timeout_ms scaled) and compare it with want: 0 when it is
+ * want->seq, exactly want->len bytes and equal byte for byte but for the
+ * field at want->ignore. Otherwise -1 and why says which: nothing arrived
+ * (the errno, or the timeout), another seq came first, the length, the
+ * first byte that differs.
+ */
+int tx_sink_expect(int fd, const struct tx_expect *want, int timeout_ms,
+		   char *why, size_t whylen);
+
+/* Case step: tx_sink_expect() of the struct tx_expect fields given, or fail the case. */
+#define ASSERT_SINK_GETS(fd, timeout_ms, ...) do {				\
+	const struct tx_expect want_ = { __VA_ARGS__ };				\
+	char why_[256] = "";							\
+	ASSERT_EQ(0, tx_sink_expect((fd), &want_, (timeout_ms), why_, sizeof(why_)))	\
+		TH_LOG("%s", why_);						\
+} while (0)
+
+/* Case step: the next tagged frame on fd is seq, byte for byte the tx_frame f. */
+#define ASSERT_SINK_FRAME(fd, f, seq_, timeout_ms)				\
+	ASSERT_SINK_GETS((fd), (timeout_ms), .bytes = (f)->wire, .len = (f)->len,	\
+			 .skip = ETH_HLEN, .seq = (seq_))
 
 /* ---- qdiscs ---------------------------------------------------------- */
 
@@ -136,6 +216,24 @@ int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 
 #define TX_ENDS_TEARDOWN(self) do {						\
 	TX_EXPECT_CLOSE_ALL((self)->fd, (self)->sink);				\
+	netns_teardown(&(self)->topo);						\
+} while (0)
+
+/*
+ * The same for the TX ring cases, whose fixture also has a struct ring
+ * ring: TX_RING_ENDS_SETUP() zeroes it first, so that TX_RING_ENDS_TEARDOWN()
+ * knows whether the case mapped it; the teardown unmaps it and closes fd,
+ * sink and the extra fds given (a plain socket a case opened, -1 if not).
+ */
+#define TX_RING_ENDS_SETUP(statement, self, type, version) do {		\
+	memset(&(self)->ring, 0, sizeof((self)->ring));				\
+	TX_ENDS_SETUP(statement, self, type, version);				\
+} while (0)
+
+#define TX_RING_ENDS_TEARDOWN(self, ...) do {					\
+	if ((self)->ring.map_base)						\
+		EXPECT_EQ(0, munmap((self)->ring.map_base, (self)->ring.map_len));	\
+	TX_EXPECT_CLOSE_ALL((self)->fd, (self)->sink, ##__VA_ARGS__);		\
 	netns_teardown(&(self)->topo);						\
 } while (0)
 
