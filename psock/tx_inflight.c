@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frames of a transmit ring (PACKET_TX_RING) in flight: when send() returns,
+ * what the slots say meanwhile, and when poll() reports POLLOUT.
+ *
+ * tpacket_snd() in net/packet/af_packet.c marks each slot it turns into an
+ * skb TP_STATUS_SENDING; the skb's destructor (tpacket_destruct_skb()) sets
+ * it TP_STATUS_AVAILABLE when the kernel is done with it. A blocking send
+ * waits for all of its frames to complete (wait_for_completion on
+ * skb_completion while packet_read_pending() is non-zero); with MSG_DONTWAIT
+ * it returns as soon as they are queued, the slots still SENDING. The return
+ * value is the sum of the tp_len of the frames sent.
+ *
+ * poll() reports POLLOUT while the slot at the head is TP_STATUS_AVAILABLE
+ * (packet_poll()), but also, as for any datagram socket, whenever the send
+ * buffer has room (datagram_poll(), sock_writeable()): with a default
+ * SO_SNDBUF that is nearly always, whatever the ring holds. Each frame in
+ * flight charges the send buffer with its bytes plus an skb; when
+ * sock_alloc_send_skb() finds no room, a MSG_DONTWAIT send stops there and
+ * returns the bytes sent so far, the slot left TP_STATUS_SEND_REQUEST.
+ *
+ * A qdisc that holds frames (tbf on psk0, rate limited) makes the in-flight
+ * state visible: veth has no queue of its own, so without it every frame is
+ * complete before send() returns. The frames a case looks at in flight are
+ * held until the case releases them, not for a time it must beat. Every
+ * frame goes out of psk0 and is checked byte for byte on psk1 (the "sink").
+ *
+ * Test cases (<v> = v1 / v2 / v3):
+ *   tx_held.<v>.blocking_send_returns_when_slots_available
+ *   tx_held.<v>.dontwait_send_returns_with_slots_sending
+ *   tx_held.<v>.held_slots_available_once_frames_leave
+ *   tx_held.<v>.held_frames_arrive_in_order_intact
+ *   tx_held.<v>.pollout_while_head_slot_sending
+ *   tx_sndbuf.pollout_follows_head_slot_when_send_buffer_full
+ *   tx_sndbuf.dontwait_send_out_of_buffer_returns_bytes_so_far
+ *   tx_sndbuf.pollout_back_once_send_buffer_drains
+ *   tx_sndbuf.slot_left_requested_sent_by_next_send
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+
+#include "kselftest_harness.h"
+#include "psock.h"
+#include "tx.h"
+
+#define WAIT_MS 1000
+
+/*
+ * Frames held in psk0's qdisc: a token bucket (tbf, the qdisc kernel
+ * configs build most often: netem and plug are often left out; a kernel
+ * without tbf SKIPs these cases) with a burst of 1100 bytes, so a full
+ * bucket lets exactly one 1000-byte frame through and the next waits for
+ * its tokens (tbf_dequeue()). Two rates:
+ *  - flowing, 250 kbit/s (divided by PSOCK_TIMEOUT_SCALE): a frame every
+ *    32 ms, for a blocking send() that must wait for the qdisc;
+ *  - holding, 100 bit/s: once one frame has used the bucket, the next one
+ *    is held for more than 70 s, far longer than the case runs. What is
+ *    seen in flight then does not depend on how fast the test runs.
+ * tbf_change() refills the bucket but does not run the queue: frames held
+ * are released by switching to the flowing rate and sending one more frame
+ * (a "kick") behind them, from a plain socket on psk0.
+ */
+#define HELD_PAYLOAD 986	/* + 14-byte Ethernet header */
+#define TBF_ARGS "root tbf rate %s burst 1100 limit 20000"
+#define TBF_HOLD "100bit"
+
+/* The flowing rate: slower (emulated) machines get a slower bucket. */
+static const char *tbf_flow_rate(void)
+{
+	static char rate[32];
+	int scale = netns_timeout_scale();
+
+	snprintf(rate, sizeof(rate), "%dkbit", scale < 250 ? 250 / scale : 1);
+	return rate;
+}
+
+/* tbf on psk0 at rate; false when the case was SKIPped (no tbf). */
+static bool hold_frames(struct __test_metadata *_metadata, const char *rate)
+{
+	char why[256];
+	int ret;
+
+	ret = tx_tc(why, sizeof(why), "qdisc add dev psk0 " TBF_ARGS, rate);
+	if (ret && tx_tc_missing(why))
+		SKIP(return false, "no tbf qdisc (CONFIG_NET_SCH_TBF) or no tc: %s", why);
+	ASSERT_EQ(0, ret) TH_LOG("tc: %s", why);
+	return true;
+}
+
+/* Change the tbf's rate; the bucket is full again (tbf_change()). */
+static void tbf_set_rate(struct __test_metadata *_metadata, const char *rate)
+{
+	char why[256];
+
+	ASSERT_EQ(0, tx_tc(why, sizeof(why), "qdisc change dev psk0 " TBF_ARGS, rate))
+		TH_LOG("tc: %s", why);
+}
+
+/* Frame seq of HELD_PAYLOAD bytes built in f and sent with send() from plain (no ring). */
+static void send_plain(struct __test_metadata *_metadata, int plain, struct tx_frame *f,
+		       uint32_t seq)
+{
+	TX_FRAME(f, .seq = seq, .payload_len = HELD_PAYLOAD);
+	ASSERT_EQ((ssize_t)f->len, send(plain, f->wire, f->len, 0))
+		TH_LOG("send: %s", strerror(errno));
+}
+
+/* Release the frames held by the tbf: the flowing rate, then kick (frame seq from plain). */
+static void release_frames(struct __test_metadata *_metadata, int plain, struct tx_frame *kick,
+			   uint32_t seq)
+{
+	tbf_set_rate(_metadata, tbf_flow_rate());
+	send_plain(_metadata, plain, kick, seq);
+}
+
+/* Frame seq of HELD_PAYLOAD bytes built in f and requested in slot i. */
+static void put_held(struct __test_metadata *_metadata, struct ring *r, unsigned int i,
+		     struct tx_frame *f, uint32_t seq)
+{
+	TX_FRAME(f, .seq = seq, .payload_len = HELD_PAYLOAD);
+	tx_put(r, i, 0, f->wire, f->len);
+}
+
+/* poll() now: is POLLOUT set? */
+static bool pollout_now(struct __test_metadata *_metadata, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int n = poll(&pfd, 1, 0);
+
+	ASSERT_LE(0, n) TH_LOG("poll: %s", strerror(errno));
+	return n == 1 && (pfd.revents & POLLOUT);
+}
+
+/*
+ * The FIXTURE_SETUP of both fixtures: the TX ends (SOCK_RAW, version), a
+ * plain socket on psk0 and, since a blocking send() may wait for frames the
+ * qdisc holds, SO_SNDTIMEO of WAIT_MS (scaled) on the ring's socket:
+ * tpacket_snd() waits for completion at most that long and fails with
+ * ETIMEDOUT instead of hanging.
+ */
+#define HELD_SETUP(self, version) do {						\
+	int ms_ = psock_timeout_ms(WAIT_MS);					\
+	struct timeval tv_ = { .tv_sec = ms_ / 1000, .tv_usec = (ms_ % 1000) * 1000 };	\
+										\
+	(self)->plain = -1;							\
+	TX_RING_ENDS_SETUP(return, self, SOCK_RAW, (version));			\
+	(self)->plain = tx_socket(SOCK_RAW, 0, (self)->topo.ifindex0);		\
+	ASSERT_LE(0, (self)->plain) TH_LOG("plain socket: %s", strerror(errno));	\
+	ASSERT_EQ(0, setsockopt((self)->fd, SOL_SOCKET, SO_SNDTIMEO, &tv_, sizeof(tv_)))	\
+		TH_LOG("SO_SNDTIMEO: %s", strerror(errno));			\
+} while (0)
+
+/* ---- frames held in the qdisc, for each version ------------------------ */
+
+FIXTURE(tx_held) {
+	struct netns_topo topo;
+	int fd, sink;
+	int plain;		/* psk0, no ring: uses up the bucket, kicks the qdisc */
+	struct ring ring;
+	struct tx_frame f[4];	/* 0: the plain frame, 1 and 2 in slots 0 and 1, 3: the kick */
+};
+
+FIXTURE_VARIANT(tx_held) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(tx_held, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(tx_held, v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(tx_held, v3) { .version = TPACKET_V3 };
+
+FIXTURE_SETUP(tx_held)
+{
+	HELD_SETUP(self, variant->version);
+}
+
+FIXTURE_TEARDOWN(tx_held)
+{
+	TX_RING_ENDS_TEARDOWN(self, self->plain);
+}
+
+/* One page, two 2048-byte slots. */
+static const struct ring_geometry two_slots = {
+	.block_size = 4096, .block_nr = 1, .frame_size = 2048,
+};
+
+/*
+ * tbf holding, its bucket used up by frame 0 from the plain socket (which
+ * arrives), then frames 1 and 2 in slots 0 and 1 sent with MSG_DONTWAIT:
+ * what that send() returned, or -2 when the case SKIPped (no tbf).
+ */
+static ssize_t send_held(struct __test_metadata *_metadata, struct _test_data_tx_held *self)
+{
+	ssize_t ret;
+
+	if (!hold_frames(_metadata, TBF_HOLD))
+		return -2;
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &two_slots);
+	send_plain(_metadata, self->plain, &self->f[0], 0);
+	ASSERT_SINK_FRAME(self->sink, &self->f[0], 0, WAIT_MS);
+	put_held(_metadata, &self->ring, 0, &self->f[1], 1);
+	put_held(_metadata, &self->ring, 1, &self->f[2], 2);
+	ret = send(self->fd, NULL, 0, MSG_DONTWAIT);
+	if (ret < 0)
+		TH_LOG("MSG_DONTWAIT send: %s", strerror(errno));
+	return ret;
+}
+
+/*
+ * tbf flowing, two frames: the second waits about 32 ms for its tokens, and
+ * a blocking send() returns only when the kernel is done with both slots:
+ * at return both are TP_STATUS_AVAILABLE.
+ */
+TEST_F(tx_held, blocking_send_returns_when_slots_available)
+{
+	struct ring *r = &self->ring;
+
+	if (!hold_frames(_metadata, tbf_flow_rate()))
+		return;
+	ASSERT_TX_RING_OPEN(r, self->fd, &two_slots);
+	put_held(_metadata, r, 0, &self->f[1], 1);
+	put_held(_metadata, r, 1, &self->f[2], 2);
+	ASSERT_EQ((ssize_t)(2 * self->f[1].len), send(self->fd, NULL, 0, 0))
+		TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 0)));
+	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 1)));
+}
+
+/*
+ * With the frames held in the qdisc, MSG_DONTWAIT returns at once with the
+ * sum of their bytes, both slots still TP_STATUS_SENDING.
+ */
+TEST_F(tx_held, dontwait_send_returns_with_slots_sending)
+{
+	struct ring *r = &self->ring;
+	ssize_t ret = send_held(_metadata, self);
+
+	if (ret == -2)
+		return;
+	EXPECT_EQ((ssize_t)(2 * self->f[1].len), ret);
+	EXPECT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 0)));
+	EXPECT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 1)));
+}
+
+/* Once the held frames are released and leave, each slot turns TP_STATUS_AVAILABLE. */
+TEST_F(tx_held, held_slots_available_once_frames_leave)
+{
+	struct ring *r = &self->ring;
+	ssize_t ret = send_held(_metadata, self);
+
+	if (ret == -2)
+		return;
+	ASSERT_EQ((ssize_t)(2 * self->f[1].len), ret);
+	release_frames(_metadata, self->plain, &self->f[3], 3);
+	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, WAIT_MS))
+		TH_LOG("slot 0: %#x", tx_status(r, ring_frame(r, 0)));
+	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 1), TP_STATUS_AVAILABLE, WAIT_MS))
+		TH_LOG("slot 1: %#x", tx_status(r, ring_frame(r, 1)));
+}
+
+/*
+ * Released, the held frames arrive in ring order, byte for byte, before the
+ * kick sent behind them: holding the skbs did not change the slots' bytes.
+ */
+TEST_F(tx_held, held_frames_arrive_in_order_intact)
+{
+	ssize_t ret = send_held(_metadata, self);
+
+	if (ret == -2)
+		return;
+	ASSERT_EQ((ssize_t)(2 * self->f[1].len), ret);
+	release_frames(_metadata, self->plain, &self->f[3], 3);
+	for (uint32_t i = 1; i < 4; i++)
+		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, WAIT_MS);
+}
+
+/*
+ * poll() says POLLOUT although the head slot (0, the ring wrapped) is
+ * TP_STATUS_SENDING: datagram_poll() reports it whenever the send buffer
+ * has room (sock_writeable()); packet_poll() only adds POLLOUT for an
+ * AVAILABLE head slot, it never takes it away.
+ */
+TEST_F(tx_held, pollout_while_head_slot_sending)
+{
+	struct ring *r = &self->ring;
+	ssize_t ret = send_held(_metadata, self);
+
+	if (ret == -2)
+		return;
+	ASSERT_EQ((ssize_t)(2 * self->f[1].len), ret);
+	ASSERT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 0)));
+	EXPECT_TRUE(pollout_now(_metadata, self->fd));
+}
+
+/* ---- a full send buffer (TPACKET_V2) ------------------------------------ */
+
+FIXTURE(tx_sndbuf) {
+	struct netns_topo topo;
+	int fd, sink;
+	int plain;		/* psk0, no ring: kicks the qdisc */
+	struct ring ring;
+	int sndbuf;		/* SO_SNDBUF as the kernel set it */
+	struct tx_frame f[6];	/* 0 to 3 in slots 0 to 3, 4 in slot 0 again, 5: the kick */
+};
+
+FIXTURE_SETUP(tx_sndbuf)
+{
+	int small = 1;
+	socklen_t sl = sizeof(self->sndbuf);
+
+	HELD_SETUP(self, TPACKET_V2);
+	/* SO_SNDBUF at its minimum (SOCK_MIN_SNDBUF): two frames in flight fill it. */
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_SNDBUF, &self->sndbuf, &sl));
+}
+
+FIXTURE_TEARDOWN(tx_sndbuf)
+{
+	TX_RING_ENDS_TEARDOWN(self, self->plain);
+}
+
+/* SIOCOUTQ: the bytes the socket's in-flight skbs charge to its send buffer. */
+static int outq(struct __test_metadata *_metadata, int fd)
+{
+	int v = -1;
+
+	ASSERT_EQ(0, ioctl(fd, SIOCOUTQ, &v)) TH_LOG("SIOCOUTQ: %s", strerror(errno));
+	return v;
+}
+
+/* Two pages of two 2048-byte slots: four slots. */
+static const struct ring_geometry four_slots = {
+	.block_size = 4096, .block_nr = 2, .frame_size = 2048,
+};
+
+/*
+ * tbf holding; frame 0 (slot 0) uses up its bucket; frames 1 and 2, sent
+ * with MSG_DONTWAIT, are held and fill the send buffer (SIOCOUTQ >=
+ * SO_SNDBUF / 2, so sock_writeable() is false); the head is on slot 3.
+ * false when the case SKIPped (no tbf).
+ */
+static bool fill_send_buffer(struct __test_metadata *_metadata,
+			     struct _test_data_tx_sndbuf *self)
+{
+	struct ring *r = &self->ring;
+
+	if (!hold_frames(_metadata, TBF_HOLD))
+		return false;
+	ASSERT_TX_RING_OPEN(r, self->fd, &four_slots);
+	put_held(_metadata, r, 0, &self->f[0], 0);
+	ASSERT_EQ((ssize_t)self->f[0].len, send(self->fd, NULL, 0, 0))
+		TH_LOG("%s", strerror(errno));
+	put_held(_metadata, r, 1, &self->f[1], 1);
+	put_held(_metadata, r, 2, &self->f[2], 2);
+	ASSERT_EQ((ssize_t)(2 * self->f[1].len), send(self->fd, NULL, 0, MSG_DONTWAIT))
+		TH_LOG("%s", strerror(errno));
+	ASSERT_LE(self->sndbuf / 2, outq(_metadata, self->fd))
+		TH_LOG("two frames in flight do not fill SO_SNDBUF %d", self->sndbuf);
+	return true;
+}
+
+/*
+ * After fill_send_buffer(), frames 3 and 4 requested in slots 3 and 0 and
+ * sent with MSG_DONTWAIT: what that send() returned.
+ */
+static ssize_t send_past_buffer(struct __test_metadata *_metadata,
+				struct _test_data_tx_sndbuf *self)
+{
+	put_held(_metadata, &self->ring, 3, &self->f[3], 3);
+	put_held(_metadata, &self->ring, 0, &self->f[4], 4);
+	return send(self->fd, NULL, 0, MSG_DONTWAIT);
+}
+
+/*
+ * The ring's own POLLOUT rule shows once the send buffer is full: POLLOUT
+ * while the head slot (3) is TP_STATUS_AVAILABLE (packet_poll()), none once
+ * the head is on a slot still TP_STATUS_SEND_REQUEST (slot 0, after a send
+ * that stopped there for want of buffer).
+ */
+TEST_F(tx_sndbuf, pollout_follows_head_slot_when_send_buffer_full)
+{
+	struct ring *r = &self->ring;
+	ssize_t ret;
+
+	if (!fill_send_buffer(_metadata, self))
+		return;
+	EXPECT_TRUE(pollout_now(_metadata, self->fd))
+		TH_LOG("no POLLOUT with the head slot AVAILABLE");
+	ret = send_past_buffer(_metadata, self);
+	ASSERT_EQ((ssize_t)self->f[3].len, ret) TH_LOG("%s", strerror(errno));
+	EXPECT_FALSE(pollout_now(_metadata, self->fd))
+		TH_LOG("POLLOUT with a full buffer, head slot %#x", tx_status(r, ring_frame(r, 0)));
+}
+
+/*
+ * Slots 3 and 0 requested with MSG_DONTWAIT and a full buffer: slot 3 is
+ * sent, then sock_alloc_send_skb() finds no room; the call returns the
+ * bytes sent so far (one frame), slot 3 TP_STATUS_SENDING, and slot 0 stays
+ * TP_STATUS_SEND_REQUEST.
+ */
+TEST_F(tx_sndbuf, dontwait_send_out_of_buffer_returns_bytes_so_far)
+{
+	struct ring *r = &self->ring;
+	ssize_t ret;
+
+	if (!fill_send_buffer(_metadata, self))
+		return;
+	ret = send_past_buffer(_metadata, self);
+	EXPECT_EQ((ssize_t)self->f[3].len, ret) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 3)));
+	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(r, ring_frame(r, 0)));
+}
+
+/*
+ * The frames released, POLLOUT comes back when enough of them have left to
+ * make the buffer writeable again (SIOCOUTQ < SO_SNDBUF / 2), while the head
+ * slot 0 still waits (TP_STATUS_SEND_REQUEST): it comes from the buffer.
+ */
+TEST_F(tx_sndbuf, pollout_back_once_send_buffer_drains)
+{
+	struct ring *r = &self->ring;
+	ssize_t ret;
+
+	if (!fill_send_buffer(_metadata, self))
+		return;
+	ret = send_past_buffer(_metadata, self);
+	ASSERT_EQ((ssize_t)self->f[3].len, ret) TH_LOG("%s", strerror(errno));
+	release_frames(_metadata, self->plain, &self->f[5], 5);
+	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, WAIT_MS)) TH_LOG("%s", strerror(errno));
+	EXPECT_GT(self->sndbuf / 2, outq(_metadata, self->fd));
+	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 1)));
+	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 2)));
+	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(r, ring_frame(r, 0)));
+}
+
+/*
+ * The slot a MSG_DONTWAIT send left TP_STATUS_SEND_REQUEST is sent by the
+ * next send() once the buffer has room, after everything before it: frames
+ * 0 to 3, the kick, then 4.
+ */
+TEST_F(tx_sndbuf, slot_left_requested_sent_by_next_send)
+{
+	ssize_t ret;
+
+	if (!fill_send_buffer(_metadata, self))
+		return;
+	ret = send_past_buffer(_metadata, self);
+	ASSERT_EQ((ssize_t)self->f[3].len, ret) TH_LOG("%s", strerror(errno));
+	release_frames(_metadata, self->plain, &self->f[5], 5);
+	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, WAIT_MS)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ((ssize_t)self->f[4].len, send(self->fd, NULL, 0, 0))
+		TH_LOG("%s", strerror(errno));
+	for (uint32_t i = 0; i < 4; i++)
+		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->f[5], 5, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->f[4], 4, WAIT_MS);
+}
+
+TEST_HARNESS_MAIN
