@@ -29,15 +29,25 @@
  * Every frame goes out of psk0 and is checked byte for byte on psk1.
  *
  * Test cases (<v> = v1 / v2 / v3, <mtu> = mtu1500 / mtu1280 / mtu9000):
+ *   tx_bad.<v>.too_long_frame_emsgsize
+ *   tx_bad.<v>.too_short_frame_einval
  *   tx_bad.<v>.bad_frame_stops_send_wrong_format
+ *   tx_bad.<v>.head_stays_on_bad_slot_until_fixed
  *   tx_bad.<v>.packet_loss_skips_bad_frames
+ *   tx_bad.<v>.packet_loss_hands_bad_slots_back
+ *   tx_bad.<v>.packet_loss_send_returns_good_bytes
  *   tx_mtu.<mtu>.size_edges_follow_mtu
- *   tx_opts.loss_and_version_ebusy_with_ring
+ *   tx_mtu.<mtu>.vlan_8021q_frame_4_bytes_longer_allowed
+ *   tx_mtu.<mtu>.vlan_8021ad_frame_no_extra_bytes
+ *   tx_opts.loss_ebusy_with_tx_ring
+ *   tx_opts.loss_ebusy_with_rx_ring
+ *   tx_opts.version_ebusy_with_tx_ring
+ *   tx_opts.loss_accepted_after_ring_teardown
+ *   tx_opts.version_accepted_after_ring_teardown
  *   tx_opts.tx_has_off_silently_kept_with_ring
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -47,73 +57,13 @@
 
 #define WAIT_MS 1000
 
-static const uint8_t mac0[6] = NETNS_MAC0;
-static const uint8_t mac1[6] = NETNS_MAC1;
-
-/* A frame psk0 -> psk1 and how it must look on psk1 (VLAN tag stripped). */
-struct txf {
-	uint8_t wire[10000];
-	size_t len;
-	uint8_t seen[10000];
-	size_t seen_len;
-};
-
-static void txf_build(struct txf *f, uint32_t seq, size_t payload, uint16_t vlan_tpid)
-{
-	struct frame_spec spec = {
-		.dst = mac1, .src = mac0, .seq = seq, .payload_len = payload,
-		.vlan_tpid = vlan_tpid, .vlan_tci = vlan_tpid ? 5 : 0,
-	};
-
-	f->len = frame_build(f->wire, sizeof(f->wire), &spec);
-	f->seen_len = f->len;
-	memcpy(f->seen, f->wire, f->len);
-	if (vlan_tpid) {
-		/* The receiving core moves the tag into skb metadata. */
-		memmove(f->seen + 12, f->seen + 16, f->len - 16);
-		f->seen_len -= 4;
-	}
-}
-
-/* A frame of exactly len bytes on the wire. */
-static void txf_build_len(struct txf *f, uint32_t seq, size_t len, uint16_t vlan_tpid)
-{
-	txf_build(f, seq, len - ETH_HLEN - (vlan_tpid ? 4 : 0), vlan_tpid);
-}
-
-static void expect_frame(struct __test_metadata *_metadata, int sink,
-			 const struct txf *f, uint32_t want_seq)
-{
-	static uint8_t buf[16384];
-	uint32_t seq = ~0u;
-	ssize_t n = tx_sink_next(sink, buf, sizeof(buf), ETH_HLEN, &seq, NULL, WAIT_MS);
-
-	ASSERT_LT(0, n) TH_LOG("frame %u did not arrive on psk1: %s", want_seq,
-			       n ? strerror(errno) : "timeout");
-	ASSERT_EQ(want_seq, seq) TH_LOG("frames out of order");
-	ASSERT_EQ(f->seen_len, (size_t)n);
-	ASSERT_EQ(0, memcmp(f->seen, buf, f->seen_len)) TH_LOG("frame %u differs", want_seq);
-}
-
-static void open_tx_ring(struct __test_metadata *_metadata, int fd, struct ring *r,
-			 const struct ring_geometry *geo)
-{
-	ASSERT_EQ(0, ring_open(r, fd, PACKET_TX_RING, geo))
-		TH_LOG("PACKET_TX_RING: %s", strerror(errno));
-}
-
-static void set_loss(struct __test_metadata *_metadata, int fd, unsigned int val)
-{
-	ASSERT_EQ(0, setsockopt(fd, SOL_PACKET, PACKET_LOSS, &val, sizeof(val)))
-		TH_LOG("PACKET_LOSS: %s", strerror(errno));
-}
-
 /* ---- bad frames, for each version ------------------------------------ */
 
 FIXTURE(tx_bad) {
 	struct netns_topo topo;
 	int fd, sink;
 	struct ring ring;
+	struct tx_frame good[2], bad;	/* good[0] in slot 0, good[1] after the bad slots */
 };
 
 FIXTURE_VARIANT(tx_bad) {
@@ -126,15 +76,12 @@ FIXTURE_VARIANT_ADD(tx_bad, v3) { .version = TPACKET_V3 };
 
 FIXTURE_SETUP(tx_bad)
 {
-	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(return, self, SOCK_RAW, variant->version);
+	TX_RING_ENDS_SETUP(return, self, SOCK_RAW, variant->version);
 }
 
 FIXTURE_TEARDOWN(tx_bad)
 {
-	if (self->ring.map_base)
-		munmap(self->ring.map_base, self->ring.map_len);
-	TX_ENDS_TEARDOWN(self);
+	TX_RING_ENDS_TEARDOWN(self);
 }
 
 /* MTU 1500 + 14: one byte too many, but within the 4-byte VLAN slack of the parser. */
@@ -142,28 +89,63 @@ FIXTURE_TEARDOWN(tx_bad)
 /* Shorter than the Ethernet header. */
 #define SHORT_LEN 10
 
+/* A frame of LONG_LEN bytes, seq 99, requested in slot i (tp_len SHORT_LEN when short). */
+static void put_bad(struct __test_metadata *_metadata, struct _test_data_tx_bad *self,
+		    unsigned int i, bool short_frame)
+{
+	TX_FRAME(&self->bad, .seq = 99, .payload_len = LONG_LEN - ETH_HLEN);
+	tx_put(&self->ring, i, 0, self->bad.wire, short_frame ? SHORT_LEN : self->bad.len);
+}
+
+/*
+ * Slot 0 good (seq 0), then nbad bad slots (too long, then too short), then
+ * a good slot with seq nbad + 1: the slot of the last good frame.
+ */
+static unsigned int put_good_bad_good(struct __test_metadata *_metadata,
+				      struct _test_data_tx_bad *self, unsigned int nbad)
+{
+	TX_FRAME(&self->good[0], .seq = 0, .payload_len = 100);
+	tx_put(&self->ring, 0, 0, self->good[0].wire, self->good[0].len);
+	for (unsigned int i = 1; i <= nbad; i++)
+		put_bad(_metadata, self, i, i == 2);
+	TX_FRAME(&self->good[1], .seq = nbad + 1, .payload_len = 300);
+	tx_put(&self->ring, nbad + 1, 0, self->good[1].wire, self->good[1].len);
+	return nbad + 1;
+}
+
+/* A frame longer than MTU + 14 (and not 802.1Q): EMSGSIZE, the slot TP_STATUS_WRONG_FORMAT. */
+TEST_F(tx_bad, too_long_frame_emsgsize)
+{
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+	put_bad(_metadata, self, 0, false);
+	EXPECT_EQ(-1, send(self->fd, NULL, 0, 0));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+}
+
+/* A frame shorter than the link header: EINVAL, the slot TP_STATUS_WRONG_FORMAT. */
+TEST_F(tx_bad, too_short_frame_einval)
+{
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+	put_bad(_metadata, self, 0, true);
+	EXPECT_EQ(-1, send(self->fd, NULL, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+}
+
 /*
  * Without PACKET_LOSS: slot 0 good, slot 1 too long, slot 2 good. send()
- * fails with EMSGSIZE; slot 0 was sent (AVAILABLE once its skb is freed), slot 1 is
- * TP_STATUS_WRONG_FORMAT, slot 2 still TP_STATUS_SEND_REQUEST. The head
- * stays on slot 1: the next send() sends nothing and returns 0. Slot 1 made
- * too short fails the same way with EINVAL. Slot 1 made good and requested
- * again: one send() sends slots 1 and 2 and returns their sum.
+ * fails; the frame in slot 0 was sent (it arrives; the slot AVAILABLE once
+ * its skb is freed), slot 1 is TP_STATUS_WRONG_FORMAT and slot 2, after it,
+ * still TP_STATUS_SEND_REQUEST.
  */
 TEST_F(tx_bad, bad_frame_stops_send_wrong_format)
 {
-	static struct txf f0, bad, f1, f2;
 	struct ring *r = &self->ring;
 
-	open_tx_ring(_metadata, self->fd, r, &ring_small);
-	txf_build(&f0, 0, 100, 0);
-	txf_build_len(&bad, 99, LONG_LEN, 0);
-	txf_build(&f2, 2, 300, 0);
-	tx_put(r, 0, 0, f0.wire, f0.len);
-	tx_put(r, 1, 0, bad.wire, bad.len);
-	tx_put(r, 2, 0, f2.wire, f2.len);
-	EXPECT_EQ(-1, send(self->fd, NULL, 0, 0));
-	EXPECT_EQ(EMSGSIZE, errno);
+	ASSERT_TX_RING_OPEN(r, self->fd, &ring_small);
+	put_good_bad_good(_metadata, self, 1);
+	ASSERT_EQ(-1, send(self->fd, NULL, 0, 0)) TH_LOG("the bad frame was sent");
 	/*
 	 * The error return does not wait for frames already handed to the
 	 * device (tpacket_snd() goes to out_status, past its
@@ -175,51 +157,72 @@ TEST_F(tx_bad, bad_frame_stops_send_wrong_format)
 		TH_LOG("slot 0 status %u", tx_status(r, ring_frame(r, 0)));
 	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(r, ring_frame(r, 1)));
 	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(r, ring_frame(r, 2)));
-	EXPECT_EQ(0, send(self->fd, NULL, 0, 0));
-	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(r, ring_frame(r, 2)));
-
-	tx_put(r, 1, 0, bad.wire, SHORT_LEN);
-	EXPECT_EQ(-1, send(self->fd, NULL, 0, 0));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(r, ring_frame(r, 1)));
-
-	txf_build(&f1, 1, 200, 0);
-	tx_put(r, 1, 0, f1.wire, f1.len);
-	EXPECT_EQ((ssize_t)(f1.len + f2.len), send(self->fd, NULL, 0, 0));
-	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 1)));
-	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 2)));
-	/* Only the good frames, in ring order: the long one never left. */
-	expect_frame(_metadata, self->sink, &f0, 0);
-	expect_frame(_metadata, self->sink, &f1, 1);
-	expect_frame(_metadata, self->sink, &f2, 2);
+	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, WAIT_MS);
 }
 
 /*
- * With PACKET_LOSS = 1: good, too long, too short, good. One send() skips
- * both bad slots (handed back TP_STATUS_AVAILABLE), sends the good ones and
- * returns their bytes; every slot ends TP_STATUS_AVAILABLE.
+ * The head stays on the bad slot: the next send() sends nothing and
+ * returns 0, slot 2 still waiting. Slot 1 made good (seq 1) and requested
+ * again, one send() sends slots 1 and 2 and returns their sum; only the
+ * good frames arrive, in ring order.
  */
+TEST_F(tx_bad, head_stays_on_bad_slot_until_fixed)
+{
+	struct ring *r = &self->ring;
+	struct tx_frame f1;
+
+	ASSERT_TX_RING_OPEN(r, self->fd, &ring_small);
+	put_good_bad_good(_metadata, self, 1);
+	ASSERT_EQ(-1, send(self->fd, NULL, 0, 0)) TH_LOG("the bad frame was sent");
+	EXPECT_EQ(0, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(r, ring_frame(r, 2)));
+
+	TX_FRAME(&f1, .seq = 1, .payload_len = 200);
+	tx_put(r, 1, 0, f1.wire, f1.len);
+	EXPECT_EQ((ssize_t)(f1.len + self->good[1].len), send(self->fd, NULL, 0, 0))
+		TH_LOG("%s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f1, 1, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->good[1], 2, WAIT_MS);
+}
+
+/* PACKET_LOSS = 1 (before the ring: EBUSY after), a ring, then good, too long, too short, good. */
+static void loss_good_bad_good(struct __test_metadata *_metadata, struct _test_data_tx_bad *self)
+{
+	unsigned int one = 1;
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)))
+		TH_LOG("PACKET_LOSS: %s", strerror(errno));
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+	put_good_bad_good(_metadata, self, 2);
+}
+
+/* With PACKET_LOSS = 1 one send() skips both bad slots: the good frames after them arrive. */
 TEST_F(tx_bad, packet_loss_skips_bad_frames)
 {
-	static struct txf f0, bad, f3;
-	struct ring *r = &self->ring;
+	loss_good_bad_good(_metadata, self);
+	ASSERT_LE(0, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->good[1], 3, WAIT_MS);
+}
 
-	set_loss(_metadata, self->fd, 1);
-	open_tx_ring(_metadata, self->fd, r, &ring_small);
-	txf_build(&f0, 0, 100, 0);
-	txf_build_len(&bad, 99, LONG_LEN, 0);
-	txf_build(&f3, 3, 300, 0);
-	tx_put(r, 0, 0, f0.wire, f0.len);
-	tx_put(r, 1, 0, bad.wire, bad.len);
-	tx_put(r, 2, 0, bad.wire, SHORT_LEN);
-	tx_put(r, 3, 0, f3.wire, f3.len);
-	EXPECT_EQ((ssize_t)(f0.len + f3.len), send(self->fd, NULL, 0, 0))
-		TH_LOG("%s", strerror(errno));
+/* With PACKET_LOSS = 1 the bad slots are handed back: every slot ends TP_STATUS_AVAILABLE. */
+TEST_F(tx_bad, packet_loss_hands_bad_slots_back)
+{
+	loss_good_bad_good(_metadata, self);
+	ASSERT_LE(0, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
 	for (unsigned int i = 0; i < 4; i++) {
-		EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, i))) TH_LOG("slot %u", i);
+		EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(&self->ring, ring_frame(&self->ring, i)))
+			TH_LOG("slot %u", i);
 	}
-	expect_frame(_metadata, self->sink, &f0, 0);
-	expect_frame(_metadata, self->sink, &f3, 3);
+}
+
+/* With PACKET_LOSS = 1 send() returns the bytes of the good frames only. */
+TEST_F(tx_bad, packet_loss_send_returns_good_bytes)
+{
+	loss_good_bad_good(_metadata, self);
+	EXPECT_EQ((ssize_t)(self->good[0].len + self->good[1].len), send(self->fd, NULL, 0, 0))
+		TH_LOG("%s", strerror(errno));
 }
 
 /* ---- size limits at several MTUs (TPACKET_V2, SOCK_RAW) -------------- */
@@ -228,6 +231,7 @@ FIXTURE(tx_mtu) {
 	struct netns_topo topo;
 	int fd, sink;
 	struct ring ring;
+	struct tx_frame edge, over, marker;
 };
 
 FIXTURE_VARIANT(tx_mtu) {
@@ -238,27 +242,40 @@ FIXTURE_VARIANT_ADD(tx_mtu, mtu1500) { .mtu = 1500 };
 FIXTURE_VARIANT_ADD(tx_mtu, mtu1280) { .mtu = 1280 };
 FIXTURE_VARIANT_ADD(tx_mtu, mtu9000) { .mtu = 9000 };
 
-FIXTURE_SETUP(tx_mtu)
-{
-	memset(&self->ring, 0, sizeof(self->ring));
-	TX_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V2);
-}
-
-FIXTURE_TEARDOWN(tx_mtu)
-{
-	if (self->ring.map_base)
-		munmap(self->ring.map_base, self->ring.map_len);
-	TX_ENDS_TEARDOWN(self);
-}
-
 /* Two 16 KiB slots: room for a 9000-byte MTU frame and its header. */
 static const struct ring_geometry big_slots = {
 	.block_size = 16384, .block_nr = 2, .frame_size = 16384,
 };
 
+/* The MTU is changed on psk0 and psk1 after the ring exists. */
+FIXTURE_SETUP(tx_mtu)
+{
+	char why[256];
+
+	TX_RING_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V2);
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &big_slots);
+	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why),
+			      "link set psk0 mtu %u", variant->mtu)) TH_LOG("%s", why);
+	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why),
+			      "link set psk1 mtu %u", variant->mtu)) TH_LOG("%s", why);
+}
+
+FIXTURE_TEARDOWN(tx_mtu)
+{
+	TX_RING_ENDS_TEARDOWN(self);
+}
+
+/* A frame of exactly len bytes on the wire, with an outer tag of vlan_tpid (0: none). */
+static void frame_of_len(struct __test_metadata *_metadata, struct tx_frame *f, uint32_t seq,
+			 size_t len, uint16_t vlan_tpid)
+{
+	TX_FRAME(f, .seq = seq, .payload_len = len - ETH_HLEN - (vlan_tpid ? 4 : 0),
+		 .vlan_tpid = vlan_tpid, .vlan_tci = vlan_tpid ? 5 : 0);
+}
+
 /* Put f in slot i, send; expect ret and (on failure) err and WRONG_FORMAT. */
 static void send_one(struct __test_metadata *_metadata, struct ring *r, unsigned int i,
-		     const struct txf *f, ssize_t ret, int err)
+		     const struct tx_frame *f, ssize_t ret, int err)
 {
 	void *slot = tx_put(r, i, 0, f->wire, f->len);
 
@@ -273,42 +290,52 @@ static void send_one(struct __test_metadata *_metadata, struct ring *r, unsigned
 	}
 }
 
+/* A marker (seq 3) after the frames of a case: nothing else was sent in between. */
+static void send_marker(struct __test_metadata *_metadata, struct _test_data_tx_mtu *self,
+			unsigned int slot)
+{
+	TX_FRAME(&self->marker, .seq = 3, .payload_len = 64);
+	send_one(_metadata, &self->ring, slot, &self->marker, self->marker.len, 0);
+}
+
 /*
- * The MTU is changed on psk0 and psk1 after the ring exists. Then: exactly
- * MTU + 14 is sent; MTU + 15 is EMSGSIZE; an 802.1Q frame may be 4 bytes
- * longer (MTU + 18 sent, MTU + 19 EMSGSIZE); an 802.1ad frame gets no such
- * allowance (MTU + 18 EMSGSIZE). Only the good frames arrive, in order.
+ * Exactly MTU + 14 is sent; MTU + 15 is EMSGSIZE (the slot
+ * TP_STATUS_WRONG_FORMAT): the limit is read from the device at every send.
  */
 TEST_F(tx_mtu, size_edges_follow_mtu)
 {
-	static struct txf edge, over, q_edge, q_over, ad_edge;
-	struct ring *r = &self->ring;
-	unsigned int mtu = variant->mtu;
-	char why[256];
+	frame_of_len(_metadata, &self->edge, 1, variant->mtu + ETH_HLEN, 0);
+	frame_of_len(_metadata, &self->over, 90, variant->mtu + ETH_HLEN + 1, 0);
+	send_one(_metadata, &self->ring, 0, &self->edge, self->edge.len, 0);
+	send_one(_metadata, &self->ring, 1, &self->over, -1, EMSGSIZE);
+	send_marker(_metadata, self, 1);
+	ASSERT_SINK_FRAME(self->sink, &self->edge, 1, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, WAIT_MS);
+}
 
-	open_tx_ring(_metadata, self->fd, r, &big_slots);
-	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why),
-			      "link set psk0 mtu %u", mtu)) TH_LOG("%s", why);
-	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why),
-			      "link set psk1 mtu %u", mtu)) TH_LOG("%s", why);
+/*
+ * An 802.1Q frame may be 4 bytes longer (packet_extra_vlan_len_allowed()):
+ * MTU + 18 is sent, MTU + 19 is EMSGSIZE. psk1 receives it untagged.
+ */
+TEST_F(tx_mtu, vlan_8021q_frame_4_bytes_longer_allowed)
+{
+	frame_of_len(_metadata, &self->edge, 2, variant->mtu + ETH_HLEN + 4, ETH_P_8021Q);
+	frame_of_len(_metadata, &self->over, 91, variant->mtu + ETH_HLEN + 5, ETH_P_8021Q);
+	send_one(_metadata, &self->ring, 0, &self->edge, self->edge.len, 0);
+	send_one(_metadata, &self->ring, 1, &self->over, -1, EMSGSIZE);
+	send_marker(_metadata, self, 1);
+	ASSERT_EQ(0, tx_frame_untag(&self->edge));
+	ASSERT_SINK_FRAME(self->sink, &self->edge, 2, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, WAIT_MS);
+}
 
-	txf_build_len(&edge, 1, mtu + ETH_HLEN, 0);
-	txf_build_len(&over, 90, mtu + ETH_HLEN + 1, 0);
-	txf_build_len(&q_edge, 2, mtu + ETH_HLEN + 4, ETH_P_8021Q);
-	txf_build_len(&q_over, 91, mtu + ETH_HLEN + 5, ETH_P_8021Q);
-	txf_build_len(&ad_edge, 92, mtu + ETH_HLEN + 4, ETH_P_8021AD);
-
-	send_one(_metadata, r, 0, &edge, edge.len, 0);
-	send_one(_metadata, r, 1, &over, -1, EMSGSIZE);
-	send_one(_metadata, r, 1, &q_edge, q_edge.len, 0);
-	send_one(_metadata, r, 0, &q_over, -1, EMSGSIZE);
-	send_one(_metadata, r, 0, &ad_edge, -1, EMSGSIZE);
-	expect_frame(_metadata, self->sink, &edge, 1);
-	expect_frame(_metadata, self->sink, &q_edge, 2);
-	/* A marker: nothing else was sent in between. */
-	txf_build(&edge, 3, 64, 0);
-	send_one(_metadata, r, 0, &edge, edge.len, 0);
-	expect_frame(_metadata, self->sink, &edge, 3);
+/* An 802.1ad frame gets no such allowance: MTU + 18 is EMSGSIZE, nothing is sent. */
+TEST_F(tx_mtu, vlan_8021ad_frame_no_extra_bytes)
+{
+	frame_of_len(_metadata, &self->over, 92, variant->mtu + ETH_HLEN + 4, ETH_P_8021AD);
+	send_one(_metadata, &self->ring, 0, &self->over, -1, EMSGSIZE);
+	send_marker(_metadata, self, 0);
+	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, WAIT_MS);
 }
 
 /* ---- options once a ring exists --------------------------------------- */
@@ -344,33 +371,74 @@ static int get_int(struct __test_metadata *_metadata, int fd, int opt)
 	return val;
 }
 
-/*
- * With a TX ring (and likewise an RX ring), PACKET_LOSS and PACKET_VERSION
- * give EBUSY and keep their values; after the ring is torn down both are
- * accepted again.
- */
-TEST_F(tx_opts, loss_and_version_ebusy_with_ring)
+/* A V2 ring of kind on fd, or fail the case. */
+static void request_ring(struct __test_metadata *_metadata, int fd, int kind)
+{
+	ASSERT_EQ(0, ring_request(fd, kind, TPACKET_V2, &ring_small))
+		TH_LOG("ring %d: %s", kind, strerror(errno));
+}
+
+/* With a TX ring, PACKET_LOSS gives EBUSY and keeps its value (0). */
+TEST_F(tx_opts, loss_ebusy_with_tx_ring)
 {
 	unsigned int one = 1;
-	int v3 = TPACKET_V3;
 
-	ASSERT_EQ(0, ring_request(self->fd, PACKET_TX_RING, TPACKET_V2, &ring_small));
+	request_ring(_metadata, self->fd, PACKET_TX_RING);
 	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)));
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_EQ(0, get_int(_metadata, self->fd, PACKET_LOSS));
+}
+
+/* With an RX ring, PACKET_LOSS gives EBUSY and keeps its value (0) as well. */
+TEST_F(tx_opts, loss_ebusy_with_rx_ring)
+{
+	unsigned int one = 1;
+
+	request_ring(_metadata, self->fd, PACKET_RX_RING);
+	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, get_int(_metadata, self->fd, PACKET_LOSS));
+}
+
+/* With a TX ring, PACKET_VERSION gives EBUSY and keeps its value (TPACKET_V2). */
+TEST_F(tx_opts, version_ebusy_with_tx_ring)
+{
+	int v3 = TPACKET_V3;
+
+	request_ring(_metadata, self->fd, PACKET_TX_RING);
 	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)));
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_EQ(TPACKET_V2, get_int(_metadata, self->fd, PACKET_VERSION));
-	ASSERT_EQ(0, ring_teardown(self->fd, PACKET_TX_RING, TPACKET_V2));
+}
 
-	ASSERT_EQ(0, ring_request(self->fd, PACKET_RX_RING, TPACKET_V2, &ring_small));
-	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)));
-	EXPECT_EQ(EBUSY, errno);
-	ASSERT_EQ(0, ring_teardown(self->fd, PACKET_RX_RING, TPACKET_V2));
+/* A TX ring, then an RX ring, each torn down again. */
+static void rings_up_and_down(struct __test_metadata *_metadata, int fd)
+{
+	request_ring(_metadata, fd, PACKET_TX_RING);
+	ASSERT_EQ(0, ring_teardown(fd, PACKET_TX_RING, TPACKET_V2)) TH_LOG("%s", strerror(errno));
+	request_ring(_metadata, fd, PACKET_RX_RING);
+	ASSERT_EQ(0, ring_teardown(fd, PACKET_RX_RING, TPACKET_V2)) TH_LOG("%s", strerror(errno));
+}
 
-	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)));
+/* Once the rings are torn down, PACKET_LOSS is accepted again and reads back 1. */
+TEST_F(tx_opts, loss_accepted_after_ring_teardown)
+{
+	unsigned int one = 1;
+
+	rings_up_and_down(_metadata, self->fd);
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)))
+		TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(1, get_int(_metadata, self->fd, PACKET_LOSS));
-	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)));
+}
+
+/* Once the rings are torn down, PACKET_VERSION is accepted again and reads back. */
+TEST_F(tx_opts, version_accepted_after_ring_teardown)
+{
+	int v3 = TPACKET_V3;
+
+	rings_up_and_down(_metadata, self->fd);
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)))
+		TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(TPACKET_V3, get_int(_metadata, self->fd, PACKET_VERSION));
 }
 
@@ -382,14 +450,14 @@ TEST_F(tx_opts, tx_has_off_silently_kept_with_ring)
 {
 	unsigned int zero = 0, one = 1;
 
-	ASSERT_EQ(0, ring_request(self->fd, PACKET_TX_RING, TPACKET_V2, &ring_small));
+	request_ring(_metadata, self->fd, PACKET_TX_RING);
 	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_TX_HAS_OFF, &one, sizeof(one)));
 	EXPECT_EQ(0, get_int(_metadata, self->fd, PACKET_TX_HAS_OFF));
 	ASSERT_EQ(0, ring_teardown(self->fd, PACKET_TX_RING, TPACKET_V2));
 
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_TX_HAS_OFF, &one, sizeof(one)));
 	EXPECT_EQ(1, get_int(_metadata, self->fd, PACKET_TX_HAS_OFF));
-	ASSERT_EQ(0, ring_request(self->fd, PACKET_TX_RING, TPACKET_V2, &ring_small));
+	request_ring(_metadata, self->fd, PACKET_TX_RING);
 	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_TX_HAS_OFF, &zero, sizeof(zero)));
 	EXPECT_EQ(1, get_int(_metadata, self->fd, PACKET_TX_HAS_OFF));
 }
