@@ -200,6 +200,18 @@ long long tx_qdisc_packets(const char *dev, char *why, size_t whylen);
 int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 
 /*
+ * The variants v1, v2 and v3 of a TX fixture: variant->version is
+ * TPACKET_V1, V2 or V3 (fixture.v1.case, ...).
+ */
+#define TX_VERSION_VARIANTS(fixture)						\
+	FIXTURE_VARIANT(fixture) {						\
+		int version;							\
+	};									\
+	FIXTURE_VARIANT_ADD(fixture, v1) { .version = TPACKET_V1 };		\
+	FIXTURE_VARIANT_ADD(fixture, v2) { .version = TPACKET_V2 };		\
+	FIXTURE_VARIANT_ADD(fixture, v3) { .version = TPACKET_V3 }
+
+/*
  * FIXTURE_SETUP step of most TX cases: fresh namespaces with the default
  * veth pair, the sink on psk1 and a sending socket (type, version) bound to
  * psk0, in self->topo, self->sink and self->fd; statement (return) runs

@@ -167,13 +167,7 @@ FIXTURE(tx_held) {
 	struct tx_frame f[4];	/* 0: the plain frame, 1 and 2 in slots 0 and 1, 3: the kick */
 };
 
-FIXTURE_VARIANT(tx_held) {
-	int version;
-};
-
-FIXTURE_VARIANT_ADD(tx_held, v1) { .version = TPACKET_V1 };
-FIXTURE_VARIANT_ADD(tx_held, v2) { .version = TPACKET_V2 };
-FIXTURE_VARIANT_ADD(tx_held, v3) { .version = TPACKET_V3 };
+TX_VERSION_VARIANTS(tx_held);
 
 FIXTURE_SETUP(tx_held)
 {
@@ -210,6 +204,17 @@ static ssize_t send_held(struct __test_metadata *_metadata, struct _test_data_tx
 	if (ret < 0)
 		TH_LOG("MSG_DONTWAIT send: %s", strerror(errno));
 	return ret;
+}
+
+/* send_held(), the send having returned the sum of both frames; false when SKIPped. */
+static bool held(struct __test_metadata *_metadata, struct _test_data_tx_held *self)
+{
+	ssize_t ret = send_held(_metadata, self);
+
+	if (ret == -2)
+		return false;
+	ASSERT_EQ((ssize_t)(2 * self->f[1].len), ret);
+	return true;
 }
 
 /*
@@ -252,11 +257,9 @@ TEST_F(tx_held, dontwait_send_returns_with_slots_sending)
 TEST_F(tx_held, held_slots_available_once_frames_leave)
 {
 	struct ring *r = &self->ring;
-	ssize_t ret = send_held(_metadata, self);
 
-	if (ret == -2)
+	if (!held(_metadata, self))
 		return;
-	ASSERT_EQ((ssize_t)(2 * self->f[1].len), ret);
 	release_frames(_metadata, self->plain, &self->f[3], 3);
 	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, WAIT_MS))
 		TH_LOG("slot 0: %#x", tx_status(r, ring_frame(r, 0)));
@@ -270,11 +273,8 @@ TEST_F(tx_held, held_slots_available_once_frames_leave)
  */
 TEST_F(tx_held, held_frames_arrive_in_order_intact)
 {
-	ssize_t ret = send_held(_metadata, self);
-
-	if (ret == -2)
+	if (!held(_metadata, self))
 		return;
-	ASSERT_EQ((ssize_t)(2 * self->f[1].len), ret);
 	release_frames(_metadata, self->plain, &self->f[3], 3);
 	for (uint32_t i = 1; i < 4; i++)
 		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, WAIT_MS);
@@ -289,11 +289,9 @@ TEST_F(tx_held, held_frames_arrive_in_order_intact)
 TEST_F(tx_held, pollout_while_head_slot_sending)
 {
 	struct ring *r = &self->ring;
-	ssize_t ret = send_held(_metadata, self);
 
-	if (ret == -2)
+	if (!held(_metadata, self))
 		return;
-	ASSERT_EQ((ssize_t)(2 * self->f[1].len), ret);
 	ASSERT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 0)));
 	EXPECT_TRUE(pollout_now(_metadata, self->fd));
 }
@@ -378,6 +376,23 @@ static ssize_t send_past_buffer(struct __test_metadata *_metadata,
 }
 
 /*
+ * fill_send_buffer(), send_past_buffer() having sent frame 3 only, then the
+ * frames released: false when the case SKIPped.
+ */
+static bool release_past_buffer(struct __test_metadata *_metadata,
+				struct _test_data_tx_sndbuf *self)
+{
+	ssize_t ret;
+
+	if (!fill_send_buffer(_metadata, self))
+		return false;
+	ret = send_past_buffer(_metadata, self);
+	ASSERT_EQ((ssize_t)self->f[3].len, ret) TH_LOG("%s", strerror(errno));
+	release_frames(_metadata, self->plain, &self->f[5], 5);
+	return true;
+}
+
+/*
  * The ring's own POLLOUT rule shows once the send buffer is full: POLLOUT
  * while the head slot (3) is TP_STATUS_AVAILABLE (packet_poll()), none once
  * the head is on a slot still TP_STATUS_SEND_REQUEST (slot 0, after a send
@@ -425,13 +440,9 @@ TEST_F(tx_sndbuf, dontwait_send_out_of_buffer_returns_bytes_so_far)
 TEST_F(tx_sndbuf, pollout_back_once_send_buffer_drains)
 {
 	struct ring *r = &self->ring;
-	ssize_t ret;
 
-	if (!fill_send_buffer(_metadata, self))
+	if (!release_past_buffer(_metadata, self))
 		return;
-	ret = send_past_buffer(_metadata, self);
-	ASSERT_EQ((ssize_t)self->f[3].len, ret) TH_LOG("%s", strerror(errno));
-	release_frames(_metadata, self->plain, &self->f[5], 5);
 	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, WAIT_MS)) TH_LOG("%s", strerror(errno));
 	EXPECT_GT(self->sndbuf / 2, outq(_metadata, self->fd));
 	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 1)));
@@ -446,13 +457,8 @@ TEST_F(tx_sndbuf, pollout_back_once_send_buffer_drains)
  */
 TEST_F(tx_sndbuf, slot_left_requested_sent_by_next_send)
 {
-	ssize_t ret;
-
-	if (!fill_send_buffer(_metadata, self))
+	if (!release_past_buffer(_metadata, self))
 		return;
-	ret = send_past_buffer(_metadata, self);
-	ASSERT_EQ((ssize_t)self->f[3].len, ret) TH_LOG("%s", strerror(errno));
-	release_frames(_metadata, self->plain, &self->f[5], 5);
 	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, WAIT_MS)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ((ssize_t)self->f[4].len, send(self->fd, NULL, 0, 0))
 		TH_LOG("%s", strerror(errno));

@@ -66,13 +66,7 @@ FIXTURE(tx_bad) {
 	struct tx_frame good[2], bad;	/* good[0] in slot 0, good[1] after the bad slots */
 };
 
-FIXTURE_VARIANT(tx_bad) {
-	int version;
-};
-
-FIXTURE_VARIANT_ADD(tx_bad, v1) { .version = TPACKET_V1 };
-FIXTURE_VARIANT_ADD(tx_bad, v2) { .version = TPACKET_V2 };
-FIXTURE_VARIANT_ADD(tx_bad, v3) { .version = TPACKET_V3 };
+TX_VERSION_VARIANTS(tx_bad);
 
 FIXTURE_SETUP(tx_bad)
 {
@@ -113,24 +107,27 @@ static unsigned int put_good_bad_good(struct __test_metadata *_metadata,
 	return nbad + 1;
 }
 
+/* The bad frame alone in slot 0 (short or long): send() fails with err, the slot WRONG_FORMAT. */
+static void expect_refused(struct __test_metadata *_metadata, struct _test_data_tx_bad *self,
+			   bool short_frame, int err)
+{
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+	put_bad(_metadata, self, 0, short_frame);
+	EXPECT_EQ(-1, send(self->fd, NULL, 0, 0));
+	EXPECT_EQ(err, errno);
+	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+}
+
 /* A frame longer than MTU + 14 (and not 802.1Q): EMSGSIZE, the slot TP_STATUS_WRONG_FORMAT. */
 TEST_F(tx_bad, too_long_frame_emsgsize)
 {
-	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
-	put_bad(_metadata, self, 0, false);
-	EXPECT_EQ(-1, send(self->fd, NULL, 0, 0));
-	EXPECT_EQ(EMSGSIZE, errno);
-	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+	expect_refused(_metadata, self, false, EMSGSIZE);
 }
 
 /* A frame shorter than the link header: EINVAL, the slot TP_STATUS_WRONG_FORMAT. */
 TEST_F(tx_bad, too_short_frame_einval)
 {
-	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
-	put_bad(_metadata, self, 0, true);
-	EXPECT_EQ(-1, send(self->fd, NULL, 0, 0));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+	expect_refused(_metadata, self, true, EINVAL);
 }
 
 /*
@@ -378,37 +375,34 @@ static void request_ring(struct __test_metadata *_metadata, int fd, int kind)
 		TH_LOG("ring %d: %s", kind, strerror(errno));
 }
 
+/* setsockopt(opt, val) is EBUSY and getsockopt(opt) still reads kept. */
+static void expect_ebusy_kept(struct __test_metadata *_metadata, int fd, int opt, int val,
+			      int kept)
+{
+	EXPECT_EQ(-1, setsockopt(fd, SOL_PACKET, opt, &val, sizeof(val))) TH_LOG("option %d", opt);
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(kept, get_int(_metadata, fd, opt));
+}
+
 /* With a TX ring, PACKET_LOSS gives EBUSY and keeps its value (0). */
 TEST_F(tx_opts, loss_ebusy_with_tx_ring)
 {
-	unsigned int one = 1;
-
 	request_ring(_metadata, self->fd, PACKET_TX_RING);
-	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)));
-	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(0, get_int(_metadata, self->fd, PACKET_LOSS));
+	expect_ebusy_kept(_metadata, self->fd, PACKET_LOSS, 1, 0);
 }
 
 /* With an RX ring, PACKET_LOSS gives EBUSY and keeps its value (0) as well. */
 TEST_F(tx_opts, loss_ebusy_with_rx_ring)
 {
-	unsigned int one = 1;
-
 	request_ring(_metadata, self->fd, PACKET_RX_RING);
-	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)));
-	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(0, get_int(_metadata, self->fd, PACKET_LOSS));
+	expect_ebusy_kept(_metadata, self->fd, PACKET_LOSS, 1, 0);
 }
 
 /* With a TX ring, PACKET_VERSION gives EBUSY and keeps its value (TPACKET_V2). */
 TEST_F(tx_opts, version_ebusy_with_tx_ring)
 {
-	int v3 = TPACKET_V3;
-
 	request_ring(_metadata, self->fd, PACKET_TX_RING);
-	EXPECT_EQ(-1, setsockopt(self->fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3)));
-	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(TPACKET_V2, get_int(_metadata, self->fd, PACKET_VERSION));
+	expect_ebusy_kept(_metadata, self->fd, PACKET_VERSION, TPACKET_V3, TPACKET_V2);
 }
 
 /* A TX ring, then an RX ring, each torn down again. */
