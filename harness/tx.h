@@ -103,9 +103,10 @@ int tx_frame_untag(struct tx_frame *f);
 } while (0)
 
 /* Case step: a TX ring of geo on fd, mmapped into r (ring_open()), or fail the case. */
-#define ASSERT_TX_RING_OPEN(r, fd, geo)						\
+#define ASSERT_TX_RING_OPEN(r, fd, geo) do {					\
 	ASSERT_EQ(0, ring_open((r), (fd), PACKET_TX_RING, (geo)))		\
-		TH_LOG("PACKET_TX_RING: %s", strerror(errno))
+		TH_LOG("PACKET_TX_RING: %s", strerror(errno));			\
+} while (0)
 
 /*
  * Close the fds that are >= 0, up to 8 at a time each in its own thread,
@@ -198,18 +199,6 @@ long long tx_qdisc_packets(const char *dev, char *why, size_t whylen);
  * (ETHTOOL_STXCSUM, ETHTOOL_STSO, ...). 0 or -1 with errno.
  */
 int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
-
-/*
- * The variants v1, v2 and v3 of a TX fixture: variant->version is
- * TPACKET_V1, V2 or V3 (fixture.v1.case, ...).
- */
-#define TX_VERSION_VARIANTS(fixture)						\
-	FIXTURE_VARIANT(fixture) {						\
-		int version;							\
-	};									\
-	FIXTURE_VARIANT_ADD(fixture, v1) { .version = TPACKET_V1 };		\
-	FIXTURE_VARIANT_ADD(fixture, v2) { .version = TPACKET_V2 };		\
-	FIXTURE_VARIANT_ADD(fixture, v3) { .version = TPACKET_V3 }
 
 /*
  * FIXTURE_SETUP step of most TX cases: fresh namespaces with the default

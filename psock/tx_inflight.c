@@ -167,7 +167,13 @@ FIXTURE(tx_held) {
 	struct tx_frame f[4];	/* 0: the plain frame, 1 and 2 in slots 0 and 1, 3: the kick */
 };
 
-TX_VERSION_VARIANTS(tx_held);
+FIXTURE_VARIANT(tx_held) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(tx_held, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(tx_held, v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(tx_held, v3) { .version = TPACKET_V3 };
 
 FIXTURE_SETUP(tx_held)
 {

@@ -66,7 +66,13 @@ FIXTURE(tx_bad) {
 	struct tx_frame good[2], bad;	/* good[0] in slot 0, good[1] after the bad slots */
 };
 
-TX_VERSION_VARIANTS(tx_bad);
+FIXTURE_VARIANT(tx_bad) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(tx_bad, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(tx_bad, v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(tx_bad, v3) { .version = TPACKET_V3 };
 
 FIXTURE_SETUP(tx_bad)
 {

@@ -328,7 +328,13 @@ FIXTURE(tx_walk) {
 	struct ring ring;
 };
 
-TX_VERSION_VARIANTS(tx_walk);
+FIXTURE_VARIANT(tx_walk) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(tx_walk, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(tx_walk, v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(tx_walk, v3) { .version = TPACKET_V3 };
 
 FIXTURE_SETUP(tx_walk)
 {
