@@ -81,8 +81,8 @@ static const char *tbf_flow_rate(void)
 	return rate;
 }
 
-/* tbf on psk0 at rate; false when the case was SKIPped (no tbf). */
-static bool hold_frames(struct __test_metadata *_metadata, const char *rate)
+/* tbf on psk0 at rate, *tbf set; false when the case was SKIPped (no tbf). */
+static bool hold_frames(struct __test_metadata *_metadata, bool *tbf, const char *rate)
 {
 	char why[256];
 	int ret;
@@ -91,7 +91,20 @@ static bool hold_frames(struct __test_metadata *_metadata, const char *rate)
 	if (ret && tx_tc_missing(why))
 		SKIP(return false, "no tbf qdisc (CONFIG_NET_SCH_TBF) or no tc: %s", why);
 	ASSERT_EQ(0, ret) TH_LOG("tc: %s", why);
+	*tbf = true;
 	return true;
+}
+
+/*
+ * FIXTURE_TEARDOWN step: delete the tbf (if the case added one) before the
+ * sockets close, so frames still held are freed while their ring exists.
+ */
+static void drop_held_frames(struct __test_metadata *_metadata, bool tbf)
+{
+	char why[256] = "";
+
+	if (tbf && tx_tc(why, sizeof(why), "qdisc del dev psk0 root"))
+		EXPECT_STREQ("", why);
 }
 
 /* Change the tbf's rate; the bucket is full again (tbf_change()). */
@@ -150,6 +163,7 @@ static bool pollout_now(struct __test_metadata *_metadata, int fd)
 	struct timeval tv_ = { .tv_sec = ms_ / 1000, .tv_usec = (ms_ % 1000) * 1000 };	\
 										\
 	(self)->plain = -1;							\
+	(self)->tbf = false;							\
 	TX_RING_ENDS_SETUP(return, self, SOCK_RAW, (version));			\
 	(self)->plain = tx_socket(SOCK_RAW, 0, (self)->topo.ifindex0);		\
 	ASSERT_LE(0, (self)->plain) TH_LOG("plain socket: %s", strerror(errno));	\
@@ -163,6 +177,7 @@ FIXTURE(tx_held) {
 	struct netns_topo topo;
 	int fd, sink;
 	int plain;		/* psk0, no ring: uses up the bucket, kicks the qdisc */
+	bool tbf;		/* the case added the tbf */
 	struct ring ring;
 	struct tx_frame f[4];	/* 0: the plain frame, 1 and 2 in slots 0 and 1, 3: the kick */
 };
@@ -182,6 +197,7 @@ FIXTURE_SETUP(tx_held)
 
 FIXTURE_TEARDOWN(tx_held)
 {
+	drop_held_frames(_metadata, self->tbf);
 	TX_RING_ENDS_TEARDOWN(self, self->plain);
 }
 
@@ -199,7 +215,7 @@ static ssize_t send_held(struct __test_metadata *_metadata, struct _test_data_tx
 {
 	ssize_t ret;
 
-	if (!hold_frames(_metadata, TBF_HOLD))
+	if (!hold_frames(_metadata, &self->tbf, TBF_HOLD))
 		return -2;
 	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &two_slots);
 	send_plain(_metadata, self->plain, &self->f[0], 0);
@@ -232,7 +248,7 @@ TEST_F(tx_held, blocking_send_returns_when_slots_available)
 {
 	struct ring *r = &self->ring;
 
-	if (!hold_frames(_metadata, tbf_flow_rate()))
+	if (!hold_frames(_metadata, &self->tbf, tbf_flow_rate()))
 		return;
 	ASSERT_TX_RING_OPEN(r, self->fd, &two_slots);
 	put_held(_metadata, r, 0, &self->f[1], 1);
@@ -308,6 +324,7 @@ FIXTURE(tx_sndbuf) {
 	struct netns_topo topo;
 	int fd, sink;
 	int plain;		/* psk0, no ring: kicks the qdisc */
+	bool tbf;		/* the case added the tbf */
 	struct ring ring;
 	int sndbuf;		/* SO_SNDBUF as the kernel set it */
 	struct tx_frame f[6];	/* 0 to 3 in slots 0 to 3, 4 in slot 0 again, 5: the kick */
@@ -326,6 +343,7 @@ FIXTURE_SETUP(tx_sndbuf)
 
 FIXTURE_TEARDOWN(tx_sndbuf)
 {
+	drop_held_frames(_metadata, self->tbf);
 	TX_RING_ENDS_TEARDOWN(self, self->plain);
 }
 
@@ -354,7 +372,7 @@ static bool fill_send_buffer(struct __test_metadata *_metadata,
 {
 	struct ring *r = &self->ring;
 
-	if (!hold_frames(_metadata, TBF_HOLD))
+	if (!hold_frames(_metadata, &self->tbf, TBF_HOLD))
 		return false;
 	ASSERT_TX_RING_OPEN(r, self->fd, &four_slots);
 	put_held(_metadata, r, 0, &self->f[0], 0);
