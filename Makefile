@@ -9,7 +9,7 @@
 #                 the tests as a kselftest collection in that kernel tree
 #   make clean    remove build/
 #   JOBS=N        binaries run at once by run/test (default 4); RUNFLAGS=... more
-#                 scripts/run options, e.g. RUNFLAGS='-t fanout_mode'
+#                 scripts/run options, e.g. RUNFLAGS='-t fanout_*'
 #
 # The kselftest harness header is never committed. With KSRC=/path/to/linux it is
 # used from $(KSRC)/tools/testing/selftests; otherwise it is extracted once from
@@ -40,11 +40,16 @@ FIXTURES  := $(patsubst tests/fixtures/%.c,$(BUILD)/tests/%,$(wildcard tests/fix
 LIB_SRCS  := $(wildcard harness/*.c netns/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
+# Binaries of an earlier build whose psock/NAME.c is gone (renamed or split,
+# see scripts/lib/renames): scripts/run would still run them, so all
+# removes them.
+STALE     := $(filter-out $(TESTS),$(wildcard $(BUILD)/psock/*))
 
 .PHONY: all run test deps matrix kselftest-export clean
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
 all: $(TESTS) $(FIXTURES)
+	$(if $(STALE),rm -f -- $(STALE))
 
 $(BUILD)/kselftest/kselftest_harness.h:
 	@test -r $(KSRC_TARBALL) || { echo "error: $(KSRC_TARBALL) not found: run 'scripts/deps' (as root) or pass KSRC=/path/to/linux" >&2; exit 1; }

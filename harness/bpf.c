@@ -30,14 +30,14 @@ int bpf_attach_ret(int fd, uint32_t k)
 	return bpf_attach(fd, prog, PROG_LEN(prog));
 }
 
-int ebpf_load_socket_filter(const struct bpf_insn *insns, unsigned int n,
-			    char *log, size_t log_len)
+int ebpf_load(uint32_t prog_type, const struct bpf_insn *insns, unsigned int n,
+	      char *log, size_t log_len)
 {
 	static const char license[] = "GPL";
 	union bpf_attr attr;
 
 	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.prog_type = prog_type;
 	attr.insns = (uintptr_t)insns;
 	attr.insn_cnt = n;
 	attr.license = (uintptr_t)license;
@@ -48,6 +48,12 @@ int ebpf_load_socket_filter(const struct bpf_insn *insns, unsigned int n,
 		attr.log_level = 1;
 	}
 	return syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+}
+
+int ebpf_load_socket_filter(const struct bpf_insn *insns, unsigned int n,
+			    char *log, size_t log_len)
+{
+	return ebpf_load(BPF_PROG_TYPE_SOCKET_FILTER, insns, n, log, log_len);
 }
 
 int ebpf_attach(int fd, int prog_fd)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Socket filters for the filter tests: classic BPF through SO_ATTACH_FILTER
- * (sk_attach_filter(), checked by bpf_check_classic()) and eBPF socket
- * filter programs loaded with the raw bpf(2) syscall and attached through
- * SO_ATTACH_BPF (sk_attach_bpf()).
+ * BPF programs for the filter and fanout tests: classic BPF through
+ * SO_ATTACH_FILTER (sk_attach_filter(), checked by bpf_check_classic()),
+ * and eBPF programs loaded with the raw bpf(2) syscall (the one loader of
+ * the suite), attached to a socket through SO_ATTACH_BPF (sk_attach_bpf())
+ * or to a fanout group through PACKET_FANOUT_DATA (fanout_set_data_ebpf()).
  *
  * A socket filter's return value is a snap length: 0 drops the packet, N
  * keeps at most N bytes (run_filter() in af_packet.c).
@@ -29,10 +30,15 @@ int bpf_detach(int fd);
 int bpf_attach_ret(int fd, uint32_t k);
 
 /*
- * BPF_PROG_LOAD of a BPF_PROG_TYPE_SOCKET_FILTER program (license "GPL").
- * The program fd, or -1 with errno (EPERM without the privilege to load).
- * The verifier log goes to log when given.
+ * BPF_PROG_LOAD of n instructions as a program of prog_type (license
+ * "GPL"). The program fd, or -1 with errno (EPERM without the privilege to
+ * load that type, ENOSYS without bpf(2)). The verifier log goes to log
+ * (log_len bytes) when given.
  */
+int ebpf_load(uint32_t prog_type, const struct bpf_insn *insns, unsigned int n,
+	      char *log, size_t log_len);
+
+/* ebpf_load() of a BPF_PROG_TYPE_SOCKET_FILTER program. */
 int ebpf_load_socket_filter(const struct bpf_insn *insns, unsigned int n,
 			    char *log, size_t log_len);
 

@@ -328,3 +328,20 @@ void fanout_teardown(struct fanout_group *g, struct netns_topo *topo, int *extra
 	fanout_close_fds(fds, n);
 	netns_teardown(topo);
 }
+
+void fanout_fixture_reset(struct fanout_fixture *f)
+{
+	memset(&f->g, 0, sizeof(f->g));	/* g.n == 0: nothing to close */
+	memset(f->count, 0, sizeof(f->count));
+	for (unsigned int i = 0; i < FANOUT_NSEQ; i++)
+		f->member_of[i] = -1;
+}
+
+struct frame_spec fanout_udp4_flow(uint16_t sport, uint16_t dport)
+{
+	return (struct frame_spec){
+		.ip = 4, .payload_len = 32,
+		.saddr = NETNS_IP4_1, .daddr = NETNS_IP4_0,
+		.sport = sport, .dport = dport,
+	};
+}

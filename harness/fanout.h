@@ -169,4 +169,65 @@ int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
 /* Sum of PACKET_STATISTICS tp_packets and tp_drops since the last read. */
 int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops);
 
+
+/* ---- a fixture's state ------------------------------------------------- */
+
+/* Frames a fanout_fixture records by seq (member_of[]); later seqs only count. */
+#define FANOUT_NSEQ 1024
+
+/*
+ * What the fixtures of psock/fanout_*.c share: the namespaces, the group
+ * under test and where its tagged frames went, as fanout_collect() fills
+ * them (member_of[seq] = the member, -1 until seq arrives; count[member]).
+ * A FIXTURE embeds it as its field f; FIXTURE_TEARDOWN passes f.g and
+ * f.topo to fanout_teardown() with the fixture's other fds.
+ */
+struct fanout_fixture {
+	struct netns_topo topo;
+	struct fanout_group g;
+	int member_of[FANOUT_NSEQ];
+	unsigned int count[FANOUT_MEMBERS_MAX];
+};
+
+/* No group open, no frame seen: member_of all -1, count all 0. */
+void fanout_fixture_reset(struct fanout_fixture *f);
+
+/*
+ * FIXTURE_SETUP step: fanout_fixture_reset(f), then the namespaces with
+ * opts (NULL: the default topology); where they cannot be made the case
+ * SKIPs and runs statement (see PSOCK_NETNS_SETUP).
+ */
+#define FANOUT_FIXTURE_SETUP(statement, f, opts) do {					\
+	fanout_fixture_reset(f);							\
+	PSOCK_NETNS_SETUP(statement, &(f)->topo, (opts));				\
+} while (0)
+
+/*
+ * Test step: fanout_group_open() of members sockets on the fixture's psk0
+ * (version, geo, proto, id, type_flags as there), failing the case with
+ * the errno when a socket, ring, bind or join failed.
+ */
+#define ASSERT_FIXTURE_GROUP(f, members, version, geo, proto, id, type_flags) do {	\
+	int rc_ = fanout_group_open(&(f)->g, (members), (version), (geo),		\
+				    (f)->topo.ifindex0, (proto), (id), (type_flags));	\
+	int err_ = errno;								\
+											\
+	ASSERT_EQ(0, rc_) TH_LOG("fanout group of %u: %s", (unsigned int)(members),	\
+				 strerror(err_));					\
+} while (0)
+
+/*
+ * Test step: ASSERT_SEND_COLLECT() of n frames of spec (seq first ..
+ * first + n - 1) from psk1 into the fixture's group, member_of and count.
+ */
+#define ASSERT_FIXTURE_SEND_COLLECT(f, spec, first, n)					\
+	ASSERT_SEND_COLLECT(&(f)->topo, &(f)->g, (spec), (first), (n),			\
+			    (f)->member_of, FANOUT_NSEQ, (f)->count)
+
+/*
+ * An IPv4/UDP frame of one flow, psk1's address:sport -> psk0's:dport, 32
+ * bytes of payload (frame_build() adds the tag).
+ */
+struct frame_spec fanout_udp4_flow(uint16_t sport, uint16_t dport);
+
 #endif

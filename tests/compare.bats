@@ -5,7 +5,9 @@
 # (tests/results_helpers.bash), every kind of status change named on its own
 # line, the count and gate lines, the exit status of the regression gate
 # (pass->fail and pass->gone always, pass->skip on the same kernel or with
-# --strict), and summaries that are not complete refused with exit 2.
+# --strict), summaries that are not complete refused with exit 2, and the
+# cases of renamed binaries paired through a rename map (PSOCK_RENAMES, or
+# the tree's scripts/lib/renames), a malformed map refused with exit 2.
 
 # shellcheck disable=SC2154 # $stderr, $output and $lines come from bats' run
 bats_require_minimum_version 1.5.0
@@ -243,4 +245,108 @@ refused() {
 	n=$(grep -c '"binary": "version"' "$OLD/summary.json")
 	assert_eq "# compare: 0 pass->fail, 0 pass->skip, 0 pass->gone, 0 fail->pass, 0 other skip changes, 0 new, 0 other gone, $n unchanged" "${lines[-2]}" "count line"
 	assert_eq "# gate: pass->fail, pass->gone, pass->skip (same kernel): 0 regressions, exit 0" "${lines[-1]}" "gate line"
+}
+
+# A rename map for the tests below: "old" became "new_a" and "new_b".
+write_map() {
+	MAP=$BATS_TEST_TMPDIR/renames
+	printf '%s\n' "# SPDX-License-Identifier: GPL-2.0" "" "old new_a new_b   # split" "$@" >"$MAP"
+}
+
+@test "a renamed binary's cases pair through the map: pass->pass counts as unchanged, one line says how many paired, exit 0" {
+	write_map
+	make_run "$OLD" 6.12.0 "old x.a pass" "old x.b skip needs 6.2" "old y.c pass" "keep k pass"
+	make_run "$NEW" 6.12.0 "new_a x.a pass" "new_b y.c pass" "new_b x.b skip needs 6.2" "keep k pass"
+	PSOCK_RENAMES=$MAP run -0 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "# old: $OLD (kernel 6.12.0, 4 cases)
+# new: $NEW (kernel 6.12.0, 4 cases)
+# renames: 3 cases paired through $MAP
+# compare: 0 pass->fail, 0 pass->skip, 0 pass->gone, 0 fail->pass, 0 other skip changes, 0 new, 0 other gone, 4 unchanged
+# gate: pass->fail, pass->gone, pass->skip (same kernel): 0 regressions, exit 0" "$output" "report"
+	assert_eq "" "$stderr" "stderr"
+	# The older names in the newer run pair the same way.
+	PSOCK_RENAMES=$MAP run -0 --separate-stderr "$COMPARE" "$NEW" "$OLD"
+	assert_eq "# renames: 3 cases paired through $MAP" "${lines[2]}" "reversed"
+	assert_eq "# compare: 0 pass->fail, 0 pass->skip, 0 pass->gone, 0 fail->pass, 0 other skip changes, 0 new, 0 other gone, 4 unchanged" "${lines[3]}" "reversed count line"
+}
+
+@test "pass->fail through a rename is a regression, named as in NEW with the old binary: exit 1" {
+	write_map
+	make_run "$OLD" 6.12.0 "old x.a pass" "old x.b pass"
+	make_run "$NEW" 6.12.0 "new_a x.a fail x.c:3:a:Expected 1 (1) == n (2)" "new_b x.b pass"
+	PSOCK_RENAMES=$MAP run -1 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "# old: $OLD (kernel 6.12.0, 2 cases)
+# new: $NEW (kernel 6.12.0, 2 cases)
+# renames: 2 cases paired through $MAP
+pass->fail  new_a:x.a  (renamed from old: x.c:3:a:Expected 1 (1) == n (2))
+# compare: 1 pass->fail, 0 pass->skip, 0 pass->gone, 0 fail->pass, 0 other skip changes, 0 new, 0 other gone, 1 unchanged
+# gate: pass->fail, pass->gone, pass->skip (same kernel): 1 regression, exit 1" "$output" "report"
+	# the other way round: the new binary passed in OLD, the old one fails in NEW
+	PSOCK_RENAMES=$MAP run -0 --separate-stderr "$COMPARE" "$NEW" "$OLD"
+	assert_line_in "$output" "fail->pass  old:x.a  (renamed from new_a)"
+	make_run "$OLD" 6.12.0 "new_a x.a pass" "new_b x.b pass"
+	make_run "$NEW" 6.12.0 "old x.a pass" "old x.b fail broke"
+	PSOCK_RENAMES=$MAP run -1 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_line_in "$output" "pass->fail  old:x.b  (renamed from new_b: broke)"
+	assert_eq "# gate: pass->fail, pass->gone, pass->skip (same kernel): 1 regression, exit 1" "${lines[-1]}" "gate line"
+}
+
+@test "a case in neither the old binary nor any of its new ones is still pass->gone; one in two new ones pairs with neither" {
+	write_map
+	make_run "$OLD" 6.12.0 "old x.a pass" "old dropped pass" "old twice pass"
+	make_run "$NEW" 6.12.0 "new_a x.a pass" "new_a twice pass" "new_b twice pass"
+	PSOCK_RENAMES=$MAP run -1 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "# old: $OLD (kernel 6.12.0, 3 cases)
+# new: $NEW (kernel 6.12.0, 3 cases)
+# renames: 1 case paired through $MAP
+pass->gone  old:dropped
+pass->gone  old:twice
+new         new_a:twice  (pass)
+new         new_b:twice  (pass)
+# compare: 0 pass->fail, 0 pass->skip, 2 pass->gone, 0 fail->pass, 0 other skip changes, 2 new, 0 other gone, 1 unchanged
+# gate: pass->fail, pass->gone, pass->skip (same kernel): 2 regressions, exit 1" "$output" "report"
+	# without the map line every case of the old binary is gone
+	write_map
+	sed -i '/^old /d' "$MAP"
+	PSOCK_RENAMES=$MAP run -1 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "# compare: 0 pass->fail, 0 pass->skip, 3 pass->gone, 0 fail->pass, 0 other skip changes, 3 new, 0 other gone, 0 unchanged" "${lines[-2]}" "no map line"
+	assert_not_in "$output" "# renames:"
+}
+
+@test "a malformed rename map is an error naming the map and the line: exit 2, nothing on stdout" {
+	make_run "$OLD" 6.12.0 "old x.a pass"
+	make_run "$NEW" 6.12.0 "new_a x.a pass"
+	local line message
+	while IFS='|' read -r line message; do
+		write_map "$line"
+		PSOCK_RENAMES=$MAP run -2 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+		assert_eq "" "$output" "stdout for '$line'"
+		assert_eq "scripts/compare: $MAP: line 4: $message" "$stderr" "stderr for '$line'"
+	done <<'LINES'
+lonely # a comment|'lonely' names no new binary (a line is OLD_BINARY NEW_BINARY...)
+other new:x|'new:x' is not a binary name (letters, digits, '_', '-', '.')
+old c|'old' is renamed on line 3 already
+new_a c|'new_a' is a new binary on line 3: list its new names there instead
+other new_b|'new_b' is a new binary of 'old' on line 3 already
+other a a|'a' twice on the line
+LINES
+	PSOCK_RENAMES=$BATS_TEST_TMPDIR/nowhere run -2 --separate-stderr "$COMPARE" "$OLD" "$NEW"
+	assert_eq "scripts/compare: $BATS_TEST_TMPDIR/nowhere: cannot be read" "$stderr" "missing map"
+}
+
+@test "the tree's map pairs fanout_mode's cases with the binaries it became" {
+	make_run "$OLD" 6.12.0 \
+		"fanout_mode dist.v2_m2.lb_exact_round_robin pass" \
+		"fanout_mode rollover.v3_m4.fills_members_in_order_then_member0 pass" \
+		"fanout_mode bpf_data.bad_program_data_refused pass" \
+		"fanout_mode outgoing.ignore_outgoing_flag_drops_sent_frames skip needs Linux 6.2"
+	make_run "$NEW" 6.12.0 \
+		"fanout_dist dist.v2_m2.lb_exact_round_robin pass" \
+		"fanout_rollover rollover.v3_m4.fills_members_in_order_then_member0 pass" \
+		"fanout_bpf bpf_data.bad_program_data_refused pass" \
+		"fanout_flags outgoing.ignore_outgoing_flag_drops_sent_frames pass"
+	run -0 --separate-stderr env -u PSOCK_RENAMES "$COMPARE" "$OLD" "$NEW"
+	assert_eq "# renames: 4 cases paired through scripts/lib/renames" "${lines[2]}" "renames line"
+	assert_eq "skip->pass  fanout_flags:outgoing.ignore_outgoing_flag_drops_sent_frames  (renamed from fanout_mode)" "${lines[3]}" "the change"
+	assert_eq "# compare: 0 pass->fail, 0 pass->skip, 0 pass->gone, 0 fail->pass, 1 other skip changes, 0 new, 0 other gone, 3 unchanged" "${lines[-2]}" "count line"
 }

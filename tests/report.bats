@@ -5,8 +5,9 @@
 # (tests/results_helpers.bash), one per kernel: matrix.md and matrix.html
 # hold every case and every kernel, the rows where kernels differ are marked,
 # skip reasons are on hover (title), the page fetches nothing, usage
-# errors exit 2, and a summary that is not complete is refused (exit 2)
-# without touching the matrix already there.
+# errors exit 2, a summary that is not complete is refused (exit 2)
+# without touching the matrix already there, and the cases of a renamed
+# binary share the rows of their new names (a rename map).
 
 # shellcheck disable=SC2154 # $stderr, $output and $lines come from bats' run
 bats_require_minimum_version 1.5.0
@@ -129,4 +130,30 @@ tx:tx.ring.&lt;new&gt;&amp;&quot;case&quot;' "$(sed -n 's/^<tr class="differs".*
 	assert_eq "$md_before" "$(<"$OUT/matrix.md")" "matrix.md"
 	assert_eq "$html_before" "$(<"$OUT/matrix.html")" "matrix.html"
 	assert_eq "matrix.html matrix.md " "$(ls -A "$OUT" | tr '\n' ' ')" "files in the output directory"
+}
+
+@test "a renamed binary's cases share a row under the new name (the old one on hover); a malformed map writes nothing" {
+	make_run "$R/before" 6.12.0 "old x.a pass" "old x.b skip needs 6.2" "version v pass"
+	make_run "$R/after" 6.12.0 "new_a x.a pass" "new_b x.b pass" "version v pass"
+	MAP=$BATS_TEST_TMPDIR/renames
+	printf '# SPDX-License-Identifier: GPL-2.0\nold new_a new_b\n' >"$MAP"
+	PSOCK_RENAMES=$MAP run -0 --separate-stderr "$REPORT" -o "$OUT" "$R/before" "$R/after"
+	assert_eq "scripts/report: 3 cases x 2 runs, 1 rows differ (2 with cases of renamed binaries, $MAP): $OUT/matrix.md $OUT/matrix.html" "$output" "stdout"
+	md=$(<"$OUT/matrix.md")
+	assert_line_in "$md" "|  | new_a:x.a | pass | pass |"
+	assert_line_in "$md" "| **≠** | new_b:x.b | SKIP | pass |"
+	assert_line_in "$md" "2 rows hold cases of renamed binaries under their new names ($MAP)."
+	assert_line_in "$md" '- `new_b:x.b` on 6.12.0 (before), skip: needs 6.2'
+	assert_not_in "$md" "old:"
+	grep -qF '<td class="pass" title="as old:x.a">pass</td><td class="pass">pass</td>' "$OUT/matrix.html"
+	grep -qF '<td class="skip" title="as old:x.b: needs 6.2">skip</td>' "$OUT/matrix.html"
+	# without the map the old binary's cases are rows of their own
+	PSOCK_RENAMES=/dev/null run -0 --separate-stderr "$REPORT" -o "$OUT" "$R/before" "$R/after"
+	assert_eq "scripts/report: 5 cases x 2 runs, 4 rows differ: $OUT/matrix.md $OUT/matrix.html" "$output" "no map"
+	md_before=$(<"$OUT/matrix.md")
+	printf 'old new_a\nbroken\n' >"$MAP"
+	PSOCK_RENAMES=$MAP run -2 --separate-stderr "$REPORT" -o "$OUT" "$R/before" "$R/after"
+	assert_eq "" "$output" "stdout, malformed map"
+	assert_eq "scripts/report: $MAP: line 2: 'broken' names no new binary (a line is OLD_BINARY NEW_BINARY...)" "$stderr" "stderr, malformed map"
+	assert_eq "$md_before" "$(<"$OUT/matrix.md")" "matrix.md untouched"
 }

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # scripts/run as a user meets it: its TAP (checked with prove), verdicts and
-# exit status for binaries that pass, fail, skip, hang and crash, -t, -j,
-# --list, -o, usage errors, and the files of a run (tap.txt, junit.xml,
-# summary.json, logs/, results/latest).
+# exit status for binaries that pass, fail, skip, hang and crash, -t (also
+# through the rename map), -j, --list, -o, usage errors, and the files of a
+# run (tap.txt, junit.xml, summary.json, logs/, results/latest).
 #
 # The binaries are the fixtures of tests/fixtures/ (see each file's header).
 # Runs write into the test's temp dir with -o, except the results/latest
@@ -164,6 +164,34 @@ crash global.kills_the_harness fail" "$(json_statuses "$OUT/summary.json")" "sum
 	assert_eq "" "$output" "stdout"
 	assert_match "$stderr" "-t 'nosuch\*' matches no binary and no case"
 	[[ ! -e $OUT ]]
+}
+
+@test "-t naming a renamed binary selects the binaries it became (scripts/lib/renames), saying so on stderr" {
+	use_fixtures pass skip fail
+	local map=$BATS_TEST_TMPDIR/renames
+	printf '# SPDX-License-Identifier: GPL-2.0\ngone pass skip  # split\nfail other\n' >"$map"
+	export PSOCK_RENAMES=$map
+	local direct
+	direct=$("$RUNNER" --list -t pass -t skip)
+	assert_eq 7 "$(wc -l <<<"$direct")" "cases of pass and skip"
+	run -0 --separate-stderr "$RUNNER" --list -t gone -t 'gone:*.v2.*'
+	assert_eq "$direct" "$output" "--list -t gone: the cases of pass and skip"
+	assert_eq "scripts/run: -t 'gone': gone became pass skip ($map); selecting from those
+scripts/run: -t 'gone:*.v2.*': gone became pass skip ($map); selecting from those" "$stderr" "stderr"
+	run -0 --separate-stderr "$RUNNER" -t 'gone:pass.small.*' -o "$OUT"
+	assert_eq "1..1" "${lines[1]}" "plan"
+	assert_line_in "$output" "ok 1 selftests: psock: pass"
+	assert_match "${lines[-1]}" "^# psock: 2 passed, 0 failed, 0 skipped "
+	# a pattern that matches a binary here is never mapped
+	run -1 --separate-stderr "$RUNNER" -t fail -o "$OUT"
+	assert_line_in "$output" "not ok 1 selftests: psock: fail # exit=1"
+	assert_eq "" "$stderr" "stderr of -t fail"
+	run -2 --separate-stderr "$RUNNER" --list -t 'gone:nosuch'
+	assert_eq "scripts/run: -t 'gone:nosuch' matches no binary and no case in $BIN (see scripts/run --list)" "${stderr_lines[-1]}" "no case"
+	printf 'gone pass\nlonely\n' >"$map"
+	run -2 --separate-stderr "$RUNNER" --list -t gone
+	assert_eq "scripts/run: $map: line 2: 'lonely' names no new binary (a line is OLD_BINARY NEW_BINARY...)" "$stderr" "malformed map"
+	assert_eq "" "$output" "stdout, malformed map"
 }
 
 @test "-j 3 prints the same TAP and gives the same statuses as -j 1" {

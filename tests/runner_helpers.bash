@@ -32,7 +32,7 @@ common_setup() {
 	OUT=$BATS_TEST_TMPDIR/out
 	BIN=$BATS_TEST_TMPDIR/bin
 	export TMPDIR=$BATS_TEST_TMPDIR	# the runner's work dir lands here too
-	unset PSOCK_TIMEOUT_SCALE PSOCK_BIN_DIR
+	unset PSOCK_TIMEOUT_SCALE PSOCK_BIN_DIR PSOCK_RENAMES
 }
 
 # use_fixtures NAME...: a fresh binary directory holding copies of these.

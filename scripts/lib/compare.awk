@@ -1,20 +1,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# scripts/compare's work, with summary.awk: the cases of two runs, matched by
-# "BINARY:CASE", and every status that changed between them.
+# scripts/compare's work, with summary.awk and renames.awk: the cases of two
+# runs, matched by "BINARY:CASE", and every status that changed between them.
 #
 # Variables (gawk -v): old, new (summary.json files), old_name, new_name
-# (how to name the runs in the output), prog (the script's name, for error
+# (how to name the runs in the output), renames (the rename map),
+# renames_name (how to name it), prog (the script's name, for error
 # messages), strict (1: pass->skip gates whatever the kernels).
 # stdout: the report (see scripts/compare --help), printed only once both
 # files have been read whole. Exit status: 1 when a case regressed, 3 when
-# a file is not a complete summary (said on stderr, one line), else 0.
+# a file is not a complete summary or the map is malformed (said on stderr,
+# one line), else 0.
+#
+# Renamed binaries: a case OLD_BINARY:CASE of one run that the other run
+# lacks is paired with the one NEW_BINARY:CASE the map gives for it in the
+# other run (rename_forward()), or NEW_BINARY:CASE with OLD_BINARY:CASE
+# (rename_back(), the older names in the newer run), when that case is not
+# in the first run itself. A pair counts as one case, named as in NEW, its
+# line saying "renamed from" OLD's binary; "# renames:" says how many cases
+# were paired so.
 #
 # The gate: a regression is a case that passed in OLD and, in NEW,
 #   failed            always;
 #   is gone           always: the cases are compiled into the binaries, the
 #                     kernel does not choose them, so a missing one was not
-#                     run (a guest that crashed, a -t subset, a case removed);
+#                     run (a guest that crashed, a -t subset, a case removed,
+#                     a binary renamed without a line in the map);
 #   skipped           when both runs are of the same kernel release (the
 #                     "kernel" field, compared as a string) or with strict:
 #                     between releases a case gated on the kernel version
@@ -59,30 +70,65 @@ function gate_line(nreg, rule) {
 	printf "# gate: %s: %d regression%s, exit %d\n", rule, nreg, (nreg == 1 ? "" : "s"), (nreg > 0)
 }
 
+# The cases of OLD that NEW lacks, paired through the map with a case of NEW
+# that OLD lacks: paired_old[NEW KEY] = OLD KEY, paired_new[OLD KEY] = NEW KEY.
+function pair_renamed(    i, key, p) {
+	for (i = 1; i <= S_NCASES[1]; i++) {
+		key = S_KEYS[1, i]
+		if ((2, key) in S_STATUS)
+			continue
+		p = rename_forward(key, 2, 2)
+		if (p == "")
+			p = rename_back(key, 2)
+		if (p == "" || (1, p) in S_STATUS || p in paired_old)
+			continue
+		paired_old[p] = key
+		paired_new[key] = p
+		npaired++
+	}
+}
+
 BEGIN {
 	load(old, 1)
 	load(new, 2)
+	if (load_renames(renames) < 0) {
+		print prog ": " renames_name ": " R_ERROR > "/dev/stderr"
+		exit 3
+	}
 	gate_skip = strict || S_KERNEL[1] == S_KERNEL[2]
 	printf "# old: %s (kernel %s, %d cases)\n", old_name, S_KERNEL[1], S_NCASES[1]
 	printf "# new: %s (kernel %s, %d cases)\n", new_name, S_KERNEL[2], S_NCASES[2]
+	pair_renamed()
+	if (npaired)
+		printf "# renames: %d case%s paired through %s\n", npaired, (npaired == 1 ? "" : "s"),
+		       renames_name
 
 	for (i = 1; i <= S_NCASES[2]; i++) {
 		key = S_KEYS[2, i]
 		now = S_STATUS[2, key]
-		if (!((1, key) in S_STATUS)) {
+		from = ""
+		if ((1, key) in S_STATUS)
+			was = S_STATUS[1, key]
+		else if (key in paired_old) {
+			from = paired_old[key]
+			was = S_STATUS[1, from]
+		} else {
 			add("new", key, now (now == "pass" ? "" : ": " brief(S_REASON[2, key])))
 			continue
 		}
-		was = S_STATUS[1, key]
 		if (was == now) {
 			same++
 			continue
 		}
-		add(was "->" now, key, now == "pass" ? "" : brief(S_REASON[2, key]))
+		detail = now == "pass" ? "" : brief(S_REASON[2, key])
+		if (from != "")
+			detail = "renamed from " substr(from, 1, index(from, ":") - 1) \
+				 (detail == "" ? "" : ": " detail)
+		add(was "->" now, key, detail)
 	}
 	for (i = 1; i <= S_NCASES[1]; i++) {
 		key = S_KEYS[1, i]
-		if ((2, key) in S_STATUS)
+		if ((2, key) in S_STATUS || key in paired_new)
 			continue
 		if (S_STATUS[1, key] == "pass")
 			add("pass->gone", key, "")

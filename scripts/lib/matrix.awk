@@ -1,19 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# scripts/report's work, with summary.awk: the cases x kernels matrix of
-# several runs as Markdown and as one self-contained HTML page (inline CSS and
-# JavaScript, nothing fetched from the network).
+# scripts/report's work, with summary.awk and renames.awk: the cases x
+# kernels matrix of several runs as Markdown and as one self-contained HTML
+# page (inline CSS and JavaScript, nothing fetched from the network).
 #
 # Arguments: the summary.json files, one per column, in column order.
 # Variables (gawk -v): md, html (output files), names (the runs' directory
-# names, separated by newlines, for the column titles), prog (the script's
-# name, for error messages).
-# stdout: one line "CASES ROWS_THAT_DIFFER COLUMNS".
+# names, separated by newlines, for the column titles), renames (the rename
+# map), renames_name (how to name it), prog (the script's name, for error
+# messages).
+# stdout: one line "CASES ROWS_THAT_DIFFER COLUMNS RENAMED_ROWS".
 # Exit status 3, before anything is written, when a file is not a complete
-# runner summary (summary.awk; one line on stderr naming it and the fault).
+# runner summary (summary.awk) or the map is malformed (renames.awk); one
+# line on stderr naming the file and the fault.
 #
 # A row "differs" when its statuses are not all the same, where a case
-# missing from a run counts as a status of its own ("-").
+# missing from a run counts as a status of its own ("-"). A case of a
+# renamed binary (OLD_BINARY:CASE) sits in the row of the one NEW_BINARY:CASE
+# the map gives for it in any of the runs (rename_forward()), unless its own
+# run has that case too; RENAMED_ROWS counts the rows that hold one.
 
 function html_esc(s) {
 	gsub(/&/, "\\&amp;", s)
@@ -31,8 +36,13 @@ function md_esc(s) {
 	return s
 }
 
-function status_of(c, key) {
-	return (c, key) in S_STATUS ? S_STATUS[c, key] : "-"
+# The status and the reason of row r in column c ("-" and "": not in that run).
+function status_of(c, r) {
+	return (c, r) in CELL ? S_STATUS[c, CELL[c, r]] : "-"
+}
+
+function reason_of(c, r) {
+	return (c, r) in CELL ? S_REASON[c, CELL[c, r]] : ""
 }
 
 BEGIN {
@@ -43,11 +53,26 @@ BEGIN {
 			print prog ": " ARGV[c] ": not a complete scripts/run summary: " S_ERROR[c] > "/dev/stderr"
 			exit 3
 		}
+	}
+	if (load_renames(renames) < 0) {
+		print prog ": " renames_name ": " R_ERROR > "/dev/stderr"
+		exit 3
+	}
+	nrenamed = 0
+	for (c = 1; c <= ncol; c++) {
 		for (i = 1; i <= S_NCASES[c]; i++) {
 			key = S_KEYS[c, i]
-			if (!(key in row_of)) {
-				row_of[key] = ++nrow
-				row[nrow] = key
+			rk = rename_forward(key, 1, ncol)
+			if (rk == "" || (c, rk) in S_STATUS)
+				rk = key
+			if (!(rk in row_of)) {
+				row_of[rk] = ++nrow
+				row[nrow] = rk
+			}
+			CELL[c, row_of[rk]] = key
+			if (rk != key && !(row_of[rk] in renamed)) {
+				renamed[row_of[rk]] = 1
+				nrenamed++
 			}
 			cnt[c, S_STATUS[c, key]]++
 		}
@@ -62,21 +87,24 @@ BEGIN {
 	ndiff = 0
 	for (r = 1; r <= nrow; r++) {
 		differs[r] = 0
-		first = status_of(1, row[r])
+		first = status_of(1, r)
 		for (c = 2; c <= ncol; c++)
-			if (status_of(c, row[r]) != first)
+			if (status_of(c, r) != first)
 				differs[r] = 1
 		ndiff += differs[r]
 	}
 	write_md()
 	write_html()
-	printf "%d %d %d\n", nrow, ndiff, ncol
+	printf "%d %d %d %d\n", nrow, ndiff, ncol, nrenamed
 	exit 0
 }
 
 function write_md(    c, r, key, st, line, nreason) {
 	printf "# psock: AF_PACKET conformance matrix\n\n" > md
 	printf "%d cases on %d kernels; %d rows differ between kernels (marked **≠**).\n\n", nrow, ncol, ndiff > md
+	if (nrenamed)
+		printf "%d rows hold cases of renamed binaries under their new names (%s).\n\n", nrenamed,
+		       md_esc(renames_name) > md
 	printf "| kernel | run | arch | pass | fail | skip |\n|---|---|---|---:|---:|---:|\n" > md
 	for (c = 1; c <= ncol; c++)
 		printf "| %s | %s | %s | %d | %d | %d |\n", md_esc(S_KERNEL[c]), md_esc(name[c]), md_esc(S_ARCH[c]),
@@ -92,7 +120,7 @@ function write_md(    c, r, key, st, line, nreason) {
 		key = row[r]
 		line = "| " (differs[r] ? "**≠**" : "") " | " md_esc(key) " |"
 		for (c = 1; c <= ncol; c++) {
-			st = status_of(c, key)
+			st = status_of(c, r)
 			line = line " " (st == "fail" ? "**FAIL**" : st == "skip" ? "SKIP" : st) " |"
 		}
 		print line > md
@@ -101,11 +129,11 @@ function write_md(    c, r, key, st, line, nreason) {
 	for (r = 1; r <= nrow; r++)
 		for (c = 1; c <= ncol; c++) {
 			key = row[r]
-			st = status_of(c, key)
-			if ((st == "skip" || st == "fail") && S_REASON[c, key] != "") {
+			st = status_of(c, r)
+			if ((st == "skip" || st == "fail") && reason_of(c, r) != "") {
 				if (nreason++ == 0)
 					printf "\n## Skip reasons and failures\n\n" > md
-				printf "- `%s` on %s, %s: %s\n", key, md_esc(title[c]), st, md_esc(S_REASON[c, key]) > md
+				printf "- `%s` on %s, %s: %s\n", key, md_esc(title[c]), st, md_esc(reason_of(c, r)) > md
 			}
 		}
 	close(md)
@@ -132,6 +160,9 @@ function write_html(    c, r, key, st, reason, p) {
 	printf "<p>%d cases on %d kernels; <b>%d</b> rows differ between kernels (marked &#8800;). " \
 	       "Hover over a skipped or failed cell for its reason; click a column title to sort.</p>\n",
 	       nrow, ncol, ndiff > html
+	if (nrenamed)
+		printf "<p>%d rows hold cases of renamed binaries under their new names (%s); " \
+		       "hover over a cell for its name in that run.</p>\n", nrenamed, html_esc(renames_name) > html
 	printf "<table id=\"runs\">\n<tr><th>kernel</th><th>run</th><th>arch</th><th>pass</th><th>fail</th><th>skip</th></tr>\n" > html
 	for (c = 1; c <= ncol; c++)
 		printf "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td></tr>\n",
@@ -152,8 +183,11 @@ function write_html(    c, r, key, st, reason, p) {
 		printf "<tr%s data-i=\"%d\"><td class=\"mark\">%s</td><td class=\"case\">%s</td>",
 		       (differs[r] ? " class=\"differs\"" : ""), r, (differs[r] ? "&#8800;" : ""), html_esc(key) > html
 		for (c = 1; c <= ncol; c++) {
-			st = status_of(c, key)
-			reason = (c, key) in S_REASON ? S_REASON[c, key] : ""
+			st = status_of(c, r)
+			reason = reason_of(c, r)
+			# a case of a renamed binary says its name in that run
+			if (st != "-" && CELL[c, r] != key)
+				reason = "as " CELL[c, r] (reason == "" ? "" : ": " reason)
 			if (st == "-")
 				printf "<td class=\"none\" title=\"not in this run\">-</td>" > html
 			else if (reason != "")

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PACKET_FANOUT rollover: where frames go when a member has no room, in a
+ * ROLLOVER group (V2 and V3 rings, and no ring) and in a HASH group with
+ * PACKET_FANOUT_FLAG_ROLLOVER, and what PACKET_ROLLOVER_STATS counts.
+ *
+ * packet_rcv_fanout() in net/packet/af_packet.c picks a member per frame:
+ *  - ROLLOVER fanout_demux_rollover(): the member where the last frame went
+ *          (rollover->sock of member 0), while packet_rcv_has_room() says
+ *          ROOM_NORMAL (more than 1/4 of the ring free: __tpacket_has_room(),
+ *          __tpacket_v3_has_room(); without a ring, of the receive buffer:
+ *          __packet_rcv_has_room()), else the next one with ROOM_NORMAL;
+ *          when none has, the frame goes to member 0 and counts as
+ *          tp_failed. Every frame placed by the scan counts in tp_all
+ *          (PACKET_ROLLOVER_STATS of member 0, packet_getsockopt());
+ *  - FLAG_ROLLOVER: the mode's choice stands unless that member's ring is
+ *          full (ROOM_NONE), or low (ROOM_LOW) and the flow "huge"
+ *          (fanout_flow_is_huge()); then the rollover scan above, skipping
+ *          it, counted in the chosen member's tp_all / tp_huge.
+ * A frame that reaches a member without room is dropped there and counts
+ * in its PACKET_STATISTICS tp_drops (tpacket_rcv(), packet_rcv()).
+ *
+ * Test cases (<v> = v2, v3; <m> = m2, m3, m4):
+ *   rollover.<v>_<m>.fills_members_in_order_then_member0
+ *   rollover_noring.<m>.fills_members_in_order_then_member0
+ *   hash_rollover.v2_<m>.passes_full_member_on
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/sock_diag.h>
+
+#include "kselftest_harness.h"
+#include "psock.h"
+#include "fanout.h"
+
+#define GID 0x6a6a
+#define WAIT_MS 1000
+
+/*
+ * Every member has a ring of 4 blocks of 4 KiB:
+ *  V2: 2048-byte frames, 8 per ring. packet_rcv_has_room() is ROOM_NORMAL
+ *      while the frame 8/4 = 2 past the head is free: a member takes 6
+ *      frames with ROOM_NORMAL, then 2 more (ROOM_LOW) only when chosen
+ *      directly, then none.
+ *  V3: no block timeout within the test (60 s). A 78-byte frame takes
+ *      ALIGN8(tp_mac 82 + 78) = 160 bytes, so a block holds
+ *      (4096 - 48) / 160 = 25. ROOM_NORMAL while the block after the active
+ *      one is free: blocks 0-2 and the first frame of block 3, 76 frames;
+ *      then 24 more in block 3 when chosen directly.
+ */
+#define RO_PAYLOAD 64	/* frame: 14 + 64 = 78 bytes */
+
+FIXTURE(rollover) {
+	struct fanout_fixture f;
+};
+
+FIXTURE_VARIANT(rollover) {
+	int version;
+	unsigned int members;
+	unsigned int normal;	/* frames a member takes with ROOM_NORMAL */
+	unsigned int low;	/* more it takes when chosen directly */
+};
+
+FIXTURE_VARIANT_ADD(rollover, v2_m2) { TPACKET_V2, 2, 6, 2 };
+FIXTURE_VARIANT_ADD(rollover, v2_m3) { TPACKET_V2, 3, 6, 2 };
+FIXTURE_VARIANT_ADD(rollover, v2_m4) { TPACKET_V2, 4, 6, 2 };
+FIXTURE_VARIANT_ADD(rollover, v3_m2) { TPACKET_V3, 2, 76, 24 };
+FIXTURE_VARIANT_ADD(rollover, v3_m3) { TPACKET_V3, 3, 76, 24 };
+FIXTURE_VARIANT_ADD(rollover, v3_m4) { TPACKET_V3, 4, 76, 24 };
+
+static const struct ring_geometry rollover_ring = {
+	.block_size = 4096, .block_nr = 4, .frame_size = 2048,
+	.retire_blk_tov = 60000,
+};
+
+FIXTURE_SETUP(rollover)
+{
+	FANOUT_FIXTURE_SETUP(return, &self->f, NULL);
+}
+
+FIXTURE_TEARDOWN(rollover)
+{
+	fanout_teardown(&self->f.g, &self->f.topo, NULL, 0);
+}
+
+/*
+ * Wait (bounded) until the members' PACKET_STATISTICS add up to want
+ * frames; packets[m] / drops[m] get each member's totals (tp_packets
+ * includes the drops). The counters are read every millisecond, one
+ * deadline for the whole wait; a failed read fails the case with errno.
+ */
+static unsigned int wait_stats(struct __test_metadata *_metadata, struct fanout_group *g,
+			       unsigned int want, unsigned int *packets, unsigned int *drops)
+{
+	int64_t deadline = psock_deadline(WAIT_MS);
+	unsigned int total;
+
+	for (;;) {
+		total = 0;
+		for (unsigned int m = 0; m < g->n; m++) {
+			int rc = fanout_stats(g->m[m].fd, g->version, &packets[m], &drops[m]);
+			int err = errno;
+
+			ASSERT_EQ(0, rc) TH_LOG("PACKET_STATISTICS of member %u: %s", m,
+						strerror(err));
+			total += packets[m];
+		}
+		if (total >= want || psock_monotonic_ms() >= deadline)
+			return total;
+		ASSERT_EQ(0, poll(NULL, 0, 1)) TH_LOG("poll: %s", strerror(errno));
+	}
+}
+
+static struct tpacket_rollover_stats rollover_stats(struct __test_metadata *_metadata, int fd)
+{
+	struct tpacket_rollover_stats rs = { 0 };
+	socklen_t len = sizeof(rs);
+	int rc = getsockopt(fd, SOL_PACKET, PACKET_ROLLOVER_STATS, &rs, &len), err = errno;
+
+	EXPECT_EQ(0, rc) TH_LOG("PACKET_ROLLOVER_STATS: %s", strerror(err));
+	EXPECT_EQ(24, len);
+	return rs;
+}
+
+/*
+ * ROLLOVER: member 0 takes frames until its ring is low, then member 1,
+ * ... member M-1; with every ring low, frames go to member 0 (tp_failed)
+ * which fills its last slots and then drops. Member 0's
+ * PACKET_ROLLOVER_STATS: tp_all = frames the scan placed (normal * M),
+ * tp_huge = 0, tp_failed = the rest; the other members' stay 0. On V2 the
+ * frames in member 0's ring are seqs 0..5 then 6M, 6M+1.
+ */
+TEST_F(rollover, fills_members_in_order_then_member0)
+{
+	const unsigned int M = variant->members, extra_drops = 3;
+	const unsigned int sent = variant->normal * M + variant->low + extra_drops;
+	unsigned int packets[FANOUT_MEMBERS_MAX] = { 0 }, drops[FANOUT_MEMBERS_MAX] = { 0 };
+	struct frame_spec s = { .payload_len = RO_PAYLOAD };
+	struct tpacket_rollover_stats rs;
+
+	ASSERT_FIXTURE_GROUP(&self->f, M, variant->version, &rollover_ring, ETH_P_PSOCK, GID,
+			     PACKET_FANOUT_ROLLOVER);
+	ASSERT_EQ(0, peer_send_burst(&self->f.topo, &s, 0, sent))
+		TH_LOG("send from psk1: %s", strerror(errno));
+	ASSERT_EQ(sent, wait_stats(_metadata, &self->f.g, sent, packets, drops));
+
+	EXPECT_EQ(variant->normal + variant->low + extra_drops, packets[0]);
+	EXPECT_EQ(extra_drops, drops[0]);
+	for (unsigned int m = 1; m < M; m++) {
+		EXPECT_EQ(variant->normal, packets[m]) TH_LOG("member %u", m);
+		EXPECT_EQ(0, drops[m]) TH_LOG("member %u", m);
+	}
+	rs = rollover_stats(_metadata, self->f.g.m[0].fd);
+	EXPECT_EQ(variant->normal * M, rs.tp_all);
+	EXPECT_EQ(0, rs.tp_huge);
+	EXPECT_EQ(variant->low + extra_drops, rs.tp_failed);
+	for (unsigned int m = 1; m < M; m++) {
+		rs = rollover_stats(_metadata, self->f.g.m[m].fd);
+		EXPECT_EQ(0, rs.tp_all + rs.tp_huge + rs.tp_failed) TH_LOG("member %u", m);
+	}
+	if (variant->version == TPACKET_V2) {
+		struct ring *r = &self->f.g.m[0].ring;
+		size_t skip = rx_payload_offset(SOCK_RAW, &s);
+
+		for (unsigned int i = 0; i < r->frame_nr; i++) {
+			struct frame_view v;
+			uint32_t seq = ~0u;
+
+			frame_view(r, ring_frame(r, i), &v);
+			EXPECT_TRUE(frame_tag(v.data + skip, v.snaplen - skip, &seq));
+			EXPECT_EQ(i < variant->normal ? i : variant->normal * (M - 1) + i, seq)
+				TH_LOG("member 0 slot %u", i);
+		}
+	}
+}
+
+/*
+ * ROLLOVER without a ring: "room" is receive buffer space. With R =
+ * sk_rcvbuf (8 KiB here), T = the truesize of one frame's skb and j frames
+ * queued, __packet_rcv_has_room() says ROOM_NORMAL while R - j*T - T > R/4,
+ * so a member takes normal = #{j : R - (j + 1)*T > R/4} frames from the
+ * scan; packet_rcv() keeps a frame while j*T < R, so the member the failed
+ * frames go to (member 0) holds ceil(R / T) in all. T comes from the kernel:
+ * member 1's queued memory (SO_MEMINFO rmem_alloc) over its tp_packets.
+ * With nothing read, the frames the scan placed (tp_all = M * normal) are
+ * seqs 0..tp_all-1, member 0 first, then 1, ... M-1, normal each; every
+ * later frame (tp_failed) went to member 0, which kept ceil(R / T) - normal
+ * of them and dropped the rest. T depends on the kernel and its build (the
+ * size of struct sk_buff and the head allocation), so the case measures it
+ * and derives every count from it instead of writing them as literals.
+ */
+FIXTURE(rollover_noring) {
+	struct fanout_fixture f;
+};
+
+FIXTURE_VARIANT(rollover_noring) {
+	unsigned int members;
+};
+
+FIXTURE_VARIANT_ADD(rollover_noring, m2) { 2 };
+FIXTURE_VARIANT_ADD(rollover_noring, m3) { 3 };
+FIXTURE_VARIANT_ADD(rollover_noring, m4) { 4 };
+
+FIXTURE_SETUP(rollover_noring)
+{
+	FANOUT_FIXTURE_SETUP(return, &self->f, NULL);
+}
+
+FIXTURE_TEARDOWN(rollover_noring)
+{
+	fanout_teardown(&self->f.g, &self->f.topo, NULL, 0);
+}
+
+/* SO_MEMINFO of fd: the bytes of skbs queued for reading (sk_rmem_alloc). */
+static uint32_t queued_mem(struct __test_metadata *_metadata, int fd)
+{
+	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t len = sizeof(mem);
+	int rc = getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len), err = errno;
+
+	EXPECT_EQ(0, rc) TH_LOG("SO_MEMINFO: %s", strerror(err));
+	return mem[SK_MEMINFO_RMEM_ALLOC];
+}
+
+TEST_F(rollover_noring, fills_members_in_order_then_member0)
+{
+	const unsigned int M = variant->members, sent = 80;
+	unsigned int packets[FANOUT_MEMBERS_MAX] = { 0 }, drops[FANOUT_MEMBERS_MAX] = { 0 };
+	struct frame_spec s = { .payload_len = RO_PAYLOAD };
+	struct tpacket_rollover_stats rs;
+	unsigned int kept0 = 0, normal = 0, held0 = 0;
+	int rcvbuf = 4096;	/* the kernel doubles it: 8 KiB */
+	socklen_t len = sizeof(rcvbuf);
+	uint32_t truesize;
+	int got, err;
+
+	ASSERT_FIXTURE_GROUP(&self->f, M, 0, NULL, ETH_P_PSOCK, GID, PACKET_FANOUT_ROLLOVER);
+	for (unsigned int m = 0; m < M; m++)
+		ASSERT_EQ(0, setsockopt(self->f.g.m[m].fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+					sizeof(rcvbuf)));
+	ASSERT_EQ(0, getsockopt(self->f.g.m[0].fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
+	ASSERT_EQ(8192, rcvbuf);
+	ASSERT_EQ(0, peer_send_burst(&self->f.topo, &s, 0, sent))
+		TH_LOG("send from psk1: %s", strerror(errno));
+	ASSERT_EQ(sent, wait_stats(_metadata, &self->f.g, sent, packets, drops));
+
+	/* the rule, from the truesize the kernel charged member 1 per frame */
+	ASSERT_LT(0, packets[1]);
+	truesize = queued_mem(_metadata, self->f.g.m[1].fd) / packets[1];
+	EXPECT_EQ(packets[1] * truesize, queued_mem(_metadata, self->f.g.m[1].fd));
+	ASSERT_LT(0, truesize);
+	while ((int64_t)rcvbuf - (int64_t)(normal + 1) * truesize > rcvbuf >> 2)
+		normal++;	/* ROOM_NORMAL with normal frames queued */
+	while ((int64_t)held0 * truesize < rcvbuf)
+		held0++;	/* packet_rcv(): queued while rmem_alloc < rcvbuf */
+	ASSERT_LT(0, normal) TH_LOG("truesize %u leaves no ROOM_NORMAL in %d", truesize, rcvbuf);
+	ASSERT_GT(sent, M * normal + (held0 - normal));
+	EXPECT_EQ(held0 * truesize, queued_mem(_metadata, self->f.g.m[0].fd));
+
+	got = fanout_collect(&self->f.g, sent - drops[0], WAIT_MS, rx_payload_offset(SOCK_RAW, &s),
+			     self->f.member_of, FANOUT_NSEQ, self->f.count);
+	err = errno;
+	ASSERT_LE(0, got) TH_LOG("receive: %s", strerror(err));
+	EXPECT_EQ(sent - drops[0], (unsigned int)got);
+
+	rs = rollover_stats(_metadata, self->f.g.m[0].fd);
+	EXPECT_EQ(M * normal, rs.tp_all);
+	EXPECT_EQ(0, rs.tp_huge);
+	EXPECT_EQ(sent - M * normal, rs.tp_failed);
+	EXPECT_EQ(held0, packets[0] - drops[0]);
+	EXPECT_EQ(sent - M * normal - (held0 - normal), drops[0]);
+	for (unsigned int m = 1; m < M; m++) {
+		EXPECT_EQ(normal, packets[m]) TH_LOG("member %u", m);
+		EXPECT_EQ(0, drops[m]) TH_LOG("member %u", m);
+	}
+	/* the scan's frames in order, normal per member */
+	for (unsigned int i = 0; i < M * normal; i++) {
+		EXPECT_EQ((int)(i / normal), self->f.member_of[i]) TH_LOG("placed frame %u", i);
+	}
+	/* the failed ones: member 0 kept the first held0 - normal, dropped the rest */
+	for (unsigned int i = M * normal; i < sent; i++) {
+		kept0 += self->f.member_of[i] >= 0;
+		EXPECT_EQ(i < M * normal + held0 - normal ? 0 : -1, self->f.member_of[i])
+			TH_LOG("failed frame %u", i);
+	}
+	EXPECT_EQ(held0 - normal, kept0);
+	TH_LOG("rcvbuf %d, truesize %u: %u per member, member 0 kept %u more, dropped %u",
+	       rcvbuf, truesize, normal, kept0, drops[0]);
+}
+
+/* HASH | FLAG_ROLLOVER, on V2 rings of 8 frames (see rollover above). */
+FIXTURE(hash_rollover) {
+	struct fanout_fixture f;
+};
+
+FIXTURE_VARIANT(hash_rollover) {
+	int version;
+	unsigned int members;
+	unsigned int normal;
+	unsigned int low;
+};
+
+FIXTURE_VARIANT_ADD(hash_rollover, v2_m2) { TPACKET_V2, 2, 6, 2 };
+FIXTURE_VARIANT_ADD(hash_rollover, v2_m3) { TPACKET_V2, 3, 6, 2 };
+FIXTURE_VARIANT_ADD(hash_rollover, v2_m4) { TPACKET_V2, 4, 6, 2 };
+
+FIXTURE_SETUP(hash_rollover)
+{
+	FANOUT_FIXTURE_SETUP(return, &self->f, NULL);
+}
+
+FIXTURE_TEARDOWN(hash_rollover)
+{
+	fanout_teardown(&self->f.g, &self->f.topo, NULL, 0);
+}
+
+/*
+ * HASH | FLAG_ROLLOVER (V2): one flow goes to its hash member h, which
+ * keeps it while its ring has room (6 frames ROOM_NORMAL, 2 ROOM_LOW: a
+ * flow seen twice is not "huge", which needs > 8 of 16 history slots).
+ * With h's ring full, the next frames go to the first other member with
+ * room (the scan starts at member 0, skipping h). h's rollover stats count
+ * them in tp_all, none huge, none failed. Only V2: on V3 the ROOM_LOW
+ * phase lasts most of a block, and whether the flow counts as huge there
+ * depends on fanout_flow_is_huge()'s randomly replaced history slots.
+ */
+TEST_F(hash_rollover, passes_full_member_on)
+{
+	const unsigned int M = variant->members, more = 5;
+	unsigned int packets[FANOUT_MEMBERS_MAX] = { 0 }, drops[FANOUT_MEMBERS_MAX] = { 0 };
+	struct frame_spec s = fanout_udp4_flow(33333, 4444);
+	struct tpacket_rollover_stats rs;
+	unsigned int h = ~0u, r, fill = variant->normal + variant->low;
+
+	ASSERT_FIXTURE_GROUP(&self->f, M, variant->version, &rollover_ring, ETH_P_IP, GID,
+			     PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_ROLLOVER);
+	ASSERT_EQ(0, peer_send_burst(&self->f.topo, &s, 0, fill))
+		TH_LOG("send from psk1: %s", strerror(errno));
+	ASSERT_EQ(fill, wait_stats(_metadata, &self->f.g, fill, packets, drops));
+	for (unsigned int m = 0; m < M; m++)
+		if (packets[m])
+			h = m;
+	ASSERT_GT(M, h);
+	EXPECT_EQ(fill, packets[h]);
+	EXPECT_EQ(0, drops[h]);
+
+	r = h == 0 ? 1 : 0;
+	ASSERT_EQ(0, peer_send_burst(&self->f.topo, &s, fill, more))
+		TH_LOG("send from psk1: %s", strerror(errno));
+	ASSERT_EQ(fill + more, wait_stats(_metadata, &self->f.g, fill + more, packets, drops));
+	EXPECT_EQ(fill, packets[h]);
+	EXPECT_EQ(more, packets[r]) TH_LOG("h %u r %u", h, r);
+	EXPECT_EQ(0, drops[r]);
+	rs = rollover_stats(_metadata, self->f.g.m[h].fd);
+	EXPECT_EQ(more, rs.tp_all);
+	EXPECT_EQ(0, rs.tp_huge);
+	EXPECT_EQ(0, rs.tp_failed);
+}
+
+TEST_HARNESS_MAIN
