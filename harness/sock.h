@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Packet sockets: creating, versioning and binding them.
+ */
+#ifndef PSOCK_SOCK_H
+#define PSOCK_SOCK_H
+
+#include <stdint.h>
+
+/* socket(AF_PACKET, type, htons(proto)); -1 with errno on failure. */
+int psock_socket(int type, uint16_t proto);
+
+/* Set PACKET_VERSION; 0 or -1 with errno. */
+int psock_set_version(int fd, int version);
+
+/* Read PACKET_VERSION; the version, or -1 with errno. */
+int psock_get_version(int fd);
+
+/* bind() to one interface and protocol; 0 or -1 with errno. */
+int psock_bind(int fd, int ifindex, uint16_t proto);
+
+/*
+ * A receiving packet socket: socket(type), PACKET_VERSION version (0 leaves
+ * the default), bound to ifindex and proto. The fd, or -1 with errno.
+ */
+int psock_rx_socket(int type, int version, int ifindex, uint16_t proto);
+
+#endif
