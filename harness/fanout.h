@@ -151,21 +151,6 @@ int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
 					 (unsigned int)(n));				\
 } while (0)
 
-/*
- * Test step: call must fail with errno err. errno is read right after the
- * call, before anything else can change it.
- */
-#define EXPECT_ERRNO(err, call) do {							\
-	int rc_, err_;									\
-											\
-	errno = 0;									\
-	rc_ = (call);									\
-	err_ = errno;									\
-	EXPECT_EQ(-1, rc_);								\
-	EXPECT_EQ((err), err_) TH_LOG("errno %d (%s), want %s", err_, strerror(err_),	\
-				      #err);						\
-} while (0)
-
 /* Sum of PACKET_STATISTICS tp_packets and tp_drops since the last read. */
 int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops);
 

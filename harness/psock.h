@@ -21,9 +21,11 @@
 #define PSOCK_HARNESS_H
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
 
@@ -88,6 +90,21 @@ const char *psock_kernel_release(void);
 	if (rc_ == NETNS_SKIP)							\
 		SKIP(statement, "%s", why_);					\
 	ASSERT_EQ(NETNS_OK, rc_) TH_LOG("netns setup: %s", why_);		\
+} while (0)
+
+/*
+ * Test step: call must fail with errno err. errno is read right after the
+ * call, before anything else can change it.
+ */
+#define EXPECT_ERRNO(err, call) do {							\
+	int rc_, err_;									\
+											\
+	errno = 0;									\
+	rc_ = (call);									\
+	err_ = errno;									\
+	EXPECT_EQ(-1, rc_);								\
+	EXPECT_EQ((err), err_) TH_LOG("errno %d (%s), want %s", err_, strerror(err_),	\
+				      #err);						\
 } while (0)
 
 #endif
