@@ -118,25 +118,49 @@ struct tpacket_block_desc *ring_block(const struct ring *r, unsigned int i)
 	return (struct tpacket_block_desc *)(r->map + (size_t)i * r->geo.block_size);
 }
 
-/* The status word is the first field of every header and block descriptor. */
-static uint32_t *status_word(const struct ring *r, const void *p)
+/* tp_status of a frame header: the first word of V1/V2 headers, at 20 in V3's. */
+static uint32_t *hdr_status_word(int version, const void *hdr)
 {
-	if (r->version == TPACKET_V3)
-		return &((struct tpacket_block_desc *)p)->hdr.bh1.block_status;
-	if (r->version == TPACKET_V2)
-		return &((struct tpacket2_hdr *)p)->tp_status;
+	if (version == TPACKET_V3)
+		return &((struct tpacket3_hdr *)hdr)->tp_status;
+	if (version == TPACKET_V2)
+		return &((struct tpacket2_hdr *)hdr)->tp_status;
 	/* V1's tp_status is an unsigned long; its low 32 bits hold the flags. */
-	return (uint32_t *)&((struct tpacket_hdr *)p)->tp_status;
+	return (uint32_t *)&((struct tpacket_hdr *)hdr)->tp_status;
+}
+
+uint32_t tpacket_status(int version, const void *hdr)
+{
+	return __atomic_load_n(hdr_status_word(version, hdr), __ATOMIC_ACQUIRE);
+}
+
+void tpacket_set_status(int version, void *hdr, uint32_t status)
+{
+	__atomic_store_n(hdr_status_word(version, hdr), status, __ATOMIC_RELEASE);
+}
+
+/* A V3 RX ring hands over blocks: their status word is in the descriptor. */
+static bool owned_by_block(const struct ring *r)
+{
+	return r->version == TPACKET_V3 && r->kind == PACKET_RX_RING;
 }
 
 uint32_t ring_status(const struct ring *r, const void *p)
 {
-	return __atomic_load_n(status_word(r, p), __ATOMIC_ACQUIRE);
+	if (owned_by_block(r))
+		return __atomic_load_n(&((struct tpacket_block_desc *)p)->hdr.bh1.block_status,
+				       __ATOMIC_ACQUIRE);
+	return tpacket_status(r->version, p);
 }
 
 void ring_set_status(const struct ring *r, void *p, uint32_t status)
 {
-	__atomic_store_n(status_word(r, p), status, __ATOMIC_RELEASE);
+	if (owned_by_block(r)) {
+		__atomic_store_n(&((struct tpacket_block_desc *)p)->hdr.bh1.block_status, status,
+				 __ATOMIC_RELEASE);
+		return;
+	}
+	tpacket_set_status(r->version, p, status);
 }
 
 /*

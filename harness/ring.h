@@ -76,7 +76,18 @@ int ring_close(struct ring *r);
 void *ring_frame(const struct ring *r, unsigned int i);
 struct tpacket_block_desc *ring_block(const struct ring *r, unsigned int i);
 
-/* tp_status of a V1/V2 frame or a V3 block, with acquire/release ordering. */
+/*
+ * tp_status of a frame header of this version, with acquire/release
+ * ordering (V1's tp_status is an unsigned long: its low 32 bits). The one
+ * accessor of frame status words, RX and TX.
+ */
+uint32_t tpacket_status(int version, const void *hdr);
+void tpacket_set_status(int version, void *hdr, uint32_t status);
+
+/*
+ * The status word of what r hands over: a V3 RX ring's block (block_status
+ * in its descriptor), otherwise a frame (tpacket_status()).
+ */
 uint32_t ring_status(const struct ring *r, const void *frame_or_block);
 void ring_set_status(const struct ring *r, void *frame_or_block, uint32_t status);
 
