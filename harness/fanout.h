@@ -89,8 +89,9 @@ int fanout_group_open(struct fanout_group *g, unsigned int n, int version,
 void fanout_group_close(struct fanout_group *g);
 
 /*
- * Close fds (-1 skipped) from one thread each: every packet socket's
- * release waits for an RCU grace period, and parallel closes share them.
+ * psock_close_in_threads() for a teardown, which has no verdict left to
+ * give: a failed close() is not reported. A case that wants the errno
+ * calls psock_close_in_threads() itself.
  */
 void fanout_close_fds(const int *fds, unsigned int n);
 

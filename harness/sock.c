@@ -4,6 +4,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/if_packet.h>
@@ -55,4 +58,55 @@ int psock_rx_socket(int type, int version, int ifindex, uint16_t proto)
 		return -1;
 	}
 	return fd;
+}
+
+/* One fd's thread: its result is close()'s errno, 0 on success. */
+static void *close_fd(void *arg)
+{
+	return (void *)(intptr_t)(close((int)(intptr_t)arg) ? errno : 0);
+}
+
+/* Close up to PSOCK_CLOSE_BATCH fds at once; the first close() errno, or 0. */
+static int close_batch(const int *fds, unsigned int n)
+{
+	pthread_t th[PSOCK_CLOSE_BATCH];
+	bool started[PSOCK_CLOSE_BATCH] = { false };
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		started[i] = !pthread_create(&th[i], NULL, close_fd, (void *)(intptr_t)fds[i]);
+		/* No thread: close it here, one grace period more. */
+		if (!started[i] && close(fds[i]) && !err)
+			err = errno;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		void *ret;
+
+		if (!started[i])
+			continue;
+		pthread_join(th[i], &ret);
+		if (ret && !err)
+			err = (int)(intptr_t)ret;
+	}
+	return err;
+}
+
+int psock_close_in_threads(const int *fds, unsigned int n)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i += PSOCK_CLOSE_BATCH) {
+		unsigned int chunk = n - i < PSOCK_CLOSE_BATCH ? n - i : PSOCK_CLOSE_BATCH;
+		int e = close_batch(fds + i, chunk);
+
+		if (e && !err)
+			err = e;
+	}
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }

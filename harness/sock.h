@@ -25,4 +25,13 @@ int psock_bind(int fd, int ifindex, uint16_t proto);
  */
 int psock_rx_socket(int type, int version, int ifindex, uint16_t proto);
 
+/*
+ * Close fds (-1 skipped) from a thread each, PSOCK_CLOSE_BATCH at a time:
+ * packet_release() waits for an RCU grace period (synchronize_net()), and
+ * closes in parallel share them instead of adding them up. Every fd is
+ * closed; 0, or -1 with the errno of the first close() that failed.
+ */
+#define PSOCK_CLOSE_BATCH 16
+int psock_close_in_threads(const int *fds, unsigned int n);
+
 #endif
