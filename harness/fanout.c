@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fanout.h"
+#include "stats.h"
 
 const struct ring_geometry fanout_ring = {
 	.block_size = 4096,
@@ -274,13 +275,14 @@ int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
 
 int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops)
 {
-	struct tpacket_stats_v3 st = { 0 };
-	socklen_t len = version == TPACKET_V3 ? sizeof(st) : sizeof(struct tpacket_stats);
+	struct psock_stats st;
 
-	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
+	/* The kernel picks the struct by the socket's version: nothing to pass. */
+	(void)version;
+	if (psock_stats_read(fd, &st))
 		return -1;
-	*packets += st.tp_packets;
-	*drops += st.tp_drops;
+	*packets += st.packets;
+	*drops += st.drops;
 	return 0;
 }
 

@@ -152,7 +152,10 @@ int fanout_send_collect(struct netns_topo *topo, struct fanout_group *g,
 					 (unsigned int)(n));				\
 } while (0)
 
-/* Sum of PACKET_STATISTICS tp_packets and tp_drops since the last read. */
+/*
+ * Add PACKET_STATISTICS tp_packets and tp_drops since the last read to
+ * *packets and *drops (psock_stats_read(); version is no longer needed).
+ */
 int fanout_stats(int fd, int version, unsigned int *packets, unsigned int *drops);
 
 #endif
