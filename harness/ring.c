@@ -31,6 +31,16 @@ size_t tpacket_hdr_size(int version)
 	}
 }
 
+unsigned int tpacket_rx_net(int version)
+{
+	return version == TPACKET_V3 ? 96 : 80;
+}
+
+unsigned int tpacket_rx_mac(int type, int version)
+{
+	return tpacket_rx_net(version) - (type == SOCK_RAW ? 14 : 0);
+}
+
 static unsigned int geo_frame_nr(const struct ring_geometry *g)
 {
 	return g->frame_size ? g->block_size / g->frame_size * g->block_nr : 0;

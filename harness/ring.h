@@ -159,6 +159,17 @@ void frame_view(const struct ring *r, const void *frame, struct frame_view *v);
 size_t tpacket_hdr_size(int version);
 
 /*
+ * Where tpacket_rcv() puts an Ethernet frame in an RX ring frame without
+ * PACKET_RESERVE, as the ABI fixes it (64-bit), written out as literals for
+ * tests to expect: tp_net = TPACKET_ALIGN(tp_hdrlen + 16) on SOCK_RAW and
+ * TPACKET_ALIGN(tp_hdrlen) + 16 on SOCK_DGRAM, with tp_hdrlen 52 (V1/V2)
+ * or 68 (V3), is 80 or 96 on both types; tp_mac is 14 before it on
+ * SOCK_RAW (66 or 82) and equal to it on SOCK_DGRAM.
+ */
+unsigned int tpacket_rx_net(int version);
+unsigned int tpacket_rx_mac(int type, int version);
+
+/*
  * One of the two receive paths on fd: a ring_small RX ring of the socket's
  * version (V3 blocks retire after 4 ms, so a frame shows up at once), or,
  * when !use_ring, no ring and PACKET_AUXDATA on, so recvmsg() reports each

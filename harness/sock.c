@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/if_packet.h>
@@ -109,4 +110,47 @@ int psock_close_in_threads(const int *fds, unsigned int n)
 		return -1;
 	}
 	return 0;
+}
+
+int psock_cmsg_auxdata(struct msghdr *msg, struct tpacket_auxdata *aux)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+			continue;
+		if (c->cmsg_len != CMSG_LEN(sizeof(*aux))) {
+			errno = EPROTO;
+			return -1;
+		}
+		memcpy(aux, CMSG_DATA(c), sizeof(*aux));
+		return 1;
+	}
+	return 0;
+}
+
+ssize_t psock_recv_auxdata(int fd, void *buf, size_t len, int flags,
+			   struct tpacket_auxdata *aux, struct sockaddr_ll *from)
+{
+	union {
+		struct cmsghdr cm;
+		char space[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = from, .msg_namelen = from ? sizeof(*from) : 0,
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = &ctl, .msg_controllen = sizeof(ctl),
+	};
+	ssize_t n = recvmsg(fd, &msg, flags);
+	int found;
+
+	if (n < 0)
+		return -1;
+	found = psock_cmsg_auxdata(&msg, aux);
+	if (found < 0)
+		return -1;
+	if (!found) {
+		errno = ENOMSG;
+		return -1;
+	}
+	return n;
 }

@@ -6,6 +6,9 @@
 #define PSOCK_SOCK_H
 
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <linux/if_packet.h>
 
 /* socket(AF_PACKET, type, htons(proto)); -1 with errno on failure. */
 int psock_socket(int type, uint16_t proto);
@@ -33,5 +36,22 @@ int psock_rx_socket(int type, int version, int ifindex, uint16_t proto);
  */
 #define PSOCK_CLOSE_BATCH 16
 int psock_close_in_threads(const int *fds, unsigned int n);
+
+/*
+ * The PACKET_AUXDATA control message of a msg recvmsg() filled in
+ * (packet_recvmsg() adds it when the option is on), copied to *aux: 1 when
+ * there is one, 0 when not, -1 with errno EPROTO when it is not exactly
+ * CMSG_LEN(sizeof(struct tpacket_auxdata)) long.
+ */
+int psock_cmsg_auxdata(struct msghdr *msg, struct tpacket_auxdata *aux);
+
+/*
+ * recvmsg() one packet into buf (len bytes) with flags, its PACKET_AUXDATA
+ * in *aux and, unless from is NULL, its sockaddr_ll in *from. The bytes
+ * received, or -1 with errno: recvmsg()'s, ENOMSG when the packet came
+ * without PACKET_AUXDATA (the option is off), EPROTO when it was malformed.
+ */
+ssize_t psock_recv_auxdata(int fd, void *buf, size_t len, int flags,
+			   struct tpacket_auxdata *aux, struct sockaddr_ll *from);
 
 #endif
