@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "frame.h"
 #include "ring.h"
@@ -112,6 +113,34 @@ int ring_close(struct ring *r)
 	if (!ret && ring_teardown(r->fd, r->kind, r->version))
 		ret = -1;
 	return ret;
+}
+
+int ring_rx_open(struct ring *r, int type, int version, int ifindex, uint16_t proto,
+		 const struct ring_geometry *g)
+{
+	int fd = psock_rx_socket(type, version, ifindex, proto);
+	int saved;
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0)
+		return -1;
+	if (ring_open(r, fd, PACKET_RX_RING, g)) {
+		saved = errno;
+		close(fd);
+		memset(r, 0, sizeof(*r));
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+void ring_close_socket(struct ring *r, int fd)
+{
+	if (r->map_base)
+		munmap(r->map_base, r->map_len);
+	r->map_base = r->map = NULL;
+	if (fd >= 0)
+		close(fd);
 }
 
 void *ring_frame(const struct ring *r, unsigned int i)

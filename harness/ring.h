@@ -72,6 +72,21 @@ int ring_open(struct ring *r, int fd, int kind, const struct ring_geometry *geo)
 /* munmap and tear the ring down (the socket stays open). 0 or -1 with errno. */
 int ring_close(struct ring *r);
 
+/*
+ * A receiving socket with an RX ring, as a FIXTURE_SETUP opens it:
+ * psock_rx_socket(type, version, ifindex, proto), then ring_open() of geo
+ * on it into *r. The fd, or -1 with errno (nothing is left open).
+ */
+int ring_rx_open(struct ring *r, int type, int version, int ifindex, uint16_t proto,
+		 const struct ring_geometry *geo);
+
+/*
+ * FIXTURE_TEARDOWN step: unmap r if it is mapped (r all zero: it is not)
+ * and close fd if it is open (>= 0). close() frees the ring: no teardown
+ * request is needed.
+ */
+void ring_close_socket(struct ring *r, int fd);
+
 /* Frame i (V1/V2) or block i (V3) of the ring. */
 void *ring_frame(const struct ring *r, unsigned int i);
 struct tpacket_block_desc *ring_block(const struct ring *r, unsigned int i);
