@@ -255,6 +255,18 @@ void ring_release_block(struct ring *r)
 	r->pkts_left = 0;
 }
 
+uint32_t ring_block_pkt_seq(const struct ring *r, const struct tpacket_block_desc *b,
+			    unsigned int i, size_t skip)
+{
+	const uint8_t *p = (const uint8_t *)b + b->hdr.bh1.offset_to_first_pkt;
+
+	if (i >= b->hdr.bh1.num_pkts)
+		return ~0u;
+	while (i--)
+		p += ((const struct tpacket3_hdr *)p)->tp_next_offset;
+	return ring_frame_seq(r, p, skip);
+}
+
 static void *next_frame_until(struct ring *r, int64_t deadline)
 {
 	struct tpacket_block_desc *b;

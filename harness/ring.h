@@ -38,6 +38,15 @@ struct ring_geometry {
 /* A small ring: 4 blocks of one page, 2048-byte frames (8 frames). */
 extern const struct ring_geometry ring_small;
 
+/*
+ * A payload that makes a SOCK_RAW V3 packet big: it takes ALIGN(tp_mac 82
+ * + 14 + 1400, 8) = 1496 bytes of its block, so a ring_small block (4096
+ * bytes, the first 48 its descriptor) holds exactly two (48 + 2 * 1496 =
+ * 3040; a third would end at 4536).
+ */
+#define V3_BIG_PAYLOAD 1400
+#define V3_BIG_PKT_LEN 1496
+
 struct ring {
 	int fd;
 	int version;		/* TPACKET_V1, V2 or V3 */
@@ -150,6 +159,14 @@ bool ring_wait_user(struct ring *r, void *frame_or_block, int timeout_ms);
 struct tpacket_block_desc *ring_next_block(struct ring *r, int timeout_ms);
 /* V3 RX: hand the head block back and move to the next one. */
 void ring_release_block(struct ring *r);
+
+/*
+ * V3 RX: the tag seq of packet i of block b (counted along tp_next_offset
+ * from offset_to_first_pkt), its payload skip bytes after tp_mac; ~0u when
+ * the block holds fewer packets (num_pkts) or that one carries no tag.
+ */
+uint32_t ring_block_pkt_seq(const struct ring *r, const struct tpacket_block_desc *b,
+			    unsigned int i, size_t skip);
 
 /* A version-neutral view of one received frame's header. */
 struct frame_view {
