@@ -60,6 +60,18 @@
 /* SO_RCVBUF asked for on the no-ring socket (the kernel doubles it). */
 #define NO_RING_RCVBUF 2048
 
+/* PACKET_STATISTICS (read, so cleared) must say exactly these counts. */
+static void expect_stats(struct __test_metadata *_metadata, int fd, uint32_t packets,
+			 uint32_t drops, uint32_t freeze_q_cnt)
+{
+	struct psock_stats st;
+
+	ASSERT_STATS_READ(fd, &st);
+	EXPECT_EQ(packets, st.packets);
+	EXPECT_EQ(drops, st.drops);
+	EXPECT_EQ(freeze_q_cnt, st.freeze_q_cnt);
+}
+
 FIXTURE(stats) {
 	struct netns_topo topo;
 	struct rx_barrier barrier;
@@ -105,16 +117,27 @@ static void open_receiver(struct __test_metadata *_metadata, struct _test_data_s
 	self->capacity = 8;
 }
 
+/*
+ * Both fixtures' first step: pinned to one CPU, in fresh namespaces, with
+ * the receive barrier open. False when the case SKIPs (no namespaces).
+ */
+static bool enter_with_barrier(struct __test_metadata *_metadata, struct netns_topo *topo,
+			       struct rx_barrier *barrier)
+{
+	barrier->fd = -1;
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
+	PSOCK_NETNS_SETUP(return false, topo, NULL);
+	ASSERT_EQ(0, rx_barrier_open(barrier, topo)) TH_LOG("barrier socket: %s", strerror(errno));
+	return true;
+}
+
 FIXTURE_SETUP(stats)
 {
 	memset(&self->ring, 0, sizeof(self->ring));
 	memset(&self->spec, 0, sizeof(self->spec));
 	self->fd = -1;
-	self->barrier.fd = -1;
-	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
-		TH_LOG("barrier socket: %s", strerror(errno));
+	if (!enter_with_barrier(_metadata, &self->topo, &self->barrier))
+		return;
 	open_receiver(_metadata, self, variant->ring, variant->version);
 }
 
@@ -227,17 +250,14 @@ TEST_F(stats, drops_exact_when_full)
  */
 TEST_F(stats, counters_clear_on_read)
 {
-	struct psock_stats first, st;
+	struct psock_stats first;
 	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
 
 	send_frames(_metadata, self, 0, sent);
 	ASSERT_STATS_READ(self->fd, &first);
 	EXPECT_EQ(sent, first.packets);
 
-	ASSERT_STATS_READ(self->fd, &st);
-	EXPECT_EQ(0u, st.packets);
-	EXPECT_EQ(0u, st.drops);
-	EXPECT_EQ(0u, st.freeze_q_cnt);
+	expect_stats(_metadata, self->fd, 0u, 0u, 0u);
 
 	if (variant->ring) {
 		/* Hand every frame (V1/V2) or block (V3) back. */
@@ -258,10 +278,7 @@ TEST_F(stats, counters_clear_on_read)
 		EXPECT_EQ(0u, first.freeze_q_cnt);
 	}
 	send_frames(_metadata, self, 100, 2);
-	ASSERT_STATS_READ(self->fd, &st);
-	EXPECT_EQ(2u, st.packets);
-	EXPECT_EQ(0u, st.drops);
-	EXPECT_EQ(0u, st.freeze_q_cnt);
+	expect_stats(_metadata, self->fd, 2u, 0u, 0u);
 }
 
 /*
@@ -493,11 +510,8 @@ FIXTURE_SETUP(loss)
 	memset(&self->ring, 0, sizeof(self->ring));
 	memset(&self->spec, 0, sizeof(self->spec));
 	self->fd = -1;
-	self->barrier.fd = -1;
-	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
-		TH_LOG("barrier socket: %s", strerror(errno));
+	if (!enter_with_barrier(_metadata, &self->topo, &self->barrier))
+		return;
 	self->spec.payload_len = variant->version == TPACKET_V3 ? V3_BIG_PAYLOAD : 100;
 	geo.retire_blk_tov = 10000;
 	self->fd = ring_rx_open(&self->ring, SOCK_RAW, variant->version, self->topo.ifindex0,
@@ -531,7 +545,6 @@ static uint32_t slot_status(const struct ring *r, unsigned int i)
 static void expect_v3_block_losing(struct __test_metadata *_metadata, struct _test_data_loss *self)
 {
 	struct ring *r = &self->ring;
-	struct psock_stats st;
 
 	send_frames(_metadata, self, 0, 11);
 	for (unsigned int b = 0; b < 4; b++) {
@@ -544,20 +557,14 @@ static void expect_v3_block_losing(struct __test_metadata *_metadata, struct _te
 	EXPECT_EQ(11u, ring_block_pkt_seq(r, ring_block(r, 0), 0, ETH_HLEN));
 	EXPECT_EQ(12u, ring_block_pkt_seq(r, ring_block(r, 0), 1, ETH_HLEN));
 
-	ASSERT_STATS_READ(self->fd, &st);
-	EXPECT_EQ(14u, st.packets);
-	EXPECT_EQ(4u, st.drops);
-	EXPECT_EQ(2u, st.freeze_q_cnt);
+	expect_stats(_metadata, self->fd, 14u, 4u, 2u);
 
 	ring_set_status(r, ring_block(r, 1), TP_STATUS_KERNEL);
 	send_frames(_metadata, self, 14, 3);
 	EXPECT_EQ(TP_STATUS_USER, ring_status(r, ring_block(r, 1)));
 	EXPECT_EQ(14u, ring_block_pkt_seq(r, ring_block(r, 1), 0, ETH_HLEN));
 	EXPECT_EQ(15u, ring_block_pkt_seq(r, ring_block(r, 1), 1, ETH_HLEN));
-	ASSERT_STATS_READ(self->fd, &st);
-	EXPECT_EQ(3u, st.packets);
-	EXPECT_EQ(1u, st.drops);
-	EXPECT_EQ(1u, st.freeze_q_cnt);
+	expect_stats(_metadata, self->fd, 3u, 1u, 1u);
 }
 
 /*
