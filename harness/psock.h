@@ -5,7 +5,8 @@
  * for the basics; each helper lives in the file of its topic:
  *
  *   timing.h   timeouts, deadlines and bounded waits (PSOCK_WAIT_MS)
- *   sock.h     packet sockets: create, version, bind
+ *   sock.h     packet sockets: create, version, bind, close in threads,
+ *              PACKET_AUXDATA
  *   ring.h     ring geometry, mmap, frame/block walking, status words,
  *              the version-neutral frame view
  *   frame.h    frame_spec builders, the payload tag, payload offsets
@@ -14,8 +15,8 @@
  *
  * Other topics are included by the tests that need them: stats.h
  * (PACKET_STATISTICS, the receive barrier), tx.h, bpf.h, fanout.h.
- * What stays here is general: the test EtherType, the kernel-version gates
- * and the namespace setup step of a FIXTURE_SETUP.
+ * What stays here is general: the test EtherType, the kernel-version gates,
+ * the namespace setup step of a FIXTURE_SETUP and the EXPECT_ERRNO() step.
  */
 #ifndef PSOCK_HARNESS_H
 #define PSOCK_HARNESS_H
