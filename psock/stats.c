@@ -335,13 +335,13 @@ TEST_F(stats, filter_rejected_frames_not_counted)
  */
 
 /* The struct PACKET_STATISTICS returns: tpacket_stats_v3 on a V3 ring, else tpacket_stats. */
-static socklen_t stats_struct_len(const FIXTURE_VARIANT(stats) *variant)
+static socklen_t stats_struct_len(const struct _fixture_variant_stats *variant)
 {
 	return variant->ring && variant->version == TPACKET_V3 ? 12 : 8;
 }
 
 /* Frames that fill the receiver (see above). */
-static unsigned int fill_count(const FIXTURE_VARIANT(stats) *variant,
+static unsigned int fill_count(const struct _fixture_variant_stats *variant,
 			       const struct _test_data_stats *self)
 {
 	return variant->ring ? self->capacity + 4 : NO_RING_SENT;
