@@ -11,6 +11,11 @@
 #include "psock.h"
 #include "stats.h"
 
+int psock_stats_getsockopt(int fd, void *buf, socklen_t *len)
+{
+	return getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, buf, len);
+}
+
 int psock_stats_read(int fd, struct psock_stats *st)
 {
 	struct tpacket_stats_v3 v3;
@@ -18,7 +23,7 @@ int psock_stats_read(int fd, struct psock_stats *st)
 
 	memset(&v3, 0, sizeof(v3));
 	memset(st, 0, sizeof(*st));
-	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &v3, &len))
+	if (psock_stats_getsockopt(fd, &v3, &len))
 		return -1;
 	st->packets = v3.tp_packets;
 	st->drops = v3.tp_drops;

@@ -10,7 +10,9 @@
 #ifndef PSOCK_STATS_H
 #define PSOCK_STATS_H
 
+#include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "netns.h"
@@ -23,8 +25,28 @@ struct psock_stats {
 	socklen_t len;		/* optlen the kernel wrote back */
 };
 
+/*
+ * getsockopt(PACKET_STATISTICS) as user space may call it: into buf with
+ * optlen *len, which the kernel sets to the bytes it wrote (min(optlen,
+ * struct size)). Every read that succeeds clears the counters. 0, or -1
+ * with errno (EINVAL for a negative optlen). The one reader of the option:
+ * the others go through it.
+ */
+int psock_stats_getsockopt(int fd, void *buf, socklen_t *len);
+
 /* Read (and so clear) the counters with a tpacket_stats_v3-sized buffer. 0 or -1. */
 int psock_stats_read(int fd, struct psock_stats *st);
+
+/*
+ * Test step (tests include this header after kselftest_harness.h):
+ * psock_stats_read() into *st, failing the case with the errno.
+ */
+#define ASSERT_STATS_READ(fd, st) do {						\
+	int rc_ = psock_stats_read((fd), (st));					\
+	int err_ = errno;							\
+										\
+	ASSERT_EQ(0, rc_) TH_LOG("PACKET_STATISTICS: %s", strerror(err_));	\
+} while (0)
 
 /*
  * Keep the calling thread on the CPU it runs on. Frames sent from psk1 are

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "timing.h"
 
 /* RFC 2863 operstate "up" (linux/if.h, which clashes with net/if.h). */
 #ifndef IF_OPER_UP
@@ -91,15 +92,6 @@ static int write_sysctl(const char *path, const char *value)
 		return 0;
 	errno = err;
 	return -1;
-}
-
-/* CLOCK_MONOTONIC in ms, for the deadline of a wait. */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -477,26 +469,42 @@ int netns_in_peer(struct netns_topo *topo, int (*fn)(void *arg), void *arg)
 	return in_peer(topo, fn, arg, NULL, 0);
 }
 
-struct batch_arg {
-	const struct script *script;
+/* A setup step that says in why what failed, for in_peer_step(). */
+typedef int (*step_fn)(const void *arg, char *why, size_t whylen);
+
+struct peer_step {
+	step_fn fn;
+	const void *arg;
 	char *why;
 	size_t whylen;
 };
 
-static int batch_cb(void *p)
+static int peer_step_cb(void *p)
 {
-	struct batch_arg *a = p;
+	struct peer_step *st = p;
 
-	return run_ip_batch(a->script, a->why, a->whylen);
+	return st->fn(st->arg, st->why, st->whylen);
+}
+
+/* fn(arg, why, whylen) in the namespace that holds psk1. */
+static int in_peer_step(struct netns_topo *t, step_fn fn, const void *arg,
+			char *why, size_t whylen)
+{
+	struct peer_step st = { fn, arg, why, whylen };
+
+	return in_peer(t, peer_step_cb, &st, why, whylen);
+}
+
+static int batch_step(const void *script, char *why, size_t whylen)
+{
+	return run_ip_batch(script, why, whylen);
 }
 
 /* Run a script in the namespace that holds psk1. */
 static int run_ip_batch_peer(struct netns_topo *t, const struct script *s,
 			     char *why, size_t whylen)
 {
-	struct batch_arg a = { s, why, whylen };
-
-	return in_peer(t, batch_cb, &a, why, whylen);
+	return in_peer_step(t, batch_step, s, why, whylen);
 }
 
 /*
@@ -652,7 +660,7 @@ static int wait_oper_up(int nl, const char *const *devs, int ndevs, int64_t dead
 
 	while (left > 0) {
 		struct pollfd pfd = { .fd = nl, .events = POLLIN };
-		int64_t rest = deadline - now_ms();
+		int64_t rest = deadline - psock_monotonic_ms();
 		struct nlmsghdr *nh;
 		ssize_t n;
 		int ready;
@@ -687,24 +695,15 @@ static int wait_oper_up(int nl, const char *const *devs, int ndevs, int64_t dead
 	return 0;
 }
 
-struct quiet_arg {
-	bool want_ipv6;
-	char *why;
-	size_t whylen;
-};
-
-static int quiet_cb(void *p)
+static int quiet_step(const void *want_ipv6, char *why, size_t whylen)
 {
-	struct quiet_arg *a = p;
-
-	return quiet_namespace(a->want_ipv6, a->why, a->whylen);
+	return quiet_namespace(*(const bool *)want_ipv6, why, whylen);
 }
 
 /* Enter the test's namespaces: the main one, and the peer one if asked for. */
 static int enter_namespaces(struct netns_topo *t, const struct netns_opts *o,
 			    char *why, size_t whylen)
 {
-	struct quiet_arg q = { o->addrs, why, whylen };
 	int ret = enter_new_netns(why, whylen);
 
 	if (ret != NETNS_OK)
@@ -733,7 +732,7 @@ static int enter_namespaces(struct netns_topo *t, const struct netns_opts *o,
 	}
 	ret = quiet_namespace(o->addrs, why, whylen);
 	if (ret == NETNS_OK && t->ns_peer >= 0) {
-		ret = in_peer(t, quiet_cb, &q, why, whylen);
+		ret = in_peer_step(t, quiet_step, &o->addrs, why, whylen);
 		if (ret < 0)
 			ret = NETNS_FAIL;
 	}
@@ -782,19 +781,77 @@ static int create_links(struct netns_topo *t, const struct netns_opts *o,
 	return run_ip_batch(&main_script, why, whylen);
 }
 
+/* Link notification sockets: main's, and psk1's namespace's (or the same). */
+struct link_events {
+	int nl0;
+	int nl1;
+};
+
 /*
- * Wait until psk0 and psk1 can send: nl0 (main) and nl1 (psk1's namespace),
+ * Subscribe to link notifications in both namespaces, before anything is
+ * done to the links, so no notification can be missed. 0, or -1 with the
+ * reason in why; link_events_close() either way.
+ */
+static int link_events_subscribe(struct netns_topo *t, struct link_events *ev,
+				 char *why, size_t whylen)
+{
+	ev->nl1 = -1;
+	ev->nl0 = link_events_open();
+	if (ev->nl0 < 0) {
+		say(why, whylen, "rtnetlink socket: %s", strerror(errno));
+		return -1;
+	}
+	if (t->ns_peer < 0) {
+		ev->nl1 = ev->nl0;
+		return 0;
+	}
+	ev->nl1 = in_peer(t, link_events_open_cb, NULL, why, whylen);
+	if (ev->nl1 < 0 && why && !why[0])
+		say(why, whylen, "rtnetlink socket in the peer namespace: %s", strerror(errno));
+	return ev->nl1 < 0 ? -1 : 0;
+}
+
+static void link_events_close(struct link_events *ev)
+{
+	if (ev->nl1 >= 0 && ev->nl1 != ev->nl0)
+		close(ev->nl1);
+	if (ev->nl0 >= 0)
+		close(ev->nl0);
+	ev->nl0 = ev->nl1 = -1;
+}
+
+/*
+ * Wait until psk0 and psk1 can send: both announced operstate UP on ev,
  * within one deadline for both.
  */
-static int wait_links_up(int nl0, int nl1, char *why, size_t whylen)
+static int wait_links_up(const struct link_events *ev, char *why, size_t whylen)
 {
 	static const char *const both[] = { NETNS_IF0, NETNS_IF1 };
-	int64_t deadline = now_ms() + (int64_t)LINKS_UP_MS * netns_timeout_scale();
+	int64_t deadline = psock_monotonic_ms() + (int64_t)LINKS_UP_MS * netns_timeout_scale();
 
-	if (nl0 == nl1)
-		return wait_oper_up(nl0, both, 2, deadline, why, whylen);
-	return wait_oper_up(nl0, &both[0], 1, deadline, why, whylen) ||
-	       wait_oper_up(nl1, &both[1], 1, deadline, why, whylen);
+	if (ev->nl0 == ev->nl1)
+		return wait_oper_up(ev->nl0, both, 2, deadline, why, whylen);
+	return wait_oper_up(ev->nl0, &both[0], 1, deadline, why, whylen) ||
+	       wait_oper_up(ev->nl1, &both[1], 1, deadline, why, whylen);
+}
+
+int netns_links_up(struct netns_topo *t, char *why, size_t whylen)
+{
+	struct script up0 = { .len = 0 }, up1 = { .len = 0 };
+	struct link_events ev;
+	int ret = -1;
+
+	if (why && whylen)
+		why[0] = '\0';
+	script_add(&up0, "link set %s up\n", NETNS_IF0);
+	script_add(&up1, "link set %s up\n", NETNS_IF1);
+	/* psk1 first, as in create_links(). */
+	if (link_events_subscribe(t, &ev, why, whylen) == 0 &&
+	    run_ip_batch_peer(t, &up1, why, whylen) == 0 &&
+	    run_ip_batch(&up0, why, whylen) == 0 && wait_links_up(&ev, why, whylen) == 0)
+		ret = 0;
+	link_events_close(&ev);
+	return ret;
 }
 
 /* The index of name in the main (peer false) or psk1's namespace, or -1. */
@@ -841,7 +898,8 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 {
 	static const struct netns_opts defaults;
 	const struct netns_opts *o = opts ? opts : &defaults;
-	int ret, nl0 = -1, nl1 = -1;
+	struct link_events ev = { -1, -1 };
+	int ret;
 	const char *raw_scale;
 
 	memset(t, 0, sizeof(*t));
@@ -867,28 +925,12 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *t,
 		return ret;
 
 	ret = NETNS_FAIL;
-	/* Subscribe to link events before anything can happen to the links. */
-	nl0 = link_events_open();
-	if (nl0 < 0)
-		say(why, whylen, "rtnetlink socket: %s", strerror(errno));
-	else if (t->ns_peer >= 0) {
-		nl1 = in_peer(t, link_events_open_cb, NULL, why, whylen);
-		if (nl1 < 0 && why && !why[0])
-			say(why, whylen, "rtnetlink socket in the peer namespace: %s",
-			    strerror(errno));
-	} else {
-		nl1 = nl0;
-	}
-	if (nl0 >= 0 && nl1 >= 0 && create_links(t, o, why, whylen) == 0 &&
-	    wait_links_up(nl0, nl1, why, whylen) == 0)
+	if (link_events_subscribe(t, &ev, why, whylen) == 0 &&
+	    create_links(t, o, why, whylen) == 0 && wait_links_up(&ev, why, whylen) == 0)
 		ret = o->vlan_id ? add_vlans(t, o, why, whylen) : NETNS_OK;
 	if (ret == NETNS_OK && lookup_ifindexes(t, o, why, whylen))
 		ret = NETNS_FAIL;
-
-	if (nl1 >= 0 && nl1 != nl0)
-		close(nl1);
-	if (nl0 >= 0)
-		close(nl0);
+	link_events_close(&ev);
 	if (ret == NETNS_FAIL && why && strstr(why, "Unknown device type")) {
 		say(why, whylen, "kernel has no veth devices (CONFIG_VETH, module veth)");
 		ret = NETNS_SKIP;

@@ -84,6 +84,17 @@ int netns_setup(const struct netns_opts *opts, struct netns_topo *topo,
 void netns_teardown(struct netns_topo *topo);
 
 /*
+ * Bring psk0 and psk1 up again after a case took one of them down, and wait
+ * (2 s, scaled, one deadline for both) until both announce operstate UP on
+ * rtnetlink. A veth end whose carrier comes back gets its qdisc from the
+ * linkwatch worker, asynchronously, and drops what is sent before that;
+ * linkwatch_do_dev() sends RTM_NEWLINK with IF_OPER_UP after dev_activate(),
+ * so then both ends can send. The subscription comes before the links go
+ * up, so no notification is missed. 0, or -1 with the reason in why.
+ */
+int netns_links_up(struct netns_topo *topo, char *why, size_t whylen);
+
+/*
  * Run fn(arg) inside the namespace that holds psk1: on a thread of its own
  * that enters it (setns() moves only the calling thread, so the caller never
  * leaves the main namespace), or directly when there is no peer namespace.

@@ -55,13 +55,9 @@
  *   group.rollover_stats_only_with_rollover
  */
 #include <errno.h>
-#include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
@@ -230,75 +226,6 @@ TEST_F(group, unbound_with_protocol_joins_any_device_group)
 }
 
 /*
- * Bring psk0 up and wait (bounded) until both veth ends announce operstate
- * UP: linkwatch attaches psk1's qdisc (dev_activate()) asynchronously after
- * the carrier comes back, and frames sent before that are dropped silently.
- * RTM_NEWLINK with IF_OPER_UP is sent after dev_activate().
- */
-static int link_up_and_wait(struct netns_topo *topo, char *why, size_t whylen)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
-	int64_t deadline;
-	bool up[2] = { false, false };
-	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	if (nl < 0 || bind(nl, (struct sockaddr *)&sa, sizeof(sa))) {
-		snprintf(why, whylen, "rtnetlink: %s", strerror(errno));
-		if (nl >= 0)
-			close(nl);
-		return -1;
-	}
-	if (netns_ip(topo, false, why, whylen, "link set %s up", NETNS_IF0)) {
-		close(nl);
-		return -1;
-	}
-	deadline = psock_deadline(2000);
-	while (!(up[0] && up[1])) {
-		int64_t left = deadline - psock_monotonic_ms();
-		struct pollfd pfd = { .fd = nl, .events = POLLIN };
-		char buf[8192];
-		ssize_t n;
-		struct nlmsghdr *nh;
-		int ready;
-
-		if (left <= 0)
-			break;
-		ready = poll(&pfd, 1, (int)left);
-		if (ready == 0)
-			continue;
-		n = ready < 0 ? -1 : recv(nl, buf, sizeof(buf), 0);
-		if (n < 0) {
-			snprintf(why, whylen, "rtnetlink: %s", strerror(errno));
-			close(nl);
-			return -1;
-		}
-		for (nh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nh, n);
-		     nh = NLMSG_NEXT(nh, n)) {
-			struct ifinfomsg *ifi = NLMSG_DATA(nh);
-			int len = (int)nh->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
-			struct rtattr *rta = IFLA_RTA(ifi);
-			bool oper_up = false;
-
-			if (nh->nlmsg_type != RTM_NEWLINK)
-				continue;
-			for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
-				if (rta->rta_type == IFLA_OPERSTATE)
-					oper_up = *(uint8_t *)RTA_DATA(rta) == 6; /* IF_OPER_UP */
-			if (oper_up && ifi->ifi_index == topo->ifindex0)
-				up[0] = true;
-			if (oper_up && ifi->ifi_index == topo->ifindex1)
-				up[1] = true;
-		}
-	}
-	close(nl);
-	if (!(up[0] && up[1])) {
-		snprintf(why, whylen, "%s/%s not operstate UP within 2 s", NETNS_IF0, NETNS_IF1);
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * Binding to a device that is down succeeds but leaves the socket without
  * a protocol hook (packet_do_bind(): sk_err = ENETDOWN, PACKET_SOCK_RUNNING
  * clear). Whether such a socket may join a group changed in Linux 6.13,
@@ -351,7 +278,8 @@ TEST_F(group, device_down_join_per_kernel)
 	}
 	ASSERT_EQ(0, rc) TH_LOG("join while down: %s", strerror(join_err));
 	EXPECT_EQ(fanout_word_of(GID, PACKET_FANOUT_LB, 0), fanout_word(self->fd[1]));
-	ASSERT_EQ(0, link_up_and_wait(&self->topo, why, sizeof(why))) TH_LOG("%s", why);
+	/* frames sent before both ends are operstate UP would be dropped */
+	ASSERT_EQ(0, netns_links_up(&self->topo, why, sizeof(why))) TH_LOG("%s", why);
 	/* both members linked once the device is up: LB gives each half */
 	g.m[0].fd = a;
 	g.m[1].fd = self->fd[1];

@@ -67,8 +67,6 @@
 #include "psock.h"
 #include "stats.h"
 
-#define WAIT_MS 1000
-
 /*
  * TPACKET_HDRLEN, TPACKET2_HDRLEN, TPACKET3_HDRLEN, the smallest frame
  * (packet_set_ring(): po->tp_hdrlen): the aligned header plus a
@@ -432,10 +430,7 @@ FIXTURE_SETUP(reserve)
 
 FIXTURE_TEARDOWN(reserve)
 {
-	if (self->ring.map_base)
-		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
+	ring_close_socket(&self->ring, self->fd);
 	netns_teardown(&self->topo);
 }
 
@@ -476,8 +471,8 @@ static void receive_one(struct __test_metadata *_metadata, struct netns_topo *to
 	ASSERT_EQ(0, ring_open(&ring, fd, PACKET_RX_RING, geo))
 		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
 	ASSERT_EQ(0, peer_send_burst(topo, &spec, seq, 1));
-	f = ring_next_tagged(&ring, WAIT_MS, rx_payload_offset(type, &spec), &got);
-	ASSERT_NE(NULL, f) TH_LOG("frame %u: %s (waited %d ms)", seq, strerror(errno), WAIT_MS);
+	f = ring_next_tagged(&ring, PSOCK_WAIT_MS, rx_payload_offset(type, &spec), &got);
+	ASSERT_NE(NULL, f) TH_LOG("frame %u: %s (waited %d ms)", seq, strerror(errno), PSOCK_WAIT_MS);
 	EXPECT_EQ(seq, got);
 	frame_view(&ring, f, out);
 	/* The whole 64-byte payload, after the link header on SOCK_RAW. */
@@ -487,21 +482,6 @@ static void receive_one(struct __test_metadata *_metadata, struct netns_topo *to
 	out->sll = NULL;
 	ring_release_frame(&ring, f);
 	ASSERT_EQ(0, ring_close(&ring)) TH_LOG("teardown: %s", strerror(errno));
-}
-
-/*
- * tp_net and tp_mac of an Ethernet frame without PACKET_RESERVE
- * (tpacket_rcv()): tp_net 80 (V1/V2) or 96 (V3) on both types, tp_mac 14
- * before it on SOCK_RAW.
- */
-static unsigned int plain_net(int version)
-{
-	return version == TPACKET_V3 ? 96 : 80;
-}
-
-static unsigned int plain_mac(int type, int version)
-{
-	return plain_net(version) - (type == SOCK_RAW ? ETH_HLEN : 0);
 }
 
 /*
@@ -516,16 +496,16 @@ TEST_F(reserve, shifts_offsets_exactly)
 
 	receive_one(_metadata, &self->topo, self->fd, variant->type, &ring_small, 1,
 		    &plain, first);
-	EXPECT_EQ(plain_mac(variant->type, variant->version), plain.mac);
-	EXPECT_EQ(plain_net(variant->version), plain.net);
+	EXPECT_EQ(tpacket_rx_mac(variant->type, variant->version), plain.mac);
+	EXPECT_EQ(tpacket_rx_net(variant->version), plain.net);
 
 	ASSERT_EQ(0, set_reserve(self->fd, reserve));
 	EXPECT_EQ(reserve, get_reserve(_metadata, self->fd));
 	receive_one(_metadata, &self->topo, self->fd, variant->type, &ring_small, 1,
 		    &shifted, second);
 
-	EXPECT_EQ(plain_mac(variant->type, variant->version) + reserve, shifted.mac);
-	EXPECT_EQ(plain_net(variant->version) + reserve, shifted.net);
+	EXPECT_EQ(tpacket_rx_mac(variant->type, variant->version) + reserve, shifted.mac);
+	EXPECT_EQ(tpacket_rx_net(variant->version) + reserve, shifted.net);
 	EXPECT_EQ(plain.len, shifted.len);
 	EXPECT_EQ(plain.snaplen, shifted.snaplen);
 	EXPECT_EQ(0, memcmp(first, second, KEEP));
@@ -580,7 +560,7 @@ TEST_F(reserve, tp_net_beyond_16_bits_dropped)
 		.retire_blk_tov = 10,
 	};
 	struct frame_spec spec = { .payload_len = 64 };
-	unsigned int max_reserve = 65535 - plain_net(variant->version);
+	unsigned int max_reserve = 65535 - tpacket_rx_net(variant->version);
 	struct rx_barrier barrier = { .fd = -1 };
 	struct frame_view edge;
 	struct psock_stats st;
@@ -594,8 +574,7 @@ TEST_F(reserve, tp_net_beyond_16_bits_dropped)
 	receive_one(_metadata, &self->topo, self->fd, variant->type, &big, 2, &edge, bytes);
 	EXPECT_EQ(65535u, edge.net);
 	EXPECT_EQ(variant->type == SOCK_RAW ? ETH_HLEN + 64u : 64u, edge.len);
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st)) TH_LOG("PACKET_STATISTICS: %s",
-							     strerror(errno));
+	ASSERT_STATS_READ(self->fd, &st);
 	EXPECT_EQ(1u, st.packets);
 	ASSERT_EQ(0u, st.drops);
 
@@ -606,11 +585,10 @@ TEST_F(reserve, tp_net_beyond_16_bits_dropped)
 	ASSERT_EQ(0, set_reserve(self->fd, max_reserve + 1));
 	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &big));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 3, 1));
-	ASSERT_EQ(0, rx_barrier_sync(&barrier, &self->topo, WAIT_MS)) TH_LOG("barrier: %s",
+	ASSERT_EQ(0, rx_barrier_sync(&barrier, &self->topo, PSOCK_WAIT_MS)) TH_LOG("barrier: %s",
 									     strerror(errno));
 	rx_barrier_close(&barrier);
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st)) TH_LOG("PACKET_STATISTICS: %s",
-							     strerror(errno));
+	ASSERT_STATS_READ(self->fd, &st);
 	EXPECT_EQ(1u, st.packets);
 	EXPECT_EQ(1u, st.drops);
 	/* Nothing was stored: the only frame (V1/V2) or block (V3) is the kernel's. */

@@ -37,7 +37,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,11 +45,6 @@
 
 #include "kselftest_harness.h"
 #include "psock.h"
-
-#define WAIT_MS 1000
-
-static const uint8_t mac0[6] = NETNS_MAC0;
-static const uint8_t mac1[6] = NETNS_MAC1;
 
 /* ---- frame metadata, for each version and socket type ----------------- */
 
@@ -84,19 +78,15 @@ FIXTURE_SETUP(rx_meta)
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	self->fd = psock_rx_socket(variant->type, variant->version, self->topo.ifindex0, ETH_P_ALL);
-	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 	geo.retire_blk_tov = 4;	/* V3: hand each partly filled block over soon */
-	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
-		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	self->fd = ring_rx_open(&self->ring, variant->type, variant->version,
+				self->topo.ifindex0, ETH_P_ALL, &geo);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket with a ring: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(rx_meta)
 {
-	if (self->ring.map_base)
-		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
+	ring_close_socket(&self->ring, self->fd);
 	netns_teardown(&self->topo);
 }
 
@@ -105,24 +95,13 @@ static void *next_tagged(struct __test_metadata *_metadata, struct ring *r, int 
 			 const struct frame_spec *spec, uint32_t want, struct frame_view *v)
 {
 	uint32_t seq = ~0u;
-	void *f = ring_next_tagged(r, WAIT_MS, rx_payload_offset(type, spec), &seq);
+	void *f = ring_next_tagged(r, PSOCK_WAIT_MS, rx_payload_offset(type, spec), &seq);
 
 	ASSERT_NE(NULL, f) TH_LOG("tagged frame %u: %s (waited %d ms)", want, strerror(errno),
-				  WAIT_MS);
+				  PSOCK_WAIT_MS);
 	ASSERT_EQ(want, seq);
 	frame_view(r, f, v);
 	return f;
-}
-
-/*
- * tp_net of an Ethernet frame without PACKET_RESERVE (tpacket_rcv()), with
- * tp_hdrlen = TPACKET_ALIGN(header) + 20: 52 for V1/V2, 68 for V3.
- * SOCK_RAW: TPACKET_ALIGN(tp_hdrlen + 16); SOCK_DGRAM: TPACKET_ALIGN(tp_hdrlen)
- * + 16. Both give 80 for V1/V2 and 96 for V3.
- */
-static uint32_t expected_net(int version)
-{
-	return version == TPACKET_V3 ? 96 : 80;
 }
 
 /*
@@ -136,7 +115,6 @@ TEST_F(rx_meta, lengths_offsets_and_bytes)
 {
 	static const size_t payload[] = { 20, 300, ETH_DATA_LEN };
 	bool raw = variant->type == SOCK_RAW;
-	uint32_t net = expected_net(variant->version);
 
 	for (unsigned int i = 0; i < 3; i++) {
 		struct frame_spec spec = { .payload_len = payload[i], .seq = i };
@@ -150,8 +128,9 @@ TEST_F(rx_meta, lengths_offsets_and_bytes)
 		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
 		EXPECT_EQ(wire_len - hdr, v.len) TH_LOG("frame %u", i);
 		EXPECT_EQ(wire_len - hdr, v.snaplen) TH_LOG("frame %u", i);
-		EXPECT_EQ(net, v.net);
-		EXPECT_EQ(raw ? net - ETH_HLEN : net, v.mac);
+		/* tpacket_rx_net(): 80 on V1/V2, 96 on V3; tp_mac 14 less on SOCK_RAW */
+		EXPECT_EQ(tpacket_rx_net(variant->version), v.net);
+		EXPECT_EQ(tpacket_rx_mac(variant->type, variant->version), v.mac);
 		EXPECT_EQ(0, memcmp(wire + hdr, v.data, wire_len - hdr)) TH_LOG("frame %u", i);
 		ring_release_frame(&self->ring, f);
 	}
@@ -167,8 +146,8 @@ TEST_F(rx_meta, sockaddr_ll_and_pkttype)
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 	static const uint8_t other[6] = { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x99 };
-	static const struct { const uint8_t *dst; unsigned char pkttype; } to[] = {
-		{ mac0, PACKET_HOST },
+	const struct { const uint8_t *dst; unsigned char pkttype; } to[] = {
+		{ self->topo.mac0, PACKET_HOST },
 		{ bcast, PACKET_BROADCAST },
 		{ mcast, PACKET_MULTICAST },
 		{ other, PACKET_OTHERHOST },
@@ -187,7 +166,7 @@ TEST_F(rx_meta, sockaddr_ll_and_pkttype)
 		EXPECT_EQ(self->topo.ifindex0, v.sll->sll_ifindex);
 		EXPECT_EQ(ARPHRD_ETHER, v.sll->sll_hatype);
 		EXPECT_EQ(ETH_ALEN, v.sll->sll_halen);
-		EXPECT_EQ(0, memcmp(mac1, v.sll->sll_addr, ETH_ALEN));
+		EXPECT_EQ(0, memcmp(self->topo.mac1, v.sll->sll_addr, ETH_ALEN));
 		EXPECT_EQ(to[i].pkttype, v.sll->sll_pkttype) TH_LOG("destination %u", i);
 		ring_release_frame(&self->ring, f);
 	}
@@ -200,7 +179,9 @@ TEST_F(rx_meta, sockaddr_ll_and_pkttype)
  */
 TEST_F(rx_meta, pkttype_outgoing)
 {
-	const struct frame_spec spec = { .dst = mac1, .src = mac0, .payload_len = 64, .seq = 9 };
+	const struct frame_spec spec = {
+		.dst = self->topo.mac1, .src = self->topo.mac0, .payload_len = 64, .seq = 9,
+	};
 	uint8_t wire[ETH_FRAME_LEN];
 	size_t wire_len = frame_build(wire, sizeof(wire), &spec);
 	size_t hdr = variant->type == SOCK_RAW ? 0 : ETH_HLEN;
@@ -216,7 +197,7 @@ TEST_F(rx_meta, pkttype_outgoing)
 	EXPECT_EQ(PACKET_OUTGOING, v.sll->sll_pkttype);
 	EXPECT_EQ(self->topo.ifindex0, v.sll->sll_ifindex);
 	EXPECT_EQ(htons(ETH_P_PSOCK), v.sll->sll_protocol);
-	EXPECT_EQ(0, memcmp(mac0, v.sll->sll_addr, ETH_ALEN));
+	EXPECT_EQ(0, memcmp(self->topo.mac0, v.sll->sll_addr, ETH_ALEN));
 	EXPECT_EQ(wire_len - hdr, v.len);
 	EXPECT_EQ(0, memcmp(wire + hdr, v.data, wire_len - hdr));
 	ring_release_frame(&self->ring, f);
@@ -337,10 +318,7 @@ FIXTURE_SETUP(rx_csum)
 
 FIXTURE_TEARDOWN(rx_csum)
 {
-	if (self->ring.map_base)
-		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
+	ring_close_socket(&self->ring, self->fd);
 	netns_teardown(&self->topo);
 }
 
@@ -360,44 +338,28 @@ static uint32_t received_status(struct __test_metadata *_metadata,
 	void *f;
 
 	if (self->ring.map) {
-		f = ring_next_tagged(&self->ring, WAIT_MS, skip, &seq);
+		f = ring_next_tagged(&self->ring, PSOCK_WAIT_MS, skip, &seq);
 		ASSERT_NE(NULL, f) TH_LOG("UDP frame %u: %s (waited %d ms)", want,
-					  strerror(errno), WAIT_MS);
+					  strerror(errno), PSOCK_WAIT_MS);
 		EXPECT_EQ(want, seq);
 		frame_view(&self->ring, f, &v);
 		status = v.status;
 		ring_release_frame(&self->ring, f);
 		return status;
 	}
-	deadline = psock_deadline(WAIT_MS);
+	deadline = psock_deadline(PSOCK_WAIT_MS);
 	for (;;) {
-		uint8_t buf[2048];
-		union {
-			struct cmsghdr cm;
-			char space[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-		} ctl;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = &ctl, .msg_controllen = sizeof(ctl),
-		};
 		struct tpacket_auxdata aux;
-		struct cmsghdr *cm;
+		uint8_t buf[2048];
 		ssize_t n;
 
 		ASSERT_EQ(1, psock_wait_until(self->fd, POLLIN, deadline))
-			TH_LOG("UDP frame %u within %d ms: %s", want, WAIT_MS, strerror(errno));
-		n = recvmsg(self->fd, &msg, MSG_DONTWAIT);
-		ASSERT_LT(0, n) TH_LOG("recvmsg: %s", strerror(errno));
+			TH_LOG("UDP frame %u within %d ms: %s", want, PSOCK_WAIT_MS, strerror(errno));
+		n = psock_recv_auxdata(self->fd, buf, sizeof(buf), MSG_DONTWAIT, &aux, NULL);
+		ASSERT_LT(0, n) TH_LOG("recvmsg with PACKET_AUXDATA: %s", strerror(errno));
 		if ((size_t)n <= skip || !frame_tag(buf + skip, n - skip, &seq))
 			continue;
 		EXPECT_EQ(want, seq);
-		cm = CMSG_FIRSTHDR(&msg);
-		ASSERT_NE(NULL, cm);
-		ASSERT_EQ(SOL_PACKET, cm->cmsg_level);
-		ASSERT_EQ(PACKET_AUXDATA, cm->cmsg_type);
-		ASSERT_EQ(CMSG_LEN(sizeof(aux)), cm->cmsg_len);
-		memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
 		EXPECT_EQ((uint32_t)n, aux.tp_len);
 		EXPECT_EQ((uint32_t)n, aux.tp_snaplen);
 		return aux.tp_status;

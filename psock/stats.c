@@ -38,12 +38,14 @@
  *   stats.<path>.drops_exact_when_full
  *   stats.<path>.counters_clear_on_read
  *   stats.<path>.filter_rejected_frames_not_counted
- *   stats.<path>.optlen_bounds_copy_and_read_clears
+ *   stats.<path>.optlen_bounds_copy
+ *   stats.<path>.short_read_clears_all_counters
+ *   stats.<path>.negative_optlen_einval_keeps_counters
+ *   stats.<path>.nothing_written_past_length
  *   loss.<v>.losing_flag_until_stats_read   (<v> = v1, v2: frames; v3: blocks)
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/sock_diag.h>
@@ -53,26 +55,21 @@
 #include "psock.h"
 #include "stats.h"
 
-#define WAIT_MS 1000
-
-/* Big V3 packets: ALIGN(tp_mac 82 + 1414, 8) = 1496 bytes, two per 4096-byte block. */
-#define BIG_PAYLOAD 1400
 /* Frames sent to a socket without a ring: more than a small SO_RCVBUF holds. */
 #define NO_RING_SENT 24
 /* SO_RCVBUF asked for on the no-ring socket (the kernel doubles it). */
 #define NO_RING_RCVBUF 2048
 
-/* V3: the seq of packet i of block b, or ~0u. */
-static uint32_t block_pkt_seq(const struct ring *r, unsigned int b, unsigned int i)
+/* PACKET_STATISTICS (read, so cleared) must say exactly these counts. */
+static void expect_stats(struct __test_metadata *_metadata, int fd, uint32_t packets,
+			 uint32_t drops, uint32_t freeze_q_cnt)
 {
-	struct tpacket_block_desc *blk = ring_block(r, b);
-	uint8_t *p = (uint8_t *)blk + blk->hdr.bh1.offset_to_first_pkt;
+	struct psock_stats st;
 
-	if (i >= blk->hdr.bh1.num_pkts)
-		return ~0u;
-	while (i--)
-		p += ((struct tpacket3_hdr *)p)->tp_next_offset;
-	return ring_frame_seq(r, p, ETH_HLEN);
+	ASSERT_STATS_READ(fd, &st);
+	EXPECT_EQ(packets, st.packets);
+	EXPECT_EQ(drops, st.drops);
+	EXPECT_EQ(freeze_q_cnt, st.freeze_q_cnt);
 }
 
 FIXTURE(stats) {
@@ -105,18 +102,33 @@ static void open_receiver(struct __test_metadata *_metadata, struct _test_data_s
 	struct ring_geometry geo = ring_small;
 	int rcvbuf = NO_RING_RCVBUF;
 
-	self->fd = psock_rx_socket(SOCK_RAW, version, self->topo.ifindex0, ETH_P_PSOCK);
-	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	self->spec.payload_len = version == TPACKET_V3 ? BIG_PAYLOAD : 100;
+	self->spec.payload_len = version == TPACKET_V3 ? V3_BIG_PAYLOAD : 100;
 	if (!ring) {
+		self->fd = psock_rx_socket(SOCK_RAW, version, self->topo.ifindex0, ETH_P_PSOCK);
+		ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
 		ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)))
 			TH_LOG("SO_RCVBUF: %s", strerror(errno));
 		return;
 	}
 	geo.retire_blk_tov = 10000;
-	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
-		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	self->fd = ring_rx_open(&self->ring, SOCK_RAW, version, self->topo.ifindex0, ETH_P_PSOCK,
+				&geo);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket with a ring: %s", strerror(errno));
 	self->capacity = 8;
+}
+
+/*
+ * Both fixtures' first step: pinned to one CPU, in fresh namespaces, with
+ * the receive barrier open. False when the case SKIPs (no namespaces).
+ */
+static bool enter_with_barrier(struct __test_metadata *_metadata, struct netns_topo *topo,
+			       struct rx_barrier *barrier)
+{
+	barrier->fd = -1;
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
+	PSOCK_NETNS_SETUP(return false, topo, NULL);
+	ASSERT_EQ(0, rx_barrier_open(barrier, topo)) TH_LOG("barrier socket: %s", strerror(errno));
+	return true;
 }
 
 FIXTURE_SETUP(stats)
@@ -124,20 +136,14 @@ FIXTURE_SETUP(stats)
 	memset(&self->ring, 0, sizeof(self->ring));
 	memset(&self->spec, 0, sizeof(self->spec));
 	self->fd = -1;
-	self->barrier.fd = -1;
-	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
-		TH_LOG("barrier socket: %s", strerror(errno));
+	if (!enter_with_barrier(_metadata, &self->topo, &self->barrier))
+		return;
 	open_receiver(_metadata, self, variant->ring, variant->version);
 }
 
 FIXTURE_TEARDOWN(stats)
 {
-	if (self->ring.map_base)
-		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
+	ring_close_socket(&self->ring, self->fd);
 	rx_barrier_close(&self->barrier);
 	netns_teardown(&self->topo);
 }
@@ -152,7 +158,7 @@ static void send_synced(struct __test_metadata *_metadata, struct netns_topo *to
 {
 	ASSERT_EQ(0, peer_send_burst(topo, spec, first_seq, n))
 		TH_LOG("send: %s", strerror(errno));
-	ASSERT_EQ(0, rx_barrier_sync(barrier, topo, WAIT_MS))
+	ASSERT_EQ(0, rx_barrier_sync(barrier, topo, PSOCK_WAIT_MS))
 		TH_LOG("barrier frame did not arrive: %s", strerror(errno));
 }
 
@@ -185,7 +191,8 @@ static void expect_ring_holds_first(struct __test_metadata *_metadata, const str
 {
 	for (unsigned int i = 0; i < capacity; i++) {
 		if (r->version == TPACKET_V3) {
-			EXPECT_EQ(i, block_pkt_seq(r, i / 2, i % 2)) TH_LOG("packet %u", i);
+			EXPECT_EQ(i, ring_block_pkt_seq(r, ring_block(r, i / 2), i % 2, ETH_HLEN))
+				TH_LOG("packet %u", i);
 		} else {
 			EXPECT_EQ(i, ring_frame_seq(r, ring_frame(r, i), ETH_HLEN)) TH_LOG("slot %u", i);
 		}
@@ -206,8 +213,7 @@ TEST_F(stats, drops_exact_when_full)
 
 	if (variant->ring) {
 		send_frames(_metadata, self, 0, self->capacity + 4);
-		ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-			TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
+		ASSERT_STATS_READ(self->fd, &st);
 		EXPECT_EQ(self->capacity + 4, st.packets);
 		EXPECT_EQ(4u, st.drops);
 		EXPECT_EQ(variant->version == TPACKET_V3 ? 1u : 0u, st.freeze_q_cnt);
@@ -221,8 +227,7 @@ TEST_F(stats, drops_exact_when_full)
 		send_frames(_metadata, self, 0, NO_RING_SENT);
 		ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &mlen))
 			TH_LOG("SO_MEMINFO: %s", strerror(errno));
-		ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-			TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
+		ASSERT_STATS_READ(self->fd, &st);
 		queued = drain_queue(_metadata, self->fd, 0);
 		ASSERT_LT(0u, queued);
 		ASSERT_GT(NO_RING_SENT, queued) TH_LOG("SO_RCVBUF never filled");
@@ -245,19 +250,14 @@ TEST_F(stats, drops_exact_when_full)
  */
 TEST_F(stats, counters_clear_on_read)
 {
-	struct psock_stats first, st;
+	struct psock_stats first;
 	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
 
 	send_frames(_metadata, self, 0, sent);
-	ASSERT_EQ(0, psock_stats_read(self->fd, &first))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
+	ASSERT_STATS_READ(self->fd, &first);
 	EXPECT_EQ(sent, first.packets);
 
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
-	EXPECT_EQ(0u, st.packets);
-	EXPECT_EQ(0u, st.drops);
-	EXPECT_EQ(0u, st.freeze_q_cnt);
+	expect_stats(_metadata, self->fd, 0u, 0u, 0u);
 
 	if (variant->ring) {
 		/* Hand every frame (V1/V2) or block (V3) back. */
@@ -278,11 +278,7 @@ TEST_F(stats, counters_clear_on_read)
 		EXPECT_EQ(0u, first.freeze_q_cnt);
 	}
 	send_frames(_metadata, self, 100, 2);
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
-	EXPECT_EQ(2u, st.packets);
-	EXPECT_EQ(0u, st.drops);
-	EXPECT_EQ(0u, st.freeze_q_cnt);
+	expect_stats(_metadata, self->fd, 2u, 0u, 0u);
 }
 
 /*
@@ -316,10 +312,9 @@ TEST_F(stats, filter_rejected_frames_not_counted)
 		ASSERT_LT(0, peer_send_spec(&self->topo, &self->spec))
 			TH_LOG("send: %s", strerror(errno));
 	}
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, PSOCK_WAIT_MS))
 		TH_LOG("barrier frame: %s", strerror(errno));
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
+	ASSERT_STATS_READ(self->fd, &st);
 	if (variant->ring) {
 		stored = self->capacity;
 		expect_ring_holds_first(_metadata, &self->ring, self->capacity);
@@ -332,96 +327,161 @@ TEST_F(stats, filter_rejected_frames_not_counted)
 	EXPECT_EQ(accepted - stored, st.drops);
 }
 
-/* getsockopt(PACKET_STATISTICS) with optlen n into a guarded buffer. */
-static void read_guarded(struct __test_metadata *_metadata, int fd, socklen_t n,
-			 socklen_t want_len, uint8_t *buf, size_t size)
+/*
+ * The optlen cases: what packet_getsockopt() writes for PACKET_STATISTICS,
+ * and what it clears, for each length. Their receiver is full first (rings:
+ * capacity + 4 sent, 4 dropped; no ring: NO_RING_SENT sent), so frames sent
+ * afterwards are all dropped and every counter read is known.
+ */
+
+/* The struct PACKET_STATISTICS returns: tpacket_stats_v3 on a V3 ring, else tpacket_stats. */
+static socklen_t stats_struct_len(const struct _fixture_variant_stats *variant)
+{
+	return variant->ring && variant->version == TPACKET_V3 ? 12 : 8;
+}
+
+/* Frames that fill the receiver (see above). */
+static unsigned int fill_count(const struct _fixture_variant_stats *variant,
+			       const struct _test_data_stats *self)
+{
+	return variant->ring ? self->capacity + 4 : NO_RING_SENT;
+}
+
+/*
+ * getsockopt(PACKET_STATISTICS) with optlen n into buf (size bytes, set to
+ * 0xAA first); the length the kernel wrote back.
+ */
+static socklen_t read_with_optlen(struct __test_metadata *_metadata, int fd, socklen_t n,
+				  uint8_t *buf, size_t size)
 {
 	socklen_t len = n;
 
 	memset(buf, 0xAA, size);
-	ASSERT_EQ(0, getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, buf, &len))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
-	ASSERT_EQ(want_len, len);
-	for (size_t i = want_len; i < size; i++) {
-		ASSERT_EQ(0xAA, buf[i]) TH_LOG("optlen %u: byte %zu written", n, i);
-	}
+	ASSERT_EQ(0, psock_stats_getsockopt(fd, buf, &len))
+		TH_LOG("PACKET_STATISTICS, optlen %u: %s", n, strerror(errno));
+	return len;
 }
 
 /*
- * optlen bounds what is written, and every read that succeeds clears:
- *  - a negative optlen is refused (EINVAL) before the counters are touched;
- *  - with room to spare (64 bytes), the length written back says which
- *    struct came: 12 bytes (tpacket_stats_v3) on V3, 8 (tpacket_stats) on
- *    V1/V2 and without a ring;
- *  - shorter than the struct (4: tp_packets only, 6: half of tp_drops,
- *    0: nothing), exactly optlen bytes are written and optlen stays, and
- *    the counters not returned are cleared all the same.
- * Nothing is ever written past the returned length (guard bytes).
+ * optlen bounds the copy: the kernel writes min(optlen, struct size) bytes
+ * and says so in optlen. With room to spare (64 bytes) that is the struct:
+ * 12 bytes (tpacket_stats_v3, with tp_freeze_q_cnt) on V3, 8 (tpacket_stats)
+ * on V1/V2 and without a ring, holding the counters. Shorter, exactly
+ * optlen bytes of it: 4 is tp_packets, 6 tp_packets and the low half of
+ * tp_drops (little-endian). A full read between the batches resets them.
  */
-TEST_F(stats, optlen_bounds_copy_and_read_clears)
+TEST_F(stats, optlen_bounds_copy)
 {
-	const socklen_t full = variant->version == TPACKET_V3 && variant->ring ?
-			       sizeof(struct tpacket_stats_v3) : sizeof(struct tpacket_stats);
-	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
-	socklen_t len = (socklen_t)-1;
+	const socklen_t full = stats_struct_len(variant);
+	const unsigned int sent = fill_count(variant, self);
 	struct tpacket_stats_v3 got;
 	struct psock_stats st;
-	uint32_t first_drops;
 	uint8_t buf[64];
 	uint16_t half;
 
 	send_frames(_metadata, self, 0, sent);
-	memset(buf, 0xAA, sizeof(buf));
-	EXPECT_EQ(-1, getsockopt(self->fd, SOL_PACKET, PACKET_STATISTICS, buf, &len));
-	EXPECT_EQ(EINVAL, errno);
-	for (size_t i = 0; i < sizeof(buf); i++) {
-		ASSERT_EQ(0xAA, buf[i]) TH_LOG("negative optlen: byte %zu written", i);
-	}
-
-	read_guarded(_metadata, self->fd, sizeof(buf), full, buf, sizeof(buf));
+	ASSERT_EQ(full, read_with_optlen(_metadata, self->fd, sizeof(buf), buf, sizeof(buf)));
 	memcpy(&got, buf, sizeof(got));
-	EXPECT_EQ(sent, got.tp_packets) TH_LOG("the EINVAL read cleared the counters");
-	first_drops = got.tp_drops;
+	EXPECT_EQ(sent, got.tp_packets);
 	if (variant->ring) {
 		EXPECT_EQ(4u, got.tp_drops);
 	}
-	if (full == sizeof(struct tpacket_stats_v3)) {
+	if (full == 12) {
 		EXPECT_EQ(1u, got.tp_freeze_q_cnt);
 	}
 
 	/* The receiver stays full: each batch of 4 is dropped whole. */
 	send_frames(_metadata, self, 100, 4);
-	read_guarded(_metadata, self->fd, 4, 4, buf, sizeof(buf));
+	ASSERT_EQ(4, read_with_optlen(_metadata, self->fd, 4, buf, sizeof(buf)));
 	memcpy(&got, buf, 4);
 	EXPECT_EQ(4u, got.tp_packets);
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
-	EXPECT_EQ(0u, st.packets) TH_LOG("a 4-byte read did not clear tp_packets");
-	EXPECT_EQ(0u, st.drops) TH_LOG("a 4-byte read did not clear tp_drops");
+	ASSERT_STATS_READ(self->fd, &st);
 
 	send_frames(_metadata, self, 200, 4);
-	read_guarded(_metadata, self->fd, 6, 6, buf, sizeof(buf));
+	ASSERT_EQ(6, read_with_optlen(_metadata, self->fd, 6, buf, sizeof(buf)));
 	memcpy(&got, buf, 4);
 	memcpy(&half, buf + 4, 2);
 	EXPECT_EQ(4u, got.tp_packets);
 	EXPECT_EQ(4u, half);
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
-	EXPECT_EQ(0u, st.packets);
-	EXPECT_EQ(0u, st.drops);
+}
 
-	send_frames(_metadata, self, 300, 4);
-	read_guarded(_metadata, self->fd, 0, 0, buf, sizeof(buf));
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
-	EXPECT_EQ(0u, st.packets) TH_LOG("a 0-byte read did not clear tp_packets");
-	EXPECT_EQ(0u, st.drops);
+/*
+ * A read shorter than the struct (4, 6 or 0 bytes) still clears every
+ * counter, the ones it did not return too: a full read right after gives
+ * zeros. Clearing the counters leaves what was stored alone: the ring still
+ * holds the first frames, the queue its frames.
+ */
+TEST_F(stats, short_read_clears_all_counters)
+{
+	static const socklen_t optlen[] = { 4, 6, 0 };
+	const unsigned int sent = fill_count(variant, self);
+	struct psock_stats first, st;
+	uint8_t buf[64];
 
-	/* None of this touched what was stored. */
+	send_frames(_metadata, self, 0, sent);
+	ASSERT_STATS_READ(self->fd, &first);
+	for (unsigned int i = 0; i < ARRAY_SIZE(optlen); i++) {
+		send_frames(_metadata, self, 100 * (i + 1), 4);
+		ASSERT_EQ(optlen[i], read_with_optlen(_metadata, self->fd, optlen[i], buf,
+						      sizeof(buf)));
+		ASSERT_STATS_READ(self->fd, &st);
+		EXPECT_EQ(0u, st.packets) TH_LOG("a %u-byte read left tp_packets", optlen[i]);
+		EXPECT_EQ(0u, st.drops) TH_LOG("a %u-byte read left tp_drops", optlen[i]);
+	}
 	if (variant->ring) {
 		expect_ring_holds_first(_metadata, &self->ring, self->capacity);
 	} else {
-		EXPECT_EQ(sent - drain_queue(_metadata, self->fd, 0), first_drops);
+		EXPECT_EQ(sent - first.drops, drain_queue(_metadata, self->fd, 0));
+	}
+}
+
+/*
+ * A negative optlen is refused with EINVAL before anything is written or
+ * cleared: the buffer is untouched and the next read has every counter.
+ */
+TEST_F(stats, negative_optlen_einval_keeps_counters)
+{
+	const unsigned int sent = fill_count(variant, self);
+	socklen_t len = (socklen_t)-1;
+	struct psock_stats st;
+	uint8_t buf[64];
+
+	send_frames(_metadata, self, 0, sent);
+	memset(buf, 0xAA, sizeof(buf));
+	EXPECT_ERRNO(EINVAL, psock_stats_getsockopt(self->fd, buf, &len));
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		ASSERT_EQ(0xAA, buf[i]) TH_LOG("negative optlen: byte %zu written", i);
+	}
+	ASSERT_STATS_READ(self->fd, &st);
+	EXPECT_EQ(sent, st.packets) TH_LOG("the EINVAL read cleared the counters");
+	if (variant->ring) {
+		EXPECT_EQ(4u, st.drops);
+	}
+	if (stats_struct_len(variant) == 12) {
+		EXPECT_EQ(1u, st.freeze_q_cnt);
+	}
+}
+
+/*
+ * Nothing is written past min(optlen, struct size), whatever optlen: 64
+ * (room to spare), 6, 4 and 0 bytes, each with counters to copy.
+ */
+TEST_F(stats, nothing_written_past_length)
+{
+	static const socklen_t optlen[] = { 64, 6, 4, 0 };
+	const socklen_t full = stats_struct_len(variant);
+	uint8_t buf[64];
+
+	send_frames(_metadata, self, 0, fill_count(variant, self));
+	for (unsigned int i = 0; i < ARRAY_SIZE(optlen); i++) {
+		socklen_t copied = optlen[i] < full ? optlen[i] : full;
+
+		if (i)
+			send_frames(_metadata, self, 100 * i, 4);
+		read_with_optlen(_metadata, self->fd, optlen[i], buf, sizeof(buf));
+		for (size_t b = copied; b < sizeof(buf); b++) {
+			ASSERT_EQ(0xAA, buf[b]) TH_LOG("optlen %u: byte %zu written", optlen[i], b);
+		}
 	}
 }
 
@@ -450,25 +510,18 @@ FIXTURE_SETUP(loss)
 	memset(&self->ring, 0, sizeof(self->ring));
 	memset(&self->spec, 0, sizeof(self->spec));
 	self->fd = -1;
-	self->barrier.fd = -1;
-	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
-		TH_LOG("barrier socket: %s", strerror(errno));
-	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
-	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	self->spec.payload_len = variant->version == TPACKET_V3 ? BIG_PAYLOAD : 100;
+	if (!enter_with_barrier(_metadata, &self->topo, &self->barrier))
+		return;
+	self->spec.payload_len = variant->version == TPACKET_V3 ? V3_BIG_PAYLOAD : 100;
 	geo.retire_blk_tov = 10000;
-	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
-		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	self->fd = ring_rx_open(&self->ring, SOCK_RAW, variant->version, self->topo.ifindex0,
+				ETH_P_PSOCK, &geo);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket with a ring: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(loss)
 {
-	if (self->ring.map_base)
-		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
+	ring_close_socket(&self->ring, self->fd);
 	rx_barrier_close(&self->barrier);
 	netns_teardown(&self->topo);
 }
@@ -492,35 +545,26 @@ static uint32_t slot_status(const struct ring *r, unsigned int i)
 static void expect_v3_block_losing(struct __test_metadata *_metadata, struct _test_data_loss *self)
 {
 	struct ring *r = &self->ring;
-	struct psock_stats st;
 
 	send_frames(_metadata, self, 0, 11);
 	for (unsigned int b = 0; b < 4; b++) {
 		EXPECT_EQ(TP_STATUS_USER, ring_status(r, ring_block(r, b))) TH_LOG("block %u", b);
-		EXPECT_EQ(2 * b, block_pkt_seq(r, b, 0));
+		EXPECT_EQ(2 * b, ring_block_pkt_seq(r, ring_block(r, b), 0, ETH_HLEN));
 	}
 	ring_set_status(r, ring_block(r, 0), TP_STATUS_KERNEL);
 	send_frames(_metadata, self, 11, 3);
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, ring_status(r, ring_block(r, 0)));
-	EXPECT_EQ(11u, block_pkt_seq(r, 0, 0));
-	EXPECT_EQ(12u, block_pkt_seq(r, 0, 1));
+	EXPECT_EQ(11u, ring_block_pkt_seq(r, ring_block(r, 0), 0, ETH_HLEN));
+	EXPECT_EQ(12u, ring_block_pkt_seq(r, ring_block(r, 0), 1, ETH_HLEN));
 
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
-	EXPECT_EQ(14u, st.packets);
-	EXPECT_EQ(4u, st.drops);
-	EXPECT_EQ(2u, st.freeze_q_cnt);
+	expect_stats(_metadata, self->fd, 14u, 4u, 2u);
 
 	ring_set_status(r, ring_block(r, 1), TP_STATUS_KERNEL);
 	send_frames(_metadata, self, 14, 3);
 	EXPECT_EQ(TP_STATUS_USER, ring_status(r, ring_block(r, 1)));
-	EXPECT_EQ(14u, block_pkt_seq(r, 1, 0));
-	EXPECT_EQ(15u, block_pkt_seq(r, 1, 1));
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
-	EXPECT_EQ(3u, st.packets);
-	EXPECT_EQ(1u, st.drops);
-	EXPECT_EQ(1u, st.freeze_q_cnt);
+	EXPECT_EQ(14u, ring_block_pkt_seq(r, ring_block(r, 1), 0, ETH_HLEN));
+	EXPECT_EQ(15u, ring_block_pkt_seq(r, ring_block(r, 1), 1, ETH_HLEN));
+	expect_stats(_metadata, self->fd, 3u, 1u, 1u);
 }
 
 /*
@@ -552,8 +596,7 @@ TEST_F(loss, losing_flag_until_stats_read)
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_LOSING, slot_status(r, 1));
 	EXPECT_EQ(TP_STATUS_KERNEL, slot_status(r, 2));
 
-	ASSERT_EQ(0, psock_stats_read(self->fd, &st))
-		TH_LOG("PACKET_STATISTICS: %s", strerror(errno));
+	ASSERT_STATS_READ(self->fd, &st);
 	EXPECT_EQ(12u, st.packets);
 	EXPECT_EQ(2u, st.drops);
 	send_frames(_metadata, self, 12, 1);

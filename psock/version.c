@@ -40,7 +40,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -273,8 +272,9 @@ static uint8_t *receive_tagged(struct __test_metadata *_metadata, struct netns_t
 	/* 14 + 4 (802.1Q) + 100 bytes on the wire. */
 	ASSERT_EQ(ETH_HLEN + 4 + 100, peer_send_spec(topo, &spec)) TH_LOG("send: %s",
 									 strerror(errno));
-	frame = ring_next_tagged(ring, 1000, type == SOCK_RAW ? ETH_HLEN : 0, &seq);
-	ASSERT_NE(NULL, frame) TH_LOG("tagged frame: %s (waited 1000 ms)", strerror(errno));
+	frame = ring_next_tagged(ring, PSOCK_WAIT_MS, type == SOCK_RAW ? ETH_HLEN : 0, &seq);
+	ASSERT_NE(NULL, frame) TH_LOG("tagged frame: %s (waited %d ms)", strerror(errno),
+				      PSOCK_WAIT_MS);
 	*after = psock_realtime_ns();
 	ASSERT_EQ(spec.seq, seq);
 	return frame;
@@ -309,10 +309,7 @@ FIXTURE_SETUP(version_ring)
 
 FIXTURE_TEARDOWN(version_ring)
 {
-	if (self->ring.map_base)
-		munmap(self->ring.map_base, self->ring.map_len);
-	if (self->fd >= 0)
-		close(self->fd);
+	ring_close_socket(&self->ring, self->fd);
 	netns_teardown(&self->topo);
 }
 
@@ -425,7 +422,6 @@ TEST_F(version_ring, layout_follows_version)
 {
 	const struct hdr_layout *l = &layout[variant->version];
 	bool raw = variant->type == SOCK_RAW;
-	uint32_t net = variant->version == TPACKET_V3 ? 96 : 80;
 	/* The core strips the tag into skb metadata before any packet socket. */
 	uint32_t wire_len = (raw ? ETH_HLEN : 0) + 100;
 	uint32_t vlan_bits = TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID;
@@ -441,8 +437,8 @@ TEST_F(version_ring, layout_follows_version)
 
 	EXPECT_EQ(wire_len, get32(frame, l->len));
 	EXPECT_EQ(wire_len, get32(frame, l->snaplen));
-	EXPECT_EQ(net, get16(frame, l->net));
-	EXPECT_EQ(raw ? net - ETH_HLEN : net, get16(frame, l->mac));
+	EXPECT_EQ(tpacket_rx_net(variant->version), get16(frame, l->net));
+	EXPECT_EQ(tpacket_rx_mac(variant->type, variant->version), get16(frame, l->mac));
 	sll = (const struct sockaddr_ll *)(frame + TPACKET_ALIGN(l->hdrlen));
 	EXPECT_EQ(AF_PACKET, sll->sll_family);
 	EXPECT_EQ(self->topo.ifindex0, sll->sll_ifindex);

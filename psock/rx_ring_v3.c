@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TPACKET_V3 receive blocks: what a block the kernel hands to user space
+ * holds and when it hands it over.
+ *
+ * A V3 RX ring (packet_set_ring() with a tpacket_req3) is an array of
+ * blocks. The kernel packs packets into the block it has open
+ * (__packet_lookup_frame_in_block(), prb_fill_curr_block()): each a struct
+ * tpacket3_hdr at an 8-byte boundary, chained by tp_next_offset (0 on the
+ * last). A block starts with struct tpacket_block_desc (48 bytes,
+ * BLK_HDR_LEN), then tp_sizeof_priv bytes of private area the kernel never
+ * writes (offset_to_priv), then the first packet (offset_to_first_pkt =
+ * BLK_PLUS_PRIV(tp_sizeof_priv)). prb_open_block() gives each block the
+ * next seq_num (from 1) and its ts_first_pkt; prb_close_block() retires it
+ * with num_pkts, blk_len (the end of the last packet) and ts_last_pkt (the
+ * last packet's timestamp), status TP_STATUS_USER, when the next packet does
+ * not fit; prb_retire_rx_blk_timer_expired() retires a partly filled block
+ * tp_retire_blk_tov ms after it was opened, with TP_STATUS_USER |
+ * TP_STATUS_BLK_TMO. TP_FT_REQ_FILL_RXHASH asks for the flow hash in each
+ * packet's hv1.tp_rxhash (prb_fill_rxhash()), else it is 0
+ * (prb_clear_rxhash()).
+ *
+ * psock/rx_ring.c walks rings of every version: order, wrapping, drops,
+ * poll().
+ *
+ * Test cases:
+ *   rx_v3.full_block_retired_without_tmo
+ *   rx_v3.block_fields_match_packets
+ *   rx_v3.block_timestamps_bracket_packets
+ *   rx_v3.partial_block_retired_after_tov
+ *   rx_v3.private_area_moves_first_packet
+ *   rx_v3.private_area_left_alone
+ *   rx_v3.rxhash_filled_when_requested
+ *   rx_v3.rxhash_zero_when_not_requested
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "psock.h"
+
+/* BLK_HDR_LEN in af_packet.c: the block descriptor, 8-byte aligned. */
+#define BLK_HDR_LEN 48
+/* V3 packets are packed at 8-byte boundaries (V3_ALIGNMENT in af_packet.c). */
+#define V3_ALIGN(x) (((x) + 7u) & ~7u)
+
+FIXTURE(rx_v3) {
+	struct netns_topo topo;
+	int fd;
+	struct ring ring;
+};
+
+FIXTURE_SETUP(rx_v3)
+{
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_v3)
+{
+	ring_close_socket(&self->ring, self->fd);
+	netns_teardown(&self->topo);
+}
+
+static int64_t ts_ns(uint32_t sec, uint32_t nsec)
+{
+	return (int64_t)sec * 1000000000 + nsec;
+}
+
+/* The packets fill_block0() puts into block 0: 48 + 2632 bytes of it. */
+static const size_t block0_payload[] = { 60, 100, 200, 333, V3_BIG_PAYLOAD };
+#define BLOCK0_PKTS ARRAY_SIZE(block0_payload)
+
+/*
+ * Open a ring_small ring whose timer never fires during the case, send the
+ * five packets of block0_payload (seq 0..4), then a big one (seq 5) that
+ * does not fit (1496 more bytes), and wait for block 0 to be retired.
+ * *before and *after are CLOCK_REALTIME (ns) before the ring was set up and
+ * once the block was seen. Returns block 0.
+ */
+static struct tpacket_block_desc *fill_block0(struct __test_metadata *_metadata,
+					      struct _test_data_rx_v3 *self,
+					      int64_t *before, int64_t *after)
+{
+	struct ring_geometry geo = ring_small;
+	struct frame_spec spec = { 0 };
+	struct tpacket_block_desc *b;
+
+	geo.retire_blk_tov = 10000;	/* only the closing packet may retire it */
+	*before = psock_realtime_ns();
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	for (unsigned int i = 0; i < BLOCK0_PKTS; i++) {
+		spec.payload_len = block0_payload[i];
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, i, 1))
+			TH_LOG("send: %s", strerror(errno));
+	}
+	spec.payload_len = V3_BIG_PAYLOAD;
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, BLOCK0_PKTS, 1))
+		TH_LOG("send: %s", strerror(errno));
+	b = ring_next_block(&self->ring, PSOCK_WAIT_MS);
+	*after = psock_realtime_ns();
+	ASSERT_NE(NULL, b) TH_LOG("block 0 was not retired: %s", strerror(errno));
+	return b;
+}
+
+/*
+ * A packet that does not fit closes the open block (prb_close_block()):
+ * block 0 is retired as full, TP_STATUS_USER without TP_STATUS_BLK_TMO,
+ * with the five packets that fitted and not the one that closed it.
+ */
+TEST_F(rx_v3, full_block_retired_without_tmo)
+{
+	int64_t before, after;
+	struct tpacket_block_desc *b = fill_block0(_metadata, self, &before, &after);
+
+	EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
+	EXPECT_EQ(BLOCK0_PKTS, b->hdr.bh1.num_pkts);
+}
+
+/*
+ * The retired block's descriptor agrees with its packets: version,
+ * offset_to_priv and offset_to_first_pkt = BLK_PLUS_PRIV(0) = 48, seq_num 1,
+ * num_pkts, each packet where tp_next_offset = ALIGN(tp_mac + tp_snaplen, 8)
+ * of the one before puts it (0 on the last), with its tp_mac, tp_len and
+ * tp_snaplen, and blk_len the end of the last packet (prb_fill_curr_block(),
+ * prb_close_block()).
+ */
+TEST_F(rx_v3, block_fields_match_packets)
+{
+	int64_t before, after;
+	struct tpacket_block_desc *b = fill_block0(_metadata, self, &before, &after);
+	struct tpacket_hdr_v1 *bh = &b->hdr.bh1;
+	const uint32_t mac = tpacket_rx_mac(SOCK_RAW, TPACKET_V3);
+	uint32_t end = BLK_HDR_LEN;
+	uint8_t *p;
+
+	EXPECT_EQ(TPACKET_V3, b->version);
+	EXPECT_EQ(BLK_HDR_LEN, b->offset_to_priv);
+	EXPECT_EQ(BLK_HDR_LEN, bh->offset_to_first_pkt);
+	EXPECT_EQ(1, bh->seq_num);
+	ASSERT_EQ(BLOCK0_PKTS, bh->num_pkts);
+
+	p = (uint8_t *)b + BLK_HDR_LEN;
+	for (unsigned int i = 0; i < BLOCK0_PKTS; i++) {
+		struct tpacket3_hdr *h = (struct tpacket3_hdr *)p;
+		uint32_t used = V3_ALIGN(mac + ETH_HLEN + block0_payload[i]);
+
+		EXPECT_EQ(i, ring_frame_seq(&self->ring, h, ETH_HLEN)) TH_LOG("packet %u", i);
+		EXPECT_EQ(mac, h->tp_mac) TH_LOG("packet %u", i);
+		EXPECT_EQ(ETH_HLEN + block0_payload[i], h->tp_len) TH_LOG("packet %u", i);
+		EXPECT_EQ(ETH_HLEN + block0_payload[i], h->tp_snaplen) TH_LOG("packet %u", i);
+		EXPECT_EQ(i + 1 < BLOCK0_PKTS ? used : 0, h->tp_next_offset) TH_LOG("packet %u", i);
+		end += used;
+		p += used;
+	}
+	EXPECT_EQ(end, bh->blk_len);
+}
+
+/*
+ * ts_first_pkt is when the block was opened (prb_open_block(), at ring
+ * setup), ts_last_pkt the last packet's timestamp (prb_close_block()):
+ * together they bracket the packets, whose timestamps do not decrease, and
+ * all lie between the clock read before the ring was set up and after the
+ * block was seen.
+ */
+TEST_F(rx_v3, block_timestamps_bracket_packets)
+{
+	const uint32_t mac = tpacket_rx_mac(SOCK_RAW, TPACKET_V3);
+	int64_t before, after, prev;
+	struct tpacket_block_desc *b = fill_block0(_metadata, self, &before, &after);
+	struct tpacket_hdr_v1 *bh = &b->hdr.bh1;
+	uint8_t *p = (uint8_t *)b + BLK_HDR_LEN;
+
+	ASSERT_EQ(BLOCK0_PKTS, bh->num_pkts);
+	prev = ts_ns(bh->ts_first_pkt.ts_sec, bh->ts_first_pkt.ts_nsec);
+	EXPECT_LE(before, prev);
+	for (unsigned int i = 0; i < BLOCK0_PKTS; i++) {
+		struct tpacket3_hdr *h = (struct tpacket3_hdr *)p;
+		int64_t t = ts_ns(h->tp_sec, h->tp_nsec);
+
+		EXPECT_LE(prev, t) TH_LOG("packet %u", i);
+		prev = t;
+		p += V3_ALIGN(mac + ETH_HLEN + block0_payload[i]);
+	}
+	EXPECT_EQ(prev, ts_ns(bh->ts_last_pkt.ts_sec, bh->ts_last_pkt.ts_nsec));
+	EXPECT_GE(after, prev);
+}
+
+/*
+ * A partly filled block is retired by the timer: TP_STATUS_USER |
+ * TP_STATUS_BLK_TMO. The timer starts when the block is opened (at ring
+ * setup), so with tp_retire_blk_tov = 100 ms the block is ready no sooner
+ * than ~100 ms after setup (less one jiffy of timer granularity: 90 ms
+ * covers HZ >= 100) and well before 350 ms, which a unit error (seconds,
+ * or jiffies at HZ = 250) would exceed.
+ */
+TEST_F(rx_v3, partial_block_retired_after_tov)
+{
+	const struct frame_spec spec = { .payload_len = 100 };
+	struct ring_geometry geo = ring_small;
+	struct tpacket_block_desc *b;
+	int64_t start, waited;
+
+	geo.retire_blk_tov = 100;
+	start = psock_monotonic_ms();
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 1));
+	b = ring_next_block(&self->ring, PSOCK_WAIT_MS);
+	waited = psock_monotonic_ms() - start;
+	ASSERT_NE(NULL, b) TH_LOG("block not retired within %d ms", PSOCK_WAIT_MS);
+
+	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_BLK_TMO, ring_status(&self->ring, b));
+	EXPECT_EQ(1, b->hdr.bh1.num_pkts);
+	EXPECT_LE(90, waited);
+	EXPECT_GT(100 + psock_timeout_ms(250), waited);
+}
+
+/*
+ * A ring_small ring with a 512-byte private area (pattern written into
+ * every block's) and a timer that never fires during the case; three big
+ * packets (seq 0..2): 560 + 2 * 1496 = 3552, two fit in block 0, the third
+ * opens block 1. Returns block 0 once retired.
+ */
+static struct tpacket_block_desc *fill_priv_ring(struct __test_metadata *_metadata,
+						 struct _test_data_rx_v3 *self,
+						 const uint8_t *pattern, size_t priv)
+{
+	const struct frame_spec spec = { .payload_len = V3_BIG_PAYLOAD };
+	struct ring_geometry geo = ring_small;
+	struct tpacket_block_desc *b;
+
+	geo.sizeof_priv = priv;
+	geo.retire_blk_tov = 10000;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("tp_sizeof_priv %zu: %s", priv, strerror(errno));
+	for (unsigned int i = 0; i < geo.block_nr; i++)
+		memcpy((uint8_t *)self->ring.map + (size_t)i * 4096 + BLK_HDR_LEN, pattern, priv);
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 3)) TH_LOG("send: %s", strerror(errno));
+	b = ring_next_block(&self->ring, PSOCK_WAIT_MS);
+	ASSERT_NE(NULL, b) TH_LOG("block 0 was not retired: %s", strerror(errno));
+	return b;
+}
+
+/*
+ * tp_sizeof_priv = 512 puts the private area right after the descriptor
+ * (offset_to_priv 48) and moves the first packet to BLK_PLUS_PRIV(512) =
+ * 560 (prb_open_block()); the block still holds its two packets, in order,
+ * and ends after them.
+ */
+TEST_F(rx_v3, private_area_moves_first_packet)
+{
+	uint8_t pattern[512];
+	struct tpacket_block_desc *b;
+
+	memset(pattern, 0xa5, sizeof(pattern));
+	b = fill_priv_ring(_metadata, self, pattern, sizeof(pattern));
+	EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
+	EXPECT_EQ(BLK_HDR_LEN, b->offset_to_priv);
+	EXPECT_EQ(BLK_HDR_LEN + 512, b->hdr.bh1.offset_to_first_pkt);
+	EXPECT_EQ(BLK_HDR_LEN + 512 + 2 * V3_BIG_PKT_LEN, b->hdr.bh1.blk_len);
+	EXPECT_EQ(1, b->hdr.bh1.seq_num);
+	ASSERT_EQ(2, b->hdr.bh1.num_pkts);
+	EXPECT_EQ(0u, ring_block_pkt_seq(&self->ring, b, 0, ETH_HLEN));
+	EXPECT_EQ(1u, ring_block_pkt_seq(&self->ring, b, 1, ETH_HLEN));
+}
+
+/*
+ * The kernel never writes the private area: after a block was filled and
+ * retired and another opened, every block's area is as user space wrote it.
+ */
+TEST_F(rx_v3, private_area_left_alone)
+{
+	uint8_t pattern[512];
+
+	memset(pattern, 0xa5, sizeof(pattern));
+	fill_priv_ring(_metadata, self, pattern, sizeof(pattern));
+	for (unsigned int i = 0; i < ring_small.block_nr; i++) {
+		EXPECT_EQ(0, memcmp((uint8_t *)self->ring.map + (size_t)i * 4096 + BLK_HDR_LEN,
+				    pattern, sizeof(pattern))) TH_LOG("block %u", i);
+	}
+}
+
+/*
+ * Three frames each of two UDP flows, interleaved. With TP_FT_REQ_FILL_RXHASH
+ * each packet's hv1.tp_rxhash is the flow hash (prb_fill_rxhash():
+ * skb_get_hash(), never 0 once computed): equal within a flow, different
+ * between the two (a collision has probability 2^-32). Without the request
+ * the field is 0 (prb_clear_rxhash()).
+ */
+static void check_rxhash(struct __test_metadata *_metadata, struct _test_data_rx_v3 *self,
+			 bool requested)
+{
+	struct frame_spec flow[2] = {
+		{ .ip = 4, .sport = 4000, .dport = 5000, .payload_len = 64 },
+		{ .ip = 4, .sport = 4001, .dport = 5000, .payload_len = 64 },
+	};
+	size_t skip = rx_payload_offset(SOCK_RAW, &flow[0]);
+	struct ring_geometry geo = ring_small;
+	uint32_t hash[6];
+
+	ASSERT_EQ(0, psock_bind(self->fd, self->topo.ifindex0, ETH_P_IP));
+	geo.retire_blk_tov = 4;
+	geo.feature_req_word = requested ? TP_FT_REQ_FILL_RXHASH : 0;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
+	for (unsigned int i = 0; i < 6; i++) {
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &flow[i % 2], i, 1))
+			TH_LOG("send: %s", strerror(errno));
+	}
+	for (unsigned int i = 0; i < 6; i++) {
+		uint32_t seq = ~0u;
+		struct tpacket3_hdr *h = ring_next_tagged(&self->ring, PSOCK_WAIT_MS, skip, &seq);
+
+		ASSERT_NE(NULL, h) TH_LOG("UDP frame %u did not arrive", i);
+		ASSERT_EQ(i, seq);
+		hash[i] = h->hv1.tp_rxhash;
+		ring_release_frame(&self->ring, h);
+	}
+	for (unsigned int i = 0; i < 6; i++) {
+		if (!requested) {
+			EXPECT_EQ(0, hash[i]) TH_LOG("frame %u", i);
+			continue;
+		}
+		EXPECT_NE(0, hash[i]) TH_LOG("frame %u", i);
+		EXPECT_EQ(hash[i % 2], hash[i]) TH_LOG("frame %u", i);
+	}
+	if (requested)
+		EXPECT_NE(hash[0], hash[1]);
+}
+
+TEST_F(rx_v3, rxhash_filled_when_requested)
+{
+	check_rxhash(_metadata, self, true);
+}
+
+TEST_F(rx_v3, rxhash_zero_when_not_requested)
+{
+	check_rxhash(_metadata, self, false);
+}
+
+TEST_HARNESS_MAIN
