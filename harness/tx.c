@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,24 +24,14 @@ size_t tx_data_offset(int version)
 	return TPACKET_ALIGN(tpacket_hdr_size(version));
 }
 
-static uint32_t *tx_status_word(const struct ring *r, const void *frame)
-{
-	if (r->version == TPACKET_V3)
-		return &((struct tpacket3_hdr *)frame)->tp_status;
-	if (r->version == TPACKET_V2)
-		return &((struct tpacket2_hdr *)frame)->tp_status;
-	/* V1's tp_status is an unsigned long; its low 32 bits hold the flags. */
-	return (uint32_t *)&((struct tpacket_hdr *)frame)->tp_status;
-}
-
 uint32_t tx_status(const struct ring *r, const void *frame)
 {
-	return __atomic_load_n(tx_status_word(r, frame), __ATOMIC_ACQUIRE);
+	return tpacket_status(r->version, frame);
 }
 
 void tx_set_status(const struct ring *r, void *frame, uint32_t status)
 {
-	__atomic_store_n(tx_status_word(r, frame), status, __ATOMIC_RELEASE);
+	tpacket_set_status(r->version, frame, status);
 }
 
 void tx_set_len(const struct ring *r, void *frame, uint32_t len)
@@ -141,58 +130,6 @@ int tx_frame_untag(struct tx_frame *f)
 	}
 	memmove(f->wire + 2 * ETH_ALEN, f->wire + 2 * ETH_ALEN + 4, f->len - 2 * ETH_ALEN - 4);
 	f->len -= 4;
-	return 0;
-}
-
-/* The thread closing one fd; its result is close()'s errno, 0 on success. */
-static void *close_fd(void *arg)
-{
-	return (void *)(intptr_t)(close((int)(intptr_t)arg) ? errno : 0);
-}
-
-#define TX_CLOSE_BATCH 8
-
-/* Close up to TX_CLOSE_BATCH fds at once; the first close() errno, or 0. */
-static int close_batch(const int *fds, unsigned int n)
-{
-	pthread_t th[TX_CLOSE_BATCH];
-	bool started[TX_CLOSE_BATCH] = { false };
-	int err = 0;
-
-	for (unsigned int i = 0; i < n; i++) {
-		if (fds[i] < 0)
-			continue;
-		started[i] = !pthread_create(&th[i], NULL, close_fd, (void *)(intptr_t)fds[i]);
-		if (!started[i] && close(fds[i]) && !err)
-			err = errno;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		void *ret;
-
-		if (!started[i])
-			continue;
-		pthread_join(th[i], &ret);
-		if (ret && !err)
-			err = (int)(intptr_t)ret;
-	}
-	return err;
-}
-
-int tx_close_all(const int *fds, unsigned int n)
-{
-	int err = 0;
-
-	for (unsigned int i = 0; i < n; i += TX_CLOSE_BATCH) {
-		unsigned int chunk = n - i < TX_CLOSE_BATCH ? n - i : TX_CLOSE_BATCH;
-		int e = close_batch(fds + i, chunk);
-
-		if (e && !err)
-			err = e;
-	}
-	if (err) {
-		errno = err;
-		return -1;
-	}
 	return 0;
 }
 

@@ -108,16 +108,6 @@ int tx_frame_untag(struct tx_frame *f);
 		TH_LOG("PACKET_TX_RING: %s", strerror(errno));			\
 } while (0)
 
-/*
- * Close the fds that are >= 0, up to 8 at a time each in its own thread,
- * and wait for all. Closing a packet socket waits for an RCU grace period
- * (synchronize_net() in packet_release(), another one to free a ring);
- * closed together they share grace periods, which keeps a test case's
- * teardown short. Every fd is closed; 0, or -1 with the errno of the first
- * close() that failed.
- */
-int tx_close_all(const int *fds, unsigned int n);
-
 /* ---- the receiving end ----------------------------------------------- */
 
 /*
@@ -239,14 +229,14 @@ int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on);
 } while (0)
 
 /*
- * FIXTURE_TEARDOWN step: tx_close_all() of the fds given; a failing close()
+ * FIXTURE_TEARDOWN step: psock_close_in_threads() of the fds given; a failing close()
  * fails the case with its error ("Expected '' == 'Bad file
  * descriptor'"). No TH_LOG: after a failed ASSERT the harness prints the
  * next TH_LOG whether or not its check failed, with a stale errno.
  */
 #define TX_EXPECT_CLOSE_ALL(...) do {						\
 	const int fds_[] = { __VA_ARGS__ };					\
-	EXPECT_STREQ("", tx_close_all(fds_, ARRAY_SIZE(fds_)) ? strerror(errno) : "");	\
+	EXPECT_STREQ("", psock_close_in_threads(fds_, ARRAY_SIZE(fds_)) ? strerror(errno) : "");	\
 } while (0)
 
 #endif

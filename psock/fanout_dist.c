@@ -46,8 +46,6 @@
 #include "fanout.h"
 
 #define GID 0x6a6a
-#define WAIT_MS 1000
-
 /* Chi-square critical values at significance 1e-7 (df = M - 1 = 1, 2, 3). */
 static const double chi2_crit_1e7[] = { 0, 28.37, 32.24, 35.41 };
 
@@ -112,7 +110,7 @@ static void send_specs_collect(struct __test_metadata *_metadata, struct fanout_
 		ASSERT_LE(0, peer_send_spec(&f->topo, &specs[i]))
 			TH_LOG("send frame %u from psk1: %s", i, strerror(errno));
 	}
-	got = fanout_collect(&f->g, n, WAIT_MS, rx_payload_offset(SOCK_RAW, &specs[0]),
+	got = fanout_collect(&f->g, n, PSOCK_WAIT_MS, rx_payload_offset(SOCK_RAW, &specs[0]),
 			     f->member_of, FANOUT_NSEQ, f->count);
 	err = errno;
 	ASSERT_LE(0, got) TH_LOG("receive: %s", strerror(err));
@@ -175,7 +173,7 @@ static size_t hash_flow6_frame(uint8_t *buf, size_t size, unsigned int f, unsign
 static void observer_rxhash(struct __test_metadata *_metadata, struct ring *r, size_t skip,
 			    uint32_t *rxhash, unsigned int n)
 {
-	int64_t deadline = psock_deadline(WAIT_MS);
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
 
 	for (unsigned int i = 0; i < n; i++) {
 		int64_t left = deadline - psock_monotonic_ms();
@@ -196,7 +194,7 @@ TEST_F(dist, hash_flow_and_reverse_on_one_member)
 {
 	const struct frame_spec s6 = { .ip = 6, .payload_len = 32 };
 	size_t skip = rx_payload_offset(SOCK_RAW, &s6);
-	int64_t deadline = psock_deadline(2 * WAIT_MS);
+	int64_t deadline = psock_deadline(2 * PSOCK_WAIT_MS);
 	uint32_t rxhash[HF_FRAMES] = { 0 };
 	unsigned int flows_on[FANOUT_MEMBERS_MAX] = { 0 };
 	int got = 0, err;

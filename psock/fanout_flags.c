@@ -32,8 +32,6 @@
 #include "fanout.h"
 
 #define GID 0x6a6a
-#define WAIT_MS 1000
-
 FIXTURE(defrag) {
 	struct fanout_fixture f;
 };
@@ -107,7 +105,7 @@ static bool defrag_frame(const uint8_t *buf, size_t len)
 static int recv_all(struct fanout_group *g, unsigned int want, unsigned int *count,
 		    size_t *lens, unsigned int nlens)
 {
-	int64_t deadline = psock_deadline(WAIT_MS);
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
 	unsigned int got = 0;
 
 	while (got < want) {
@@ -218,9 +216,9 @@ FIXTURE_TEARDOWN(outgoing)
 static unsigned int outgoing_run(struct __test_metadata *_metadata,
 				 struct _test_data_outgoing *self, uint16_t flags)
 {
-	static const uint8_t mac0[] = NETNS_MAC0, mac1[] = NETNS_MAC1;
 	struct frame_spec out = { .payload_len = 32 };
-	struct frame_spec in = { .payload_len = 32, .dst = mac1, .src = mac0 };
+	struct frame_spec in = { .payload_len = 32, .dst = self->f.topo.mac1,
+				  .src = self->f.topo.mac0 };
 	size_t skip = rx_payload_offset(SOCK_RAW, &out);
 	int64_t deadline;
 	unsigned int got = 0, incoming = 0;
@@ -242,7 +240,7 @@ static unsigned int outgoing_run(struct __test_metadata *_metadata,
 		ASSERT_EQ((ssize_t)len, send(self->tx0, buf, len, 0))
 			TH_LOG("send from psk0: %s", strerror(errno));
 	}
-	deadline = psock_deadline(WAIT_MS);
+	deadline = psock_deadline(PSOCK_WAIT_MS);
 	while (incoming < 4 && psock_monotonic_ms() < deadline) {
 		rc = fanout_collect_until(&self->f.g, 1, deadline, skip, self->f.member_of,
 					  FANOUT_NSEQ, self->f.count);

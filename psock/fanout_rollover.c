@@ -36,8 +36,6 @@
 #include "fanout.h"
 
 #define GID 0x6a6a
-#define WAIT_MS 1000
-
 /*
  * Every member has a ring of 4 blocks of 4 KiB:
  *  V2: 2048-byte frames, 8 per ring. packet_rcv_has_room() is ROOM_NORMAL
@@ -94,7 +92,7 @@ FIXTURE_TEARDOWN(rollover)
 static unsigned int wait_stats(struct __test_metadata *_metadata, struct fanout_group *g,
 			       unsigned int want, unsigned int *packets, unsigned int *drops)
 {
-	int64_t deadline = psock_deadline(WAIT_MS);
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
 	unsigned int total;
 
 	for (;;) {
@@ -259,7 +257,7 @@ TEST_F(rollover_noring, fills_members_in_order_then_member0)
 	ASSERT_GT(sent, M * normal + (held0 - normal));
 	EXPECT_EQ(held0 * truesize, queued_mem(_metadata, self->f.g.m[0].fd));
 
-	got = fanout_collect(&self->f.g, sent - drops[0], WAIT_MS, rx_payload_offset(SOCK_RAW, &s),
+	got = fanout_collect(&self->f.g, sent - drops[0], PSOCK_WAIT_MS, rx_payload_offset(SOCK_RAW, &s),
 			     self->f.member_of, FANOUT_NSEQ, self->f.count);
 	err = errno;
 	ASSERT_LE(0, got) TH_LOG("receive: %s", strerror(err));

@@ -30,8 +30,6 @@
 #include "stats.h"
 #include "tx.h"
 
-#define WAIT_MS 1000
-
 FIXTURE(ring_bind) {
 	struct netns_topo topo;
 	int fd;			/* the socket with the ring, opened by the case */
@@ -70,9 +68,9 @@ static const struct frame_spec small_frame = { .payload_len = 64 };
 static void expect_seq(struct __test_metadata *_metadata, struct ring *r, uint32_t seq)
 {
 	uint32_t got = ~0u;
-	void *f = ring_next_tagged(r, WAIT_MS, ETH_HLEN, &got);
+	void *f = ring_next_tagged(r, PSOCK_WAIT_MS, ETH_HLEN, &got);
 
-	ASSERT_NE(NULL, f) TH_LOG("frame %u: %s (waited %d ms)", seq, strerror(errno), WAIT_MS);
+	ASSERT_NE(NULL, f) TH_LOG("frame %u: %s (waited %d ms)", seq, strerror(errno), PSOCK_WAIT_MS);
 	EXPECT_EQ(seq, got);
 	ring_release_frame(r, f);
 }
@@ -128,7 +126,7 @@ TEST_F(ring_bind, protocol_zero_receives_nothing_until_bound)
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 1, 2));
 	for (uint32_t want = 1; want <= 2; want++) {
 		uint32_t seq = ~0u;
-		ssize_t n = tx_sink_next(witness, buf, sizeof(buf), ETH_HLEN, &seq, NULL, WAIT_MS);
+		ssize_t n = tx_sink_next(witness, buf, sizeof(buf), ETH_HLEN, &seq, NULL, PSOCK_WAIT_MS);
 
 		ASSERT_EQ(ETH_HLEN + 64, n) TH_LOG("witness, frame %u: %s", want,
 						   n ? strerror(errno) : "timeout");
@@ -177,7 +175,7 @@ TEST_F(ring_bind, bound_to_psk0_sees_only_psk0)
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 2, 1));
 
 	/* The unbound socket proves both were delivered somewhere. */
-	deadline = psock_deadline(WAIT_MS);
+	deadline = psock_deadline(PSOCK_WAIT_MS);
 	while (!(seen_lo && seen_psk1)) {
 		struct sockaddr_ll sll;
 		socklen_t alen = sizeof(sll);
@@ -185,7 +183,7 @@ TEST_F(ring_bind, bound_to_psk0_sees_only_psk0)
 		ssize_t n;
 
 		ASSERT_EQ(1, psock_wait_until(all, POLLIN, deadline))
-			TH_LOG("within %d ms: lo %d psk1 %d (%s)", WAIT_MS, seen_lo, seen_psk1,
+			TH_LOG("within %d ms: lo %d psk1 %d (%s)", PSOCK_WAIT_MS, seen_lo, seen_psk1,
 			       strerror(errno));
 		n = recvfrom(all, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&sll, &alen);
 		ASSERT_LT(0, n) TH_LOG("recvfrom: %s", strerror(errno));
@@ -202,7 +200,7 @@ TEST_F(ring_bind, bound_to_psk0_sees_only_psk0)
 	{
 		struct frame_view v;
 		uint32_t seq = ~0u;
-		void *f = ring_next_tagged(&self->ring, WAIT_MS, ETH_HLEN, &seq);
+		void *f = ring_next_tagged(&self->ring, PSOCK_WAIT_MS, ETH_HLEN, &seq);
 
 		ASSERT_NE(NULL, f) TH_LOG("frame 2: %s", strerror(errno));
 		EXPECT_EQ(2u, seq);

@@ -48,8 +48,6 @@
 #include "stats.h"
 #include "tx.h"
 
-#define WAIT_MS 1000
-
 /*
  * Another geometry than ring_small: 2 blocks of 2 pages, 1024-byte frames
  * (16 frames); V3 blocks retire only when full (the timer is far off).
@@ -125,22 +123,13 @@ static void receive_seqs(struct __test_metadata *_metadata, struct netns_topo *t
 		TH_LOG("send from psk1: %s", strerror(errno));
 	for (uint32_t seq = first; seq < first + n; seq++) {
 		uint32_t got = ~0u;
-		void *f = ring_next_tagged(r, WAIT_MS, ETH_HLEN, &got);
+		void *f = ring_next_tagged(r, PSOCK_WAIT_MS, ETH_HLEN, &got);
 
 		ASSERT_NE(NULL, f) TH_LOG("frame %u: %s (waited %d ms)", seq, strerror(errno),
-					  WAIT_MS);
+					  PSOCK_WAIT_MS);
 		EXPECT_EQ(seq, got);
 		ring_release_frame(r, f);
 	}
-}
-
-/*
- * tpacket_rcv() on a SOCK_RAW Ethernet frame: tp_mac = TPACKET_ALIGN(tp_hdrlen
- * + 16) - 14 with tp_hdrlen 52 (V1/V2) or 68 (V3): 66 or 82.
- */
-static size_t raw_mac_off(int version)
-{
-	return version == TPACKET_V3 ? 82 : 66;
 }
 
 /*
@@ -170,7 +159,7 @@ TEST_F(lifecycle, new_geometry_after_teardown)
 		uint8_t *p;
 
 		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 100 + n, 1));
-		ASSERT_TRUE(ring_wait_user(&self->ring, b, WAIT_MS))
+		ASSERT_TRUE(ring_wait_user(&self->ring, b, PSOCK_WAIT_MS))
 			TH_LOG("block 0: %s", strerror(errno));
 		EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
 		ASSERT_EQ(n, b->hdr.bh1.num_pkts);
@@ -184,7 +173,7 @@ TEST_F(lifecycle, new_geometry_after_teardown)
 		return;
 	}
 	/* The frames arrive in order: once the last is there, all are. */
-	ASSERT_TRUE(ring_wait_user(&self->ring, map + 1024 * (n - 1), WAIT_MS))
+	ASSERT_TRUE(ring_wait_user(&self->ring, map + 1024 * (n - 1), PSOCK_WAIT_MS))
 		TH_LOG("frame %u: %s", n - 1, strerror(errno));
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t *slot = map + 1024 * i;
@@ -447,7 +436,7 @@ TEST_F(lifecycle, rx_and_tx_mapping_rx_ring_first)
 	void *f = map;
 
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 1, 1));
-	ASSERT_TRUE(ring_wait_user(&self->ring, map, WAIT_MS)) TH_LOG("offset 0: %s",
+	ASSERT_TRUE(ring_wait_user(&self->ring, map, PSOCK_WAIT_MS)) TH_LOG("offset 0: %s",
 								      strerror(errno));
 	if (variant->version == TPACKET_V3) {
 		struct tpacket_block_desc *b = (void *)map;
@@ -457,7 +446,7 @@ TEST_F(lifecycle, rx_and_tx_mapping_rx_ring_first)
 	}
 	frame_view(&self->ring, f, &v);
 	EXPECT_EQ(ETH_HLEN + 64u, v.len);
-	EXPECT_EQ(raw_mac_off(variant->version), v.mac);
+	EXPECT_EQ(tpacket_rx_mac(SOCK_RAW, variant->version), v.mac);
 	EXPECT_EQ(1u, ring_frame_seq(&self->ring, f, ETH_HLEN));
 	EXPECT_TRUE(all_zero(map + RX_LEN, TX_LEN))
 		TH_LOG("the received frame touched the TX ring");
@@ -481,7 +470,7 @@ TEST_F(lifecycle, rx_and_tx_mapping_tx_ring_after_rx)
 	TX_FRAME(&f, .seq = 2, .payload_len = 100);
 	tx_put(&tx, 0, 0, f.wire, f.len);
 	ASSERT_EQ((ssize_t)f.len, send(self->fd, NULL, 0, 0)) TH_LOG("send: %s", strerror(errno));
-	ASSERT_SINK_FRAME(self->other, &f, 2, WAIT_MS);
+	ASSERT_SINK_FRAME(self->other, &f, 2, PSOCK_WAIT_MS);
 }
 
 /* ---- V3 block numbering ---------------------------------------------- */
@@ -522,7 +511,7 @@ TEST_F(lifecycle_v3, new_ring_restarts_block_seq_num)
 		TH_LOG("second ring: %s", strerror(errno));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 3, 1));
 	b = ring_block(&self->ring, 0);
-	ASSERT_TRUE(ring_wait_user(&self->ring, b, WAIT_MS)) TH_LOG("block 0: %s", strerror(errno));
+	ASSERT_TRUE(ring_wait_user(&self->ring, b, PSOCK_WAIT_MS)) TH_LOG("block 0: %s", strerror(errno));
 	EXPECT_EQ(1u, b->hdr.bh1.seq_num);
 }
 
@@ -563,7 +552,7 @@ TEST_F(lifecycle_switch, v3_teardown_then_v2_ring_works)
 	ASSERT_EQ(TPACKET_V2, self->ring.version);
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 3, 3));
 	/* The frames arrive in order: once the last is there, all are. */
-	ASSERT_TRUE(ring_wait_user(&self->ring, self->ring.map + 2 * 2048, WAIT_MS))
+	ASSERT_TRUE(ring_wait_user(&self->ring, self->ring.map + 2 * 2048, PSOCK_WAIT_MS))
 		TH_LOG("slot 2: %s", strerror(errno));
 	for (unsigned int i = 0; i < 3; i++) {
 		uint8_t *slot = self->ring.map + i * 2048;
@@ -572,7 +561,7 @@ TEST_F(lifecycle_switch, v3_teardown_then_v2_ring_works)
 		EXPECT_EQ(TP_STATUS_USER, v.status & ~TP_STATUS_TS_MASK) TH_LOG("slot %u", i);
 		EXPECT_EQ(ETH_HLEN + 64u, v.len) TH_LOG("slot %u", i);
 		EXPECT_EQ(ETH_HLEN + 64u, v.snaplen) TH_LOG("slot %u", i);
-		EXPECT_EQ(raw_mac_off(TPACKET_V2), v.mac) TH_LOG("slot %u", i);
+		EXPECT_EQ(tpacket_rx_mac(SOCK_RAW, TPACKET_V2), v.mac) TH_LOG("slot %u", i);
 		EXPECT_EQ(3 + i, ring_frame_seq(&self->ring, slot, ETH_HLEN)) TH_LOG("slot %u", i);
 	}
 	EXPECT_EQ(TP_STATUS_KERNEL, ring_status(&self->ring, self->ring.map + 3 * 2048));

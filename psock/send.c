@@ -48,10 +48,6 @@
 #include "psock.h"
 #include "tx.h"
 
-#define WAIT_MS 1000
-
-static const uint8_t mac0[6] = NETNS_MAC0;
-static const uint8_t mac1[6] = NETNS_MAC1;
 static const uint8_t mac_dgram[6] = { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x42 };
 
 /* ---- both socket types ------------------------------------------------ */
@@ -96,11 +92,11 @@ static size_t sent_len(int type, const struct tx_frame *f)
 	return type == SOCK_DGRAM ? f->len - ETH_HLEN : f->len;
 }
 
-/* Frame seq with payload bytes for this variant: to psk1, or to the sockaddr_ll's MAC. */
+/* Frame seq with payload bytes for this variant: to psk1 (the default), or to the sockaddr_ll's MAC. */
 static void build(struct __test_metadata *_metadata, struct tx_frame *f, int type,
 		  uint32_t seq, size_t payload)
 {
-	TX_FRAME(f, .dst = type == SOCK_DGRAM ? mac_dgram : mac1, .seq = seq,
+	TX_FRAME(f, .dst = type == SOCK_DGRAM ? mac_dgram : NULL, .seq = seq,
 		 .payload_len = payload);
 }
 
@@ -116,7 +112,7 @@ TEST_F(snd, frame_arrives_intact)
 			TH_LOG("send: %s", strerror(errno));
 	}
 	for (uint32_t i = 0; i < 3; i++)
-		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, WAIT_MS);
+		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, PSOCK_WAIT_MS);
 }
 
 /* The call returns the number of bytes passed (DGRAM: without the link header). */
@@ -146,8 +142,8 @@ TEST_F(snd, size_edges_emsgsize)
 	EXPECT_EQ(-1, send_frame(self, variant->type, over));
 	EXPECT_EQ(EMSGSIZE, errno);
 	ASSERT_LE(0, send_frame(self, variant->type, marker)) TH_LOG("%s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, edge, 1, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, marker, 5, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, edge, 1, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, marker, 5, PSOCK_WAIT_MS);
 }
 
 /*
@@ -168,12 +164,12 @@ TEST_F(snd, zero_length)
 		EXPECT_EQ(EINVAL, errno);
 		build(_metadata, &self->f[0], variant->type, 5, 60);
 		ASSERT_EQ((ssize_t)self->f[0].len, send_frame(self, variant->type, &self->f[0]));
-		ASSERT_SINK_FRAME(self->sink, &self->f[0], 5, WAIT_MS);
+		ASSERT_SINK_FRAME(self->sink, &self->f[0], 5, PSOCK_WAIT_MS);
 		return;
 	}
 	EXPECT_EQ(0, sendto(self->fd, buf, 0, 0, (struct sockaddr *)&self->to, sizeof(self->to)));
 	/* No payload, no tag: the first frame with this EtherType must be it. */
-	deadline = psock_deadline(WAIT_MS);
+	deadline = psock_deadline(PSOCK_WAIT_MS);
 	do {
 		n = tx_sink_recv(self->sink, &msg, deadline);
 		ASSERT_LE(ETH_HLEN, n)
@@ -181,7 +177,7 @@ TEST_F(snd, zero_length)
 	} while (ntohs(*(uint16_t *)(buf + 12)) != ETH_P_PSOCK);
 	ASSERT_EQ(ETH_HLEN, n);
 	EXPECT_EQ(0, memcmp(buf, mac_dgram, 6));
-	EXPECT_EQ(0, memcmp(buf + 6, mac0, 6));
+	EXPECT_EQ(0, memcmp(buf + 6, self->topo.mac0, 6));
 	EXPECT_EQ(ETH_P_PSOCK, ntohs(*(uint16_t *)(buf + 12)));
 }
 
@@ -221,8 +217,8 @@ TEST_F(snd_vlan, vlan_8021q_frame_4_bytes_longer_allowed)
 	EXPECT_EQ(EMSGSIZE, errno);
 	ASSERT_EQ((ssize_t)marker.len, send(self->fd, marker.wire, marker.len, 0));
 	ASSERT_EQ(0, tx_frame_untag(&q_edge));
-	ASSERT_SINK_FRAME(self->sink, &q_edge, 2, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &marker, 5, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &q_edge, 2, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &marker, 5, PSOCK_WAIT_MS);
 }
 
 /* ---- errors ----------------------------------------------------------- */
@@ -253,7 +249,7 @@ FIXTURE_TEARDOWN(snd_err)
 TEST_F(snd_err, no_device_enxio)
 {
 	const struct tx_frame *f = &self->f;
-	struct sockaddr_ll to = tx_addr(0, ETH_P_PSOCK, mac1);
+	struct sockaddr_ll to = tx_addr(0, ETH_P_PSOCK, self->topo.mac1);
 	int types[2] = { SOCK_RAW, SOCK_DGRAM };
 
 	for (int i = 0; i < 2; i++) {
@@ -272,7 +268,7 @@ TEST_F(snd_err, no_device_enxio)
 TEST_F(snd_err, device_down_enetdown)
 {
 	const struct tx_frame *f = &self->f;
-	struct sockaddr_ll to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, mac1);
+	struct sockaddr_ll to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, self->topo.mac1);
 	char why[256];
 
 	self->fd = tx_socket(SOCK_RAW, 0, self->topo.ifindex0);
@@ -364,7 +360,7 @@ TEST_F(snd_opt, qdisc_bypass_skips_qdisc)
 		TX_FRAME(&f[i], .seq = i, .payload_len = 100);
 		ASSERT_EQ((ssize_t)f[i].len, send(self->fd, f[i].wire, f[i].len, 0));
 		/* Arrived: it has been through the qdisc, or not, by now. */
-		ASSERT_SINK_FRAME(self->sink, &f[i], i, WAIT_MS);
+		ASSERT_SINK_FRAME(self->sink, &f[i], i, PSOCK_WAIT_MS);
 		EXPECT_EQ(i < 3 ? i + 1 : 3, tx_qdisc_packets("psk0", why, sizeof(why)))
 			TH_LOG("after frame %u: %s", i, why);
 	}
@@ -389,7 +385,7 @@ TEST_F(snd_opt, outgoing_copy_reaches_tap)
 	TX_FRAME(&f, .seq = 1, .payload_len = 120);
 	ASSERT_EQ((ssize_t)f.len, send(self->fd, f.wire, f.len, 0));
 
-	n = tx_sink_next(self->sink, buf, sizeof(buf), ETH_HLEN, NULL, &from, WAIT_MS);
+	n = tx_sink_next(self->sink, buf, sizeof(buf), ETH_HLEN, NULL, &from, PSOCK_WAIT_MS);
 	ASSERT_EQ((ssize_t)f.len, n) TH_LOG("%s", n < 0 ? strerror(errno) : "timeout or length");
 	EXPECT_EQ(0, memcmp(buf, f.wire, f.len));
 	EXPECT_EQ(PACKET_OUTGOING, from.sll_pkttype);
@@ -417,10 +413,10 @@ TEST_F(snd_opt, outgoing_copy_skips_sender)
 
 	back_len = peer_send_spec(&self->topo, &back_spec);
 	ASSERT_LT(0, back_len) TH_LOG("send from psk1: %s", strerror(errno));
-	n = tx_sink_next(self->fd, buf, sizeof(buf), ETH_HLEN, &seq, &from, WAIT_MS);
+	n = tx_sink_next(self->fd, buf, sizeof(buf), ETH_HLEN, &seq, &from, PSOCK_WAIT_MS);
 	ASSERT_EQ(back_len, n) TH_LOG("%s", n < 0 ? strerror(errno) : "timeout or another frame");
 	EXPECT_EQ(2, seq) TH_LOG("the sender saw its own frame (seq 1)");
-	EXPECT_EQ(0, memcmp(buf + 6, mac1, 6));
+	EXPECT_EQ(0, memcmp(buf + 6, self->topo.mac1, 6));
 	EXPECT_EQ(PACKET_HOST, from.sll_pkttype);
 }
 

@@ -43,8 +43,6 @@
 #include "psock.h"
 #include "tx.h"
 
-#define WAIT_MS 1000
-
 FIXTURE(snd_vnet) {
 	struct netns_topo topo;
 	int fd, sink;
@@ -146,7 +144,7 @@ static void needs_csum_send(struct __test_metadata *_metadata, struct _test_data
 	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
 		TH_LOG("send: %s", strerror(errno));
 
-	seen->len = tx_sink_next_msg(self->sink, &msg, UDP_PAYLOAD_OFF, &seq, WAIT_MS);
+	seen->len = tx_sink_next_msg(self->sink, &msg, UDP_PAYLOAD_OFF, &seq, PSOCK_WAIT_MS);
 	ASSERT_EQ((ssize_t)f.len, seen->len)
 		TH_LOG("frame %d on psk1: %s", offload,
 		       seen->len < 0 ? strerror(errno) : "timeout or wrong length");
@@ -210,7 +208,7 @@ TEST_F(snd_vnet, bad_csum_offset_einval)
 	EXPECT_EQ((ssize_t)(sizeof(vh) + f.len),
 		  send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
 	/* The checksum field is left to the device: compare the rest. */
-	ASSERT_SINK_GETS(self->sink, WAIT_MS, .bytes = f.wire, .len = f.len,
+	ASSERT_SINK_GETS(self->sink, PSOCK_WAIT_MS, .bytes = f.wire, .len = f.len,
 			 .skip = UDP_PAYLOAD_OFF, .seq = 1, .ignore = L4_OFF + 6);
 }
 
@@ -266,7 +264,7 @@ TEST_F(snd_vnet, gso_frame_over_mtu_accepted)
 	EXPECT_EQ(EMSGSIZE, errno);
 	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
 		TH_LOG("send: %s", strerror(errno));
-	ASSERT_SINK_GETS(self->sink, WAIT_MS, .bytes = f.wire, .len = f.len,
+	ASSERT_SINK_GETS(self->sink, PSOCK_WAIT_MS, .bytes = f.wire, .len = f.len,
 			 .skip = L4_OFF + sizeof(struct tcphdr), .seq = 3,
 			 .ignore = L4_OFF + offsetof(struct tcphdr, check));
 }
@@ -307,7 +305,7 @@ TEST_F(snd_vnet, gso_frame_split_without_tso)
 		const struct tcphdr *th = (const struct tcphdr *)(buf + L4_OFF);
 		uint32_t seq = ~0u;
 		ssize_t n = tx_sink_next(self->sink, buf, sizeof(buf), tcp_off, &seq, NULL,
-					 WAIT_MS);
+					 PSOCK_WAIT_MS);
 
 		ASSERT_EQ((ssize_t)(tcp_off + 1000), n) TH_LOG("segment %u", k);
 		EXPECT_EQ(10 + k, seq);
@@ -389,7 +387,7 @@ TEST_F(snd_vnet, vnet_hdr_sz_12)
 	TX_FRAME(&f, .seq = 4, .payload_len = 200);
 	ASSERT_EQ((ssize_t)(12 + f.len), send_vnet(self->fd, &vh, 12, f.wire, f.len))
 		TH_LOG("send: %s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &f, 4, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f, 4, PSOCK_WAIT_MS);
 }
 
 TEST_HARNESS_MAIN

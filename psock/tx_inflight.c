@@ -50,8 +50,6 @@
 #include "psock.h"
 #include "tx.h"
 
-#define WAIT_MS 1000
-
 /*
  * Frames held in psk0's qdisc: a token bucket (tbf, the qdisc kernel
  * configs build most often: netem and plug are often left out; a kernel
@@ -154,12 +152,12 @@ static bool pollout_now(struct __test_metadata *_metadata, int fd)
 /*
  * The FIXTURE_SETUP of both fixtures: the TX ends (SOCK_RAW, version), a
  * plain socket on psk0 and, since a blocking send() may wait for frames the
- * qdisc holds, SO_SNDTIMEO of WAIT_MS (scaled) on the ring's socket:
+ * qdisc holds, SO_SNDTIMEO of PSOCK_WAIT_MS (scaled) on the ring's socket:
  * tpacket_snd() waits for completion at most that long and fails with
  * ETIMEDOUT instead of hanging.
  */
 #define HELD_SETUP(self, version) do {						\
-	int ms_ = psock_timeout_ms(WAIT_MS);					\
+	int ms_ = psock_timeout_ms(PSOCK_WAIT_MS);					\
 	struct timeval tv_ = { .tv_sec = ms_ / 1000, .tv_usec = (ms_ % 1000) * 1000 };	\
 										\
 	(self)->plain = -1;							\
@@ -219,7 +217,7 @@ static ssize_t send_held(struct __test_metadata *_metadata, struct _test_data_tx
 		return -2;
 	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &two_slots);
 	send_plain(_metadata, self->plain, &self->f[0], 0);
-	ASSERT_SINK_FRAME(self->sink, &self->f[0], 0, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->f[0], 0, PSOCK_WAIT_MS);
 	put_held(_metadata, &self->ring, 0, &self->f[1], 1);
 	put_held(_metadata, &self->ring, 1, &self->f[2], 2);
 	ret = send(self->fd, NULL, 0, MSG_DONTWAIT);
@@ -283,9 +281,9 @@ TEST_F(tx_held, held_slots_available_once_frames_leave)
 	if (!held(_metadata, self))
 		return;
 	release_frames(_metadata, self->plain, &self->f[3], 3);
-	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, WAIT_MS))
+	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, PSOCK_WAIT_MS))
 		TH_LOG("slot 0: %#x", tx_status(r, ring_frame(r, 0)));
-	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 1), TP_STATUS_AVAILABLE, WAIT_MS))
+	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 1), TP_STATUS_AVAILABLE, PSOCK_WAIT_MS))
 		TH_LOG("slot 1: %#x", tx_status(r, ring_frame(r, 1)));
 }
 
@@ -299,7 +297,7 @@ TEST_F(tx_held, held_frames_arrive_in_order_intact)
 		return;
 	release_frames(_metadata, self->plain, &self->f[3], 3);
 	for (uint32_t i = 1; i < 4; i++)
-		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, WAIT_MS);
+		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, PSOCK_WAIT_MS);
 }
 
 /*
@@ -467,7 +465,7 @@ TEST_F(tx_sndbuf, pollout_back_once_send_buffer_drains)
 
 	if (!release_past_buffer(_metadata, self))
 		return;
-	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, WAIT_MS)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, PSOCK_WAIT_MS)) TH_LOG("%s", strerror(errno));
 	EXPECT_GT(self->sndbuf / 2, outq(_metadata, self->fd));
 	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 1)));
 	EXPECT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 2)));
@@ -483,13 +481,13 @@ TEST_F(tx_sndbuf, slot_left_requested_sent_by_next_send)
 {
 	if (!release_past_buffer(_metadata, self))
 		return;
-	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, WAIT_MS)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(1, psock_wait(self->fd, POLLOUT, PSOCK_WAIT_MS)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ((ssize_t)self->f[4].len, send(self->fd, NULL, 0, 0))
 		TH_LOG("%s", strerror(errno));
 	for (uint32_t i = 0; i < 4; i++)
-		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &self->f[5], 5, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &self->f[4], 4, WAIT_MS);
+		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->f[5], 5, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->f[4], 4, PSOCK_WAIT_MS);
 }
 
 TEST_HARNESS_MAIN

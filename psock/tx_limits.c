@@ -55,8 +55,6 @@
 #include "psock.h"
 #include "tx.h"
 
-#define WAIT_MS 1000
-
 /* ---- bad frames, for each version ------------------------------------ */
 
 FIXTURE(tx_bad) {
@@ -156,11 +154,11 @@ TEST_F(tx_bad, bad_frame_stops_send_wrong_format)
 	 * TP_STATUS_SENDING; it becomes AVAILABLE when the kernel is done with
 	 * its skb.
 	 */
-	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, WAIT_MS))
+	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, PSOCK_WAIT_MS))
 		TH_LOG("slot 0 status %u", tx_status(r, ring_frame(r, 0)));
 	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(r, ring_frame(r, 1)));
 	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(r, ring_frame(r, 2)));
-	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, PSOCK_WAIT_MS);
 }
 
 /*
@@ -184,9 +182,9 @@ TEST_F(tx_bad, head_stays_on_bad_slot_until_fixed)
 	tx_put(r, 1, 0, f1.wire, f1.len);
 	EXPECT_EQ((ssize_t)(f1.len + self->good[1].len), send(self->fd, NULL, 0, 0))
 		TH_LOG("%s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &f1, 1, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &self->good[1], 2, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f1, 1, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->good[1], 2, PSOCK_WAIT_MS);
 }
 
 /* PACKET_LOSS = 1 (before the ring: EBUSY after), a ring, then good, too long, too short, good. */
@@ -205,8 +203,8 @@ TEST_F(tx_bad, packet_loss_skips_bad_frames)
 {
 	loss_good_bad_good(_metadata, self);
 	ASSERT_LE(0, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &self->good[1], 3, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->good[0], 0, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->good[1], 3, PSOCK_WAIT_MS);
 }
 
 /* With PACKET_LOSS = 1 the bad slots are handed back: every slot ends TP_STATUS_AVAILABLE. */
@@ -312,8 +310,8 @@ TEST_F(tx_mtu, size_edges_follow_mtu)
 	send_one(_metadata, &self->ring, 0, &self->edge, self->edge.len, 0);
 	send_one(_metadata, &self->ring, 1, &self->over, -1, EMSGSIZE);
 	send_marker(_metadata, self, 1);
-	ASSERT_SINK_FRAME(self->sink, &self->edge, 1, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->edge, 1, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, PSOCK_WAIT_MS);
 }
 
 /*
@@ -328,8 +326,8 @@ TEST_F(tx_mtu, vlan_8021q_frame_4_bytes_longer_allowed)
 	send_one(_metadata, &self->ring, 1, &self->over, -1, EMSGSIZE);
 	send_marker(_metadata, self, 1);
 	ASSERT_EQ(0, tx_frame_untag(&self->edge));
-	ASSERT_SINK_FRAME(self->sink, &self->edge, 2, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->edge, 2, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, PSOCK_WAIT_MS);
 }
 
 /* An 802.1ad frame gets no such allowance: MTU + 18 is EMSGSIZE, nothing is sent. */
@@ -338,7 +336,7 @@ TEST_F(tx_mtu, vlan_8021ad_frame_no_extra_bytes)
 	frame_of_len(_metadata, &self->over, 92, variant->mtu + ETH_HLEN + 4, ETH_P_8021AD);
 	send_one(_metadata, &self->ring, 0, &self->over, -1, EMSGSIZE);
 	send_marker(_metadata, self, 0);
-	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->marker, 3, PSOCK_WAIT_MS);
 }
 
 /* ---- options once a ring exists --------------------------------------- */

@@ -63,8 +63,6 @@
 #include "psock.h"
 #include "tx.h"
 
-#define WAIT_MS 1000
-
 /* A destination only the sockaddr_ll names (DGRAM): psk1 sees it as OTHERHOST. */
 static const uint8_t mac_dgram[6] = { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x42 };
 
@@ -100,12 +98,10 @@ FIXTURE_TEARDOWN(tx_ring)
 	TX_RING_ENDS_TEARDOWN(self);
 }
 
-/* The destination a frame of this variant is built for: psk1, or the sockaddr_ll's. */
+/* The destination a frame of this variant is built for: psk1 (NULL, tx_frame_build()'s default), or the sockaddr_ll's. */
 static const uint8_t *variant_dst(int type)
 {
-	static const uint8_t mac1[6] = NETNS_MAC1;
-
-	return type == SOCK_DGRAM ? mac_dgram : mac1;
+	return type == SOCK_DGRAM ? mac_dgram : NULL;
 }
 
 /* What goes into the slot: the whole frame (RAW) or what follows the link header. */
@@ -167,7 +163,7 @@ TEST_F(tx_ring, frames_arrive_in_ring_order_over_laps)
 		put_batch(_metadata, &self->ring, variant->type, f, first);
 		ASSERT_LE(0, ring_send(self, variant->type, 0)) TH_LOG("send: %s", strerror(errno));
 		for (uint32_t j = 0; j < BATCH; j++)
-			ASSERT_SINK_FRAME(self->sink, &f[j], first + j, WAIT_MS);
+			ASSERT_SINK_FRAME(self->sink, &f[j], first + j, PSOCK_WAIT_MS);
 	}
 }
 
@@ -222,7 +218,7 @@ TEST_F(tx_ring, tp_mac_tp_net_ignored_without_tx_has_off)
 	tx_set_offsets(r, ring_frame(r, 0), 300, 300);
 	tx_put(r, 0, 0, b, len);
 	ASSERT_LE(0, ring_send(self, variant->type, 0)) TH_LOG("send: %s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &f, 3, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f, 3, PSOCK_WAIT_MS);
 }
 
 /*
@@ -252,7 +248,7 @@ TEST_F(tx_ring, tx_has_off_offset_honoured)
 		tx_set_offsets(r, slot, def, off);
 	tx_put(r, 0, off, b, len);
 	ASSERT_EQ((ssize_t)len, ring_send(self, variant->type, 0)) TH_LOG("%s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &f, 7, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f, 7, PSOCK_WAIT_MS);
 }
 
 /*
@@ -316,7 +312,7 @@ TEST_F(tx_ring, tx_has_off_refused_slot_sent_once_fixed)
 	tx_set_offsets(r, slot, def, def);
 	tx_set_status(r, slot, TP_STATUS_SEND_REQUEST);
 	ASSERT_EQ((ssize_t)len, ring_send(self, variant->type, 0)) TH_LOG("%s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &f, 8, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f, 8, PSOCK_WAIT_MS);
 }
 
 /* ---- walking the ring, for each version (SOCK_RAW) -------------------- */
@@ -383,7 +379,7 @@ TEST_F(tx_walk, request_behind_available_head_not_sent)
 	TX_FRAME(&marker, .seq = 9, .payload_len = 64);
 	ASSERT_EQ((ssize_t)marker.len, send(self->plain, marker.wire, marker.len, 0))
 		TH_LOG("%s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &marker, 9, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &marker, 9, PSOCK_WAIT_MS);
 }
 
 /*
@@ -400,8 +396,8 @@ TEST_F(tx_walk, sends_from_head_to_first_unrequested_slot)
 	put_frame(_metadata, r, 0, &f0, 0, 222);
 	EXPECT_EQ((ssize_t)(f0.len + f1.len), send(self->fd, NULL, 0, 0))
 		TH_LOG("%s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &f0, 0, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &f1, 1, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f0, 0, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f1, 1, PSOCK_WAIT_MS);
 }
 
 /* ---- version-independent behaviour (TPACKET_V2, SOCK_RAW) ------------- */
@@ -446,8 +442,8 @@ TEST_F(tx_single, slot_reused_quickly_both_frames_intact)
 	ASSERT_EQ(TP_STATUS_AVAILABLE, tx_status(r, ring_frame(r, 0)));
 	put_frame(_metadata, r, 0, &b, 2, 700);
 	ASSERT_EQ((ssize_t)b.len, send(self->fd, NULL, 0, 0));
-	ASSERT_SINK_FRAME(self->sink, &a, 1, WAIT_MS);
-	ASSERT_SINK_FRAME(self->sink, &b, 2, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &a, 1, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &b, 2, PSOCK_WAIT_MS);
 }
 
 /* ---- V3 specifics ----------------------------------------------------- */
@@ -515,7 +511,7 @@ TEST_F(tx_v3, next_offset_nonzero_wrong_format)
 	h->tp_next_offset = 0;
 	tx_set_status(r, h, TP_STATUS_SEND_REQUEST);
 	EXPECT_EQ((ssize_t)f.len, send(self->fd, NULL, 0, 0));
-	ASSERT_SINK_FRAME(self->sink, &f, 5, WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &f, 5, PSOCK_WAIT_MS);
 }
 
 TEST_HARNESS_MAIN
