@@ -129,7 +129,7 @@ static void needs_csum_send(struct __test_metadata *_metadata, struct _test_data
 	struct iovec iov = { .iov_base = seen->frame, .iov_len = sizeof(seen->frame) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct tpacket_auxdata *aux = NULL;
+	struct tpacket_auxdata aux;
 	static struct tx_frame f;
 	uint32_t seq = ~0u;
 	int one = 1;
@@ -149,11 +149,8 @@ static void needs_csum_send(struct __test_metadata *_metadata, struct _test_data
 		TH_LOG("frame %d on psk1: %s", offload,
 		       seen->len < 0 ? strerror(errno) : "timeout or wrong length");
 	ASSERT_EQ((uint32_t)offload, seq);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA)
-			aux = (struct tpacket_auxdata *)CMSG_DATA(c);
-	ASSERT_NE(NULL, aux);
-	seen->tp_status = aux->tp_status;
+	ASSERT_EQ(1, psock_cmsg_auxdata(&msg, &aux)) TH_LOG("no PACKET_AUXDATA on the sink's frame");
+	seen->tp_status = aux.tp_status;
 	ASSERT_EQ(0, memcmp(seen->frame, f.wire, L4_OFF + 6));
 	ASSERT_EQ(0, memcmp(seen->frame + UDP_PAYLOAD_OFF, f.wire + UDP_PAYLOAD_OFF,
 			    f.len - UDP_PAYLOAD_OFF));
