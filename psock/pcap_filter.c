@@ -37,8 +37,7 @@
 #include <pcap/pcap.h>
 
 #include "kselftest_harness.h"
-#include "psock.h"
-#include "stats.h"
+#include "filter.h"
 
 #define WAIT_MS 1000
 #define SNAPLEN 64
@@ -54,9 +53,7 @@ struct sent {
 };
 
 FIXTURE(pcap) {
-	struct netns_topo topo;
-	struct rx_barrier barrier;
-	int fd;
+	struct filter_rx rx;
 	struct sent frames[MAX_FRAMES];
 	unsigned int n;
 };
@@ -65,25 +62,15 @@ FIXTURE_SETUP(pcap)
 {
 	int one = 1;
 
-	self->fd = -1;
-	self->barrier.fd = -1;
 	self->n = 0;
-	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("sched_setaffinity: %s", strerror(errno));
-	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
-		TH_LOG("barrier socket: %s", strerror(errno));
-	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_ALL);
-	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
+	FILTER_RX_SETUP(return, &self->rx, SOCK_RAW, 0, ETH_P_ALL);
+	ASSERT_EQ(0, setsockopt(self->rx.fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
 		TH_LOG("PACKET_AUXDATA: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(pcap)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	rx_barrier_close(&self->barrier);
-	netns_teardown(&self->topo);
+	filter_rx_teardown(&self->rx);
 }
 
 /* Compile expr for DLT_EN10MB at SNAPLEN and attach it to fd. */
@@ -155,10 +142,10 @@ static void expect_captured(struct __test_metadata *_metadata, struct _test_data
 
 	for (unsigned int i = 0; i < self->n; i++) {
 		ASSERT_EQ((ssize_t)self->frames[i].wire_len,
-			  peer_send(&self->topo, self->frames[i].wire, self->frames[i].wire_len))
+			  peer_send(&self->rx.topo, self->frames[i].wire, self->frames[i].wire_len))
 			TH_LOG("send frame %u: %s", i, strerror(errno));
 	}
-	ASSERT_EQ(0, rx_barrier_sync(&self->barrier, &self->topo, WAIT_MS))
+	ASSERT_EQ(0, rx_barrier_sync(&self->rx.barrier, &self->rx.topo, WAIT_MS))
 		TH_LOG("barrier frame: %s", strerror(errno));
 
 	for (unsigned int i = 0; i < self->n; i++) {
@@ -176,7 +163,7 @@ static void expect_captured(struct __test_metadata *_metadata, struct _test_data
 		if (!s->match)
 			continue;
 		do {	/* skip the barrier frame if the expression took it */
-			n = recvmsg(self->fd, &msg, MSG_DONTWAIT);
+			n = recvmsg(self->rx.fd, &msg, MSG_DONTWAIT);
 		} while (n >= 14 && (buf[12] << 8 | buf[13]) == ETH_P_PSOCK_BARRIER);
 		ASSERT_EQ((ssize_t)snap, n) TH_LOG("frame %u: %s", i, n < 0 ? strerror(errno) : "");
 		EXPECT_EQ(0, memcmp(buf, s->seen, snap)) TH_LOG("frame %u: other bytes", i);
@@ -188,7 +175,7 @@ static void expect_captured(struct __test_metadata *_metadata, struct _test_data
 		EXPECT_EQ(snap, aux.tp_snaplen) TH_LOG("frame %u", i);
 	}
 	for (;;) {
-		ssize_t n = recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t n = recv(self->rx.fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (n < 0)
 			break;
@@ -211,7 +198,7 @@ TEST_F(pcap, udp_dst_port_4000)
 	add_spec(self, &(struct frame_spec){ .ip = 4, .sport = 4000, .dport = 5000,
 					     .payload_len = 20 }, false);
 	add_spec(self, &(struct frame_spec){ .payload_len = 100 }, false);
-	attach_expr(_metadata, self->fd, "udp dst port 4000");
+	attach_expr(_metadata, self->rx.fd, "udp dst port 4000");
 	expect_captured(_metadata, self);
 }
 
@@ -250,7 +237,7 @@ TEST_F(pcap, vlan_and_udp_matches_inband_tag_only)
 	}
 	add_spec(self, &(struct frame_spec){ .vlan_tpid = ETH_P_8021Q, .vlan_tci = 7,
 					     .payload_len = 100 }, false);
-	attach_expr(_metadata, self->fd, "vlan and udp");
+	attach_expr(_metadata, self->rx.fd, "vlan and udp");
 	expect_captured(_metadata, self);
 }
 
@@ -262,7 +249,7 @@ TEST_F(pcap, ether_proto_0x88b5)
 	add_spec(self, &(struct frame_spec){ .ip = 4, .dport = 4000, .payload_len = 100 }, false);
 	add_spec(self, &(struct frame_spec){ .vlan_tpid = ETH_P_8021Q, .vlan_tci = 9,
 					     .payload_len = 30 }, true);
-	attach_expr(_metadata, self->fd, "ether proto 0x88b5");
+	attach_expr(_metadata, self->rx.fd, "ether proto 0x88b5");
 	expect_captured(_metadata, self);
 }
 
@@ -273,7 +260,7 @@ TEST_F(pcap, len_greater_than_300)
 	add_spec(self, &(struct frame_spec){ .payload_len = 301 - ETH_HLEN }, true);
 	add_spec(self, &(struct frame_spec){ .payload_len = 60 - ETH_HLEN }, false);
 	add_spec(self, &(struct frame_spec){ .payload_len = 1000 - ETH_HLEN }, true);
-	attach_expr(_metadata, self->fd, "len > 300");
+	attach_expr(_metadata, self->rx.fd, "len > 300");
 	expect_captured(_metadata, self);
 }
 
@@ -307,7 +294,7 @@ TEST_F(pcap, host_and_not_arp)
 					     .daddr = "198.51.100.1", .payload_len = 100 }, false);
 	add_arp(self);
 	add_spec(self, &(struct frame_spec){ .ip = 6, .sport = 1003, .payload_len = 100 }, false);
-	attach_expr(_metadata, self->fd, "host 198.51.100.2 and not arp");
+	attach_expr(_metadata, self->rx.fd, "host 198.51.100.2 and not arp");
 	expect_captured(_metadata, self);
 }
 

@@ -100,9 +100,9 @@ expected_summary() { # SUMMARY_JSON
 	assert_eq "$(json_statuses "$OUT/summary.json")" "$(kunit_statuses)" "kunit.py's cases and statuses vs summary.json's"
 }
 
-@test "--format ktap on the real suite (version, filter): kunit.py's count equals summary.json's" {
-	[[ -x $ROOT/build/psock/version && -x $ROOT/build/psock/filter ]] || make -s -C "$ROOT" >&2
-	run --separate-stderr "$RUNNER" --format ktap -t version -t filter -o "$OUT"
+@test "--format ktap on the real suite (version, filter_attach): kunit.py's count equals summary.json's" {
+	[[ -x $ROOT/build/psock/version && -x $ROOT/build/psock/filter_attach ]] || make -s -C "$ROOT" >&2
+	run --separate-stderr "$RUNNER" --format ktap -t version -t filter_attach -o "$OUT"
 	local rc=$status
 	run kunit_parse "$OUT/tap.txt"
 	assert_eq "$rc" "$status" "kunit.py's exit status vs the runner's"
