@@ -49,14 +49,12 @@
 #include "bpf.h"
 #include "filter.h"
 
-#define WAIT_MS 1000
-
 /* Send one 114-byte frame with this seq from psk1 and wait until it was processed. */
 static void send_seq(struct __test_metadata *_metadata, struct filter_rx *rx, uint32_t seq)
 {
 	const struct frame_spec spec = { .payload_len = 100, .seq = seq };
 
-	ASSERT_SEND_SYNCED(rx, &spec, 1, WAIT_MS);
+	ASSERT_SEND_SYNCED(rx, &spec, 1, PSOCK_WAIT_MS);
 }
 
 /* ---- attach, replace, detach ----------------------------------------- */
@@ -231,7 +229,7 @@ FIXTURE_SETUP(stored)
 	FILTER_RX_SETUP(return, &self->rx, SOCK_RAW, TPACKET_V2, ETH_P_PSOCK);
 	ASSERT_EQ(0, ring_open(&self->ring, self->rx.fd, PACKET_RX_RING, &ring_small))
 		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
-	ASSERT_SEND_SYNCED(&self->rx, specs, 3, WAIT_MS);
+	ASSERT_SEND_SYNCED(&self->rx, specs, 3, PSOCK_WAIT_MS);
 }
 
 FIXTURE_TEARDOWN(stored)

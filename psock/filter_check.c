@@ -48,8 +48,6 @@
 #include "bpf.h"
 #include "filter.h"
 
-#define WAIT_MS 1000
-
 #define RET_ALL BPF_STMT(BPF_RET | BPF_K, 0xffffffff)
 #define RET_A BPF_STMT(BPF_RET | BPF_A, 0)
 #define LD_LEN BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0)
@@ -327,7 +325,7 @@ TEST_F(attach, maxinsns_accepted)
 		TH_LOG("%d instructions, optmem_max %ld: %s", BPF_MAXINSNS, optmem,
 		       strerror(errno));
 	EXPECT_EQ(4096, attached_len(self->rx.fd)) TH_LOG("SO_GET_FILTER: %s", strerror(errno));
-	ASSERT_SEND_SYNCED(&self->rx, &spec, 1, WAIT_MS);
+	ASSERT_SEND_SYNCED(&self->rx, &spec, 1, PSOCK_WAIT_MS);
 	ASSERT_QUEUED_SEQS(self->rx.fd, want, 1);
 }
 

@@ -41,8 +41,6 @@
 #include "bpf.h"
 #include "filter.h"
 
-#define WAIT_MS 1000
-
 /* ---- absolute loads: link header or network header ------------------- */
 
 FIXTURE(offsets) {
@@ -102,7 +100,7 @@ TEST_F(offsets, loads_count_from_socket_view)
 
 		ASSERT_EQ(0, bpf_attach(self->rx.fd, prog, PROG_LEN(prog)))
 			TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
-		ASSERT_SEND_SYNCED(&self->rx, &spec, 1, WAIT_MS);
+		ASSERT_SEND_SYNCED(&self->rx, &spec, 1, PSOCK_WAIT_MS);
 		n = recv(self->rx.fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (!accepts) {
 			EXPECT_EQ(-1, n) TH_LOG("filter %u accepted", i);
@@ -164,7 +162,7 @@ static void expect_accepted(struct __test_metadata *_metadata, struct _test_data
 		numbered[i] = specs[i];
 		numbered[i].seq = i;
 	}
-	ASSERT_SEND_SYNCED(&self->rx, numbered, n, WAIT_MS);
+	ASSERT_SEND_SYNCED(&self->rx, numbered, n, PSOCK_WAIT_MS);
 	ASSERT_QUEUED_SEQS(self->rx.fd, want, want_n);
 }
 
@@ -213,7 +211,7 @@ static void expect_one_copy(struct __test_metadata *_metadata, struct _test_data
 
 	ASSERT_EQ(0, attach_anc_eq(fd, SKF_AD_IFINDEX, ifindex))
 		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
-	ASSERT_SEND_SYNCED(&self->rx, &spec, 1, WAIT_MS);
+	ASSERT_SEND_SYNCED(&self->rx, &spec, 1, PSOCK_WAIT_MS);
 	ASSERT_EQ(1, filter_drain_tagged(fd, seqs, 4, &last))
 		TH_LOG("ifindex %d: copies received (-1: %s)", ifindex, strerror(errno));
 	EXPECT_EQ(ifindex, last.sll.sll_ifindex);

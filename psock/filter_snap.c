@@ -51,8 +51,6 @@
 #include "bpf.h"
 #include "filter.h"
 
-#define WAIT_MS 1000
-
 /* One stored frame, from a ring or from recvmsg(). */
 struct got {
 	uint32_t seq;
@@ -77,7 +75,7 @@ static ssize_t recv_one(int fd, struct got *g)
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
-	struct cmsghdr *c;
+	struct tpacket_auxdata aux;
 	ssize_t n;
 
 	memset(g, 0, sizeof(*g));
@@ -85,14 +83,13 @@ static ssize_t recv_one(int fd, struct got *g)
 	if (n < 0)
 		return -1;
 	g->snaplen = n;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
-			struct tpacket_auxdata aux;
-
-			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-			g->len = aux.tp_len;
-			g->aux_snaplen = aux.tp_snaplen;
-		}
+	switch (psock_cmsg_auxdata(&msg, &aux)) {
+	case 1:
+		g->len = aux.tp_len;
+		g->aux_snaplen = aux.tp_snaplen;
+		break;
+	case -1:
+		return -1;	/* EPROTO: a malformed PACKET_AUXDATA */
 	}
 	return n;
 }
@@ -184,7 +181,7 @@ static void send_with_ret(struct __test_metadata *_metadata, struct _test_data_s
 			  const struct frame_spec *spec)
 {
 	attach_ret(_metadata, self, variant, k);
-	ASSERT_SEND_SYNCED(&self->rx, spec, 1, WAIT_MS);
+	ASSERT_SEND_SYNCED(&self->rx, spec, 1, PSOCK_WAIT_MS);
 }
 
 /*
@@ -196,7 +193,7 @@ static void next_frame(struct __test_metadata *_metadata, struct _test_data_snap
 {
 	if (variant->ring) {
 		struct frame_view v;
-		void *f = ring_next_frame(&self->ring, WAIT_MS);
+		void *f = ring_next_frame(&self->ring, PSOCK_WAIT_MS);
 
 		ASSERT_NE(NULL, f) TH_LOG("no frame in the ring: %s", strerror(errno));
 		frame_view(&self->ring, f, &v);
@@ -362,7 +359,7 @@ TEST_F(snap_recvmsg, msg_trunc_returns_snaplen)
 
 	ASSERT_EQ(0, bpf_attach_ret(self->rx.fd, 40))
 		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
-	ASSERT_SEND_SYNCED(&self->rx, &spec, 1, WAIT_MS);
+	ASSERT_SEND_SYNCED(&self->rx, &spec, 1, PSOCK_WAIT_MS);
 	EXPECT_EQ(40, recv(self->rx.fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC))
 		TH_LOG("recv: %s", strerror(errno));
 	ASSERT_TRUE(frame_tag(buf + skip, FRAME_TAG_LEN, &seq));

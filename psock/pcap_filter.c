@@ -38,8 +38,6 @@
 
 #include "kselftest_harness.h"
 #include "filter.h"
-
-#define WAIT_MS 1000
 #define SNAPLEN 64
 #define MAX_FRAMES 8
 
@@ -145,7 +143,7 @@ static void expect_captured(struct __test_metadata *_metadata, struct _test_data
 			  peer_send(&self->rx.topo, self->frames[i].wire, self->frames[i].wire_len))
 			TH_LOG("send frame %u: %s", i, strerror(errno));
 	}
-	ASSERT_EQ(0, rx_barrier_sync(&self->rx.barrier, &self->rx.topo, WAIT_MS))
+	ASSERT_EQ(0, rx_barrier_sync(&self->rx.barrier, &self->rx.topo, PSOCK_WAIT_MS))
 		TH_LOG("barrier frame: %s", strerror(errno));
 
 	for (unsigned int i = 0; i < self->n; i++) {
@@ -157,7 +155,6 @@ static void expect_captured(struct __test_metadata *_metadata, struct _test_data
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
 		struct tpacket_auxdata aux = { 0 };
-		struct cmsghdr *c;
 		ssize_t n;
 
 		if (!s->match)
@@ -167,10 +164,7 @@ static void expect_captured(struct __test_metadata *_metadata, struct _test_data
 		} while (n >= 14 && (buf[12] << 8 | buf[13]) == ETH_P_PSOCK_BARRIER);
 		ASSERT_EQ((ssize_t)snap, n) TH_LOG("frame %u: %s", i, n < 0 ? strerror(errno) : "");
 		EXPECT_EQ(0, memcmp(buf, s->seen, snap)) TH_LOG("frame %u: other bytes", i);
-		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA)
-				memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-		}
+		ASSERT_EQ(1, psock_cmsg_auxdata(&msg, &aux)) TH_LOG("frame %u: no PACKET_AUXDATA", i);
 		EXPECT_EQ(s->seen_len, aux.tp_len) TH_LOG("frame %u", i);
 		EXPECT_EQ(snap, aux.tp_snaplen) TH_LOG("frame %u", i);
 	}
