@@ -69,12 +69,13 @@ static const struct ring_geometry ring_tx = {
  * FIXTURE_SETUP of every fixture here: namespaces, the thread pinned (frames
  * from psk1 are then received in the order they were sent), a SOCK_RAW
  * socket of version bound to psk0 and ETH_P_PSOCK in self->fd, no ring.
- * RX_TEARDOWN unmaps the ring if a case mapped it and closes fd and other.
+ * statement runs after a SKIP (return). RX_TEARDOWN unmaps the ring if a
+ * case mapped it and closes fd and other.
  */
-#define RX_SETUP(self, version) do {						\
+#define RX_SETUP(statement, self, version) do {			\
 	memset(&(self)->ring, 0, sizeof((self)->ring));				\
 	(self)->fd = (self)->other = -1;					\
-	PSOCK_NETNS_SETUP(return, &(self)->topo, NULL);				\
+	PSOCK_NETNS_SETUP(statement, &(self)->topo, NULL);				\
 	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));	\
 	(self)->fd = psock_rx_socket(SOCK_RAW, (version), (self)->topo.ifindex0,	\
 				     ETH_P_PSOCK);				\
@@ -105,7 +106,7 @@ FIXTURE_VARIANT_ADD(lifecycle, v3) { .version = TPACKET_V3 };
 
 FIXTURE_SETUP(lifecycle)
 {
-	RX_SETUP(self, variant->version);
+	RX_SETUP(return, self, variant->version);
 }
 
 FIXTURE_TEARDOWN(lifecycle)
@@ -483,7 +484,7 @@ FIXTURE(lifecycle_v3) {
 
 FIXTURE_SETUP(lifecycle_v3)
 {
-	RX_SETUP(self, TPACKET_V3);
+	RX_SETUP(return, self, TPACKET_V3);
 }
 
 FIXTURE_TEARDOWN(lifecycle_v3)
@@ -525,7 +526,7 @@ FIXTURE(lifecycle_switch) {
 
 FIXTURE_SETUP(lifecycle_switch)
 {
-	RX_SETUP(self, TPACKET_V3);
+	RX_SETUP(return, self, TPACKET_V3);
 }
 
 FIXTURE_TEARDOWN(lifecycle_switch)

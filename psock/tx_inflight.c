@@ -154,15 +154,15 @@ static bool pollout_now(struct __test_metadata *_metadata, int fd)
  * plain socket on psk0 and, since a blocking send() may wait for frames the
  * qdisc holds, SO_SNDTIMEO of PSOCK_WAIT_MS (scaled) on the ring's socket:
  * tpacket_snd() waits for completion at most that long and fails with
- * ETIMEDOUT instead of hanging.
+ * ETIMEDOUT instead of hanging. statement runs after a SKIP (return).
  */
-#define HELD_SETUP(self, version) do {						\
+#define HELD_SETUP(statement, self, version) do {			\
 	int ms_ = psock_timeout_ms(PSOCK_WAIT_MS);					\
 	struct timeval tv_ = { .tv_sec = ms_ / 1000, .tv_usec = (ms_ % 1000) * 1000 };	\
 										\
 	(self)->plain = -1;							\
 	(self)->tbf = false;							\
-	TX_RING_ENDS_SETUP(return, self, SOCK_RAW, (version));			\
+	TX_RING_ENDS_SETUP(statement, self, SOCK_RAW, (version));			\
 	(self)->plain = tx_socket(SOCK_RAW, 0, (self)->topo.ifindex0);		\
 	ASSERT_LE(0, (self)->plain) TH_LOG("plain socket: %s", strerror(errno));	\
 	ASSERT_EQ(0, setsockopt((self)->fd, SOL_SOCKET, SO_SNDTIMEO, &tv_, sizeof(tv_)))	\
@@ -190,7 +190,7 @@ FIXTURE_VARIANT_ADD(tx_held, v3) { .version = TPACKET_V3 };
 
 FIXTURE_SETUP(tx_held)
 {
-	HELD_SETUP(self, variant->version);
+	HELD_SETUP(return, self, variant->version);
 }
 
 FIXTURE_TEARDOWN(tx_held)
@@ -333,7 +333,7 @@ FIXTURE_SETUP(tx_sndbuf)
 	int small = 1;
 	socklen_t sl = sizeof(self->sndbuf);
 
-	HELD_SETUP(self, TPACKET_V2);
+	HELD_SETUP(return, self, TPACKET_V2);
 	/* SO_SNDBUF at its minimum (SOCK_MIN_SNDBUF): two frames in flight fill it. */
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
 	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_SNDBUF, &self->sndbuf, &sl));
