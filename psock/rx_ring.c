@@ -41,6 +41,7 @@
  *   rx_walk.<v>.pollin_follows_frame_before_head
  *   rx_walk.<v>.long_frame_truncated_to_frame_size
  *   rx_walk.<v>.copy_thresh_queues_whole_packet
+ *   rx_walk.<v>.copy_thresh_reads_back
  */
 #include <errno.h>
 #include <poll.h>
@@ -520,6 +521,35 @@ TEST_F(rx_walk, copy_thresh_queues_whole_packet)
 	EXPECT_EQ(SMALL_FRAME_SNAPLEN, v.snaplen);
 	ASSERT_EQ((ssize_t)wire_len, n) TH_LOG("recv: %s", strerror(errno));
 	EXPECT_EQ(0, memcmp(wire, got, wire_len));
+}
+
+/*
+ * getsockopt(PACKET_COPY_THRESH) returns what setsockopt() stored, as an
+ * int (packet_getsockopt(); Linux 6.9, "net/packet: Add getsockopt support
+ * for PACKET_COPY_THRESH"). An older kernel does not know the option there
+ * (ENOPROTOOPT, the default case): the case SKIPs on that probe.
+ */
+TEST_F(rx_walk, copy_thresh_reads_back)
+{
+	int val = -1, one = 1, zero = 0;
+	socklen_t len = sizeof(val);
+
+	if (getsockopt(self->fd, SOL_PACKET, PACKET_COPY_THRESH, &val, &len) && errno == ENOPROTOOPT)
+		SKIP(return, "getsockopt(PACKET_COPY_THRESH): not supported (added in Linux 6.9, "
+		     "\"net/packet: Add getsockopt support for PACKET_COPY_THRESH\"), running %s",
+		     psock_kernel_release());
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)));
+	len = sizeof(val);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_PACKET, PACKET_COPY_THRESH, &val, &len))
+		TH_LOG("getsockopt(PACKET_COPY_THRESH): %s", strerror(errno));
+	EXPECT_EQ(4, len);
+	EXPECT_EQ(1, val);
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_COPY_THRESH, &zero, sizeof(zero)));
+	len = sizeof(val);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_PACKET, PACKET_COPY_THRESH, &val, &len))
+		TH_LOG("getsockopt(PACKET_COPY_THRESH): %s", strerror(errno));
+	EXPECT_EQ(4, len);
+	EXPECT_EQ(0, val);
 }
 
 TEST_HARNESS_MAIN
