@@ -22,7 +22,10 @@
  *    still to be filled in (CHECKSUM_PARTIAL: a local UDP socket's datagram
  *    crossing veth), never together with TP_STATUS_CSUM_VALID; neither for
  *    a frame injected by a packet socket (CHECKSUM_NONE). The no-ring path
- *    reports the same in PACKET_AUXDATA (packet_recvmsg()).
+ *    reports the same in PACKET_AUXDATA (packet_recvmsg());
+ *  - TP_STATUS_GSO_TCP (Linux 6.3) for a TCP GSO skb, as veth passes on a
+ *    packet socket's vnet GSO frame; not for a UDP GSO (UDP_SEGMENT) skb
+ *    nor for a plain one. Ring and PACKET_AUXDATA alike.
  *
  * Test cases (<type> = raw / dgram, <v> = v1 / v2 / v3):
  *   rx_meta.<type>_<v>.lengths_offsets_and_bytes
@@ -32,6 +35,9 @@
  *   rx_meta.<type>_<v>.vlan_tags_reported
  *   rx_csum.<path>.udp_socket_datagram_csum_notready
  *   rx_csum.<path>.injected_frame_csum_none
+ *   rx_gso.<path>.tcp_gso_frame_status_gso_tcp
+ *   rx_gso.<path>.tcp_frame_without_gso_no_gso_tcp
+ *   rx_gso.<path>.udp_gso_frame_no_gso_tcp
  * with <path> = ring_v1 / ring_v2 / ring_v3 / recvmsg (PACKET_AUXDATA).
  */
 #include <errno.h>
@@ -45,6 +51,7 @@
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "vnet.h"
 
 /* ---- frame metadata, for each version and socket type ----------------- */
 
@@ -323,39 +330,38 @@ FIXTURE_TEARDOWN(rx_csum)
 }
 
 /*
- * The status of the next IPv4/UDP frame tagged seq: from the ring frame, or
- * from the PACKET_AUXDATA of recvmsg(). One deadline covers every frame
- * skipped on the way.
+ * The status of the next IPv4 frame tagged seq, its tag skip bytes after
+ * the link header: from the ring frame, or from the PACKET_AUXDATA of
+ * recvmsg() on fd. One deadline covers every frame skipped on the way.
  */
-static uint32_t received_status(struct __test_metadata *_metadata,
-				struct _test_data_rx_csum *self, uint32_t want)
+static uint32_t ip_frame_status(struct __test_metadata *_metadata, struct ring *ring, int fd,
+				size_t skip, uint32_t want)
 {
-	const struct frame_spec udp = { .ip = 4 };
-	size_t skip = rx_payload_offset(SOCK_RAW, &udp);
 	uint32_t seq = ~0u, status;
 	struct frame_view v;
 	int64_t deadline;
 	void *f;
 
-	if (self->ring.map) {
-		f = ring_next_tagged(&self->ring, PSOCK_WAIT_MS, skip, &seq);
-		ASSERT_NE(NULL, f) TH_LOG("UDP frame %u: %s (waited %d ms)", want,
+	if (ring->map) {
+		f = ring_next_tagged(ring, PSOCK_WAIT_MS, skip, &seq);
+		ASSERT_NE(NULL, f) TH_LOG("IPv4 frame %u: %s (waited %d ms)", want,
 					  strerror(errno), PSOCK_WAIT_MS);
 		EXPECT_EQ(want, seq);
-		frame_view(&self->ring, f, &v);
+		frame_view(ring, f, &v);
 		status = v.status;
-		ring_release_frame(&self->ring, f);
+		ring_release_frame(ring, f);
 		return status;
 	}
 	deadline = psock_deadline(PSOCK_WAIT_MS);
 	for (;;) {
 		struct tpacket_auxdata aux;
-		uint8_t buf[2048];
+		static uint8_t buf[2048];
 		ssize_t n;
 
-		ASSERT_EQ(1, psock_wait_until(self->fd, POLLIN, deadline))
-			TH_LOG("UDP frame %u within %d ms: %s", want, PSOCK_WAIT_MS, strerror(errno));
-		n = psock_recv_auxdata(self->fd, buf, sizeof(buf), MSG_DONTWAIT, &aux, NULL);
+		ASSERT_EQ(1, psock_wait_until(fd, POLLIN, deadline))
+			TH_LOG("IPv4 frame %u within %d ms: %s", want, PSOCK_WAIT_MS,
+			       strerror(errno));
+		n = psock_recv_auxdata(fd, buf, sizeof(buf), MSG_DONTWAIT, &aux, NULL);
 		ASSERT_LT(0, n) TH_LOG("recvmsg with PACKET_AUXDATA: %s", strerror(errno));
 		if ((size_t)n <= skip || !frame_tag(buf + skip, n - skip, &seq))
 			continue;
@@ -364,6 +370,16 @@ static uint32_t received_status(struct __test_metadata *_metadata,
 		EXPECT_EQ((uint32_t)n, aux.tp_snaplen);
 		return aux.tp_status;
 	}
+}
+
+/* The status of the next IPv4/UDP frame tagged seq (ip_frame_status()). */
+static uint32_t received_status(struct __test_metadata *_metadata,
+				struct _test_data_rx_csum *self, uint32_t want)
+{
+	const struct frame_spec udp = { .ip = 4 };
+
+	return ip_frame_status(_metadata, &self->ring, self->fd,
+			       rx_payload_offset(SOCK_RAW, &udp), want);
 }
 
 struct udp_send_arg {
@@ -427,6 +443,124 @@ TEST_F(rx_csum, injected_frame_csum_none)
 		TH_LOG("send: %s", strerror(errno));
 	status = received_status(_metadata, self, 4);
 	EXPECT_EQ(0, status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID));
+}
+
+/* ---- GSO status, ring and recvmsg ------------------------------------- */
+
+/* Added in Linux 6.3 (include/uapi/linux/if_packet.h). */
+#ifndef TP_STATUS_GSO_TCP
+#define TP_STATUS_GSO_TCP (1 << 8)
+#endif
+
+/* The checksum and GSO bits of a frame's status. */
+#define GSO_CSUM_BITS (TP_STATUS_GSO_TCP | TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)
+
+/* The TCP frames: 1200 bytes of payload, tag 54 bytes in, gso_size 400. */
+#define GSO_TCP_PAYLOAD 1200
+#define GSO_TCP_DATA_OFF (ETH_HLEN + 20 + 20)
+#define GSO_SIZE 400
+
+FIXTURE(rx_gso) {
+	struct netns_topo topo;
+	int fd;
+	struct ring ring;
+};
+
+FIXTURE_VARIANT(rx_gso) {
+	bool ring;		/* false: no ring, recvmsg() with PACKET_AUXDATA */
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(rx_gso, ring_v1) { .ring = true, .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(rx_gso, ring_v2) { .ring = true, .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(rx_gso, ring_v3) { .ring = true, .version = TPACKET_V3 };
+FIXTURE_VARIANT_ADD(rx_gso, recvmsg) { .ring = false };
+
+/* As rx_csum: psk1 in its own namespace with addresses (harness/vnet.h). */
+FIXTURE_SETUP(rx_gso)
+{
+	const struct netns_opts opts = { .peer_netns = true, .addrs = true };
+
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
+	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_IP);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
+		TH_LOG("%s: %s", variant->ring ? "PACKET_RX_RING" : "PACKET_AUXDATA",
+		       strerror(errno));
+	ASSERT_EQ(variant->ring, self->ring.map != NULL);
+}
+
+FIXTURE_TEARDOWN(rx_gso)
+{
+	ring_close_socket(&self->ring, self->fd);
+	netns_teardown(&self->topo);
+}
+
+/* The 1254-byte TCP frame tagged seq, sent from psk1 after the vnet header vh. */
+static void send_tcp_frame(struct __test_metadata *_metadata, struct netns_topo *topo,
+			   const struct virtio_net_hdr *vh, uint32_t seq)
+{
+	static uint8_t wire[GSO_TCP_DATA_OFF + GSO_TCP_PAYLOAD];
+
+	ASSERT_EQ(sizeof(wire), vnet_tcp_frame(wire, sizeof(wire), seq, GSO_TCP_PAYLOAD));
+	ASSERT_EQ(0, vnet_peer_send(topo, vh, wire, sizeof(wire)))
+		TH_LOG("vnet send from psk1: %s", strerror(errno));
+}
+
+/*
+ * A TCPV4 GSO frame (gso_size 400, NEEDS_CSUM) crosses veth as one GSO
+ * skb: since Linux 6.3 its status says TP_STATUS_GSO_TCP (skb_is_gso() and
+ * skb_is_gso_tcp(), in tpacket_rcv() and in packet_recvmsg()'s
+ * PACKET_AUXDATA), with TP_STATUS_CSUMNOTREADY. Before, the bit is never
+ * set; there is nothing to probe, so the release decides.
+ */
+TEST_F(rx_gso, tcp_gso_frame_status_gso_tcp)
+{
+	const struct virtio_net_hdr vh = vnet_tcp_gso_hdr(GSO_SIZE);
+	uint32_t status;
+
+	send_tcp_frame(_metadata, &self->topo, &vh, 1);
+	status = ip_frame_status(_metadata, &self->ring, self->fd, GSO_TCP_DATA_OFF, 1);
+	PSOCK_SKIP_BEFORE(return, 6, 3, "\"packet: add TP_STATUS_GSO_TCP for tp_status\"",
+			  status & TP_STATUS_GSO_TCP ? "; this kernel sets it: backported" : "");
+	EXPECT_EQ(TP_STATUS_GSO_TCP | TP_STATUS_CSUMNOTREADY, status & GSO_CSUM_BITS)
+		TH_LOG("tp_status %#x", status);
+}
+
+/*
+ * The same TCP frame with an all-zero vnet header is a plain skb
+ * (CHECKSUM_NONE, not GSO): no TP_STATUS_GSO_TCP, no checksum bit.
+ */
+TEST_F(rx_gso, tcp_frame_without_gso_no_gso_tcp)
+{
+	const struct virtio_net_hdr none = { 0 };
+	uint32_t status;
+
+	send_tcp_frame(_metadata, &self->topo, &none, 2);
+	status = ip_frame_status(_metadata, &self->ring, self->fd, GSO_TCP_DATA_OFF, 2);
+	EXPECT_EQ(0, status & GSO_CSUM_BITS) TH_LOG("tp_status %#x", status);
+}
+
+/*
+ * A UDP socket's UDP_SEGMENT datagram (1200 bytes, gso_size 400) is a GSO
+ * skb too, but SKB_GSO_UDP_L4: no TP_STATUS_GSO_TCP, only
+ * TP_STATUS_CSUMNOTREADY.
+ */
+TEST_F(rx_gso, udp_gso_frame_no_gso_tcp)
+{
+	const struct frame_spec spec = { .ip = 4, .payload_len = 3 * GSO_SIZE, .seq = 3 };
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t len = frame_build(wire, sizeof(wire), &spec);
+	size_t hdr = frame_header_len(&spec);
+	uint32_t status;
+
+	ASSERT_EQ(hdr + 3 * GSO_SIZE, len);
+	ASSERT_EQ(0, vnet_peer_send_udp_gso(&self->topo, wire + hdr, len - hdr, GSO_SIZE))
+		TH_LOG("UDP_SEGMENT send from psk1: %s", strerror(errno));
+	status = ip_frame_status(_metadata, &self->ring, self->fd, hdr, 3);
+	EXPECT_EQ(TP_STATUS_CSUMNOTREADY, status & GSO_CSUM_BITS) TH_LOG("tp_status %#x", status);
 }
 
 TEST_HARNESS_MAIN
