@@ -25,7 +25,9 @@
  *    reports the same in PACKET_AUXDATA (packet_recvmsg());
  *  - TP_STATUS_GSO_TCP (Linux 6.3) for a TCP GSO skb, as veth passes on a
  *    packet socket's vnet GSO frame; not for a UDP GSO (UDP_SEGMENT) skb
- *    nor for a plain one. Ring and PACKET_AUXDATA alike.
+ *    nor for a plain one. Ring and PACKET_AUXDATA alike;
+ *  - with SO_RCVPRIORITY (Linux 6.14) recvmsg() reports skb->priority in
+ *    a SOL_SOCKET SO_PRIORITY control message (sock_recv_cmsgs()).
  *
  * Test cases (<type> = raw / dgram, <v> = v1 / v2 / v3):
  *   rx_meta.<type>_<v>.lengths_offsets_and_bytes
@@ -38,6 +40,7 @@
  *   rx_gso.<path>.tcp_gso_frame_status_gso_tcp
  *   rx_gso.<path>.tcp_frame_without_gso_no_gso_tcp
  *   rx_gso.<path>.udp_gso_frame_no_gso_tcp
+ *   rx_prio.rcvpriority_reports_skb_priority
  * with <path> = ring_v1 / ring_v2 / ring_v3 / recvmsg (PACKET_AUXDATA).
  */
 #include <errno.h>
@@ -561,6 +564,136 @@ TEST_F(rx_gso, udp_gso_frame_no_gso_tcp)
 		TH_LOG("UDP_SEGMENT send from psk1: %s", strerror(errno));
 	status = ip_frame_status(_metadata, &self->ring, self->fd, hdr, 3);
 	EXPECT_EQ(TP_STATUS_CSUMNOTREADY, status & GSO_CSUM_BITS) TH_LOG("tp_status %#x", status);
+}
+
+/* ---- SO_RCVPRIORITY: skb->priority as a control message --------------- */
+
+/* Added in Linux 6.14 (include/uapi/asm-generic/socket.h). */
+#ifndef SO_RCVPRIORITY
+#define SO_RCVPRIORITY 82
+#endif
+
+FIXTURE(rx_prio) {
+	struct netns_topo topo;
+	int fd, tx;
+};
+
+/*
+ * A sender bound to psk1 with priority 5, and the receiver, without a
+ * ring, bound to psk1 too with ETH_P_ALL: it sees the sender's frames as
+ * they leave (dev_queue_xmit_nit() clones the skb, priority included).
+ * The copy arriving on psk0 would say 0: veth's __dev_forward_skb2()
+ * clears skb->priority.
+ */
+FIXTURE_SETUP(rx_prio)
+{
+	int prio = 5;
+
+	self->fd = self->tx = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex1, ETH_P_ALL);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	self->tx = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, self->tx) TH_LOG("sending socket: %s", strerror(errno));
+	ASSERT_EQ(0, psock_bind(self->tx, self->topo.ifindex1, 0));
+	ASSERT_EQ(0, setsockopt(self->tx, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio)))
+		TH_LOG("SO_PRIORITY 5: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_prio)
+{
+	const int fds[] = { self->fd, self->tx };
+
+	EXPECT_EQ(0, psock_close_in_threads(fds, 2));
+	netns_teardown(&self->topo);
+}
+
+/*
+ * The SOL_SOCKET/SO_PRIORITY control message of the next frame tagged seq
+ * (send from self->tx first): its value, or -1 when the frame came without
+ * one. Fails the case on a malformed message.
+ */
+static int64_t recv_priority(struct __test_metadata *_metadata, struct _test_data_rx_prio *self,
+			     uint32_t want)
+{
+	const struct frame_spec spec = { .seq = want };
+	size_t skip = rx_payload_offset(SOCK_RAW, &spec);
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+
+	for (;;) {
+		union {
+			struct cmsghdr cm;
+			char space[CMSG_SPACE(sizeof(uint32_t)) + 64];
+		} ctl;
+		uint8_t buf[256];
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
+		int64_t prio = -1;
+		uint32_t seq = ~0u;
+		struct cmsghdr *c;
+		ssize_t n;
+
+		ASSERT_EQ(1, psock_wait_until(self->fd, POLLIN, deadline))
+			TH_LOG("frame %u within %d ms: %s", want, PSOCK_WAIT_MS, strerror(errno));
+		n = recvmsg(self->fd, &msg, MSG_DONTWAIT);
+		ASSERT_LT(0, n) TH_LOG("recvmsg: %s", strerror(errno));
+		if ((size_t)n <= skip || !frame_tag(buf + skip, n - skip, &seq))
+			continue;
+		EXPECT_EQ(want, seq);
+		EXPECT_EQ(0, msg.msg_flags & MSG_CTRUNC);
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			uint32_t v;
+
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_PRIORITY)
+				continue;
+			ASSERT_EQ(CMSG_LEN(sizeof(v)), c->cmsg_len);
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			prio = v;
+		}
+		return prio;
+	}
+}
+
+/* Send the tagged frame seq from self->tx out of psk1. */
+static void send_prio_frame(struct __test_metadata *_metadata, struct _test_data_rx_prio *self,
+			    uint32_t seq)
+{
+	const struct frame_spec spec = { .seq = seq, .payload_len = 64 };
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t len = frame_build(wire, sizeof(wire), &spec);
+
+	ASSERT_EQ((ssize_t)len, send(self->tx, wire, len, 0)) TH_LOG("send: %s", strerror(errno));
+}
+
+/*
+ * SO_RCVPRIORITY (Linux 6.14, "sock: Introduce SO_RCVPRIORITY socket
+ * option"): recvmsg() (sock_recv_cmsgs()) adds a SOL_SOCKET SO_PRIORITY
+ * message with skb->priority, 4 bytes: 5 for the outgoing copy of a frame
+ * sent with SO_PRIORITY 5 (packet_snd() takes the socket's priority);
+ * without the option no message comes. The option reads back 1. SKIP
+ * where the option is unknown (ENOPROTOOPT).
+ */
+TEST_F(rx_prio, rcvpriority_reports_skb_priority)
+{
+	socklen_t len = sizeof(int);
+	int one = 1, val = -1;
+
+	if (setsockopt(self->fd, SOL_SOCKET, SO_RCVPRIORITY, &one, sizeof(one))) {
+		if (errno == ENOPROTOOPT)
+			SKIP(return, "SO_RCVPRIORITY: not supported (added in Linux 6.14, "
+			     "\"sock: Introduce SO_RCVPRIORITY socket option\"), running %s",
+			     psock_kernel_release());
+		ASSERT_EQ(0, errno) TH_LOG("SO_RCVPRIORITY: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_RCVPRIORITY, &val, &len));
+	EXPECT_EQ(1, val);
+	send_prio_frame(_metadata, self, 1);
+	EXPECT_EQ(5, recv_priority(_metadata, self, 1));
+	one = 0;
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_RCVPRIORITY, &one, sizeof(one)));
+	send_prio_frame(_metadata, self, 2);
+	EXPECT_EQ(-1, recv_priority(_metadata, self, 2));
 }
 
 TEST_HARNESS_MAIN
