@@ -12,11 +12,18 @@
  *  - A socket bound to one interface sees only that interface's frames
  *    (packet_rcv() / tpacket_rcv() are reached through the device's
  *    ptype list): not psk1's outgoing copies, not lo's.
+ *  - A socket bound to no device (ifindex 0) hears every device of its
+ *    own namespace and nothing of another: ETH_P_ALL with outgoing copies,
+ *    a protocol only arrivals. Since Linux 6.15 such hooks sit on
+ *    per-namespace lists; before, the global list's packet_rcv() /
+ *    tpacket_rcv() dropped other namespaces' frames: the same frames.
  *
  * Test cases (<v> = v1, v2, v3):
  *   ring_bind.<v>.bind_after_ring_receives
  *   ring_bind.<v>.protocol_zero_receives_nothing_until_bound
  *   ring_bind.<v>.bound_to_psk0_sees_only_psk0
+ *   ring_netns.<proto>.any_device_socket_hears_only_its_namespace
+ *     (<proto> = eth_p_all, eth_p_psock)
  */
 #include <errno.h>
 #include <poll.h>
@@ -210,6 +217,136 @@ TEST_F(ring_bind, bound_to_psk0_sees_only_psk0)
 		ring_release_frame(&self->ring, f);
 	}
 	expect_only_marker_next(_metadata, &self->topo, &self->ring, 3);
+}
+
+/* ---- sockets bound to no device, one per namespace -------------------- */
+
+FIXTURE(ring_netns) {
+	struct netns_topo topo;
+	int fd[2];		/* [0] in the main namespace, [1] in psk1's */
+	struct ring ring[2];
+	int tx;			/* sends out of psk0 */
+};
+
+FIXTURE_VARIANT(ring_netns) {
+	uint16_t proto;
+};
+
+FIXTURE_VARIANT_ADD(ring_netns, eth_p_all) { .proto = ETH_P_ALL };
+FIXTURE_VARIANT_ADD(ring_netns, eth_p_psock) { .proto = ETH_P_PSOCK };
+
+struct any_dev_ring {
+	struct ring *ring;
+	uint16_t proto;
+};
+
+/* A V2 SOCK_RAW socket bound to no device (ifindex 0) with a ring_small ring. */
+static int open_any_dev_ring(void *p)
+{
+	struct any_dev_ring *a = p;
+
+	return ring_rx_open(a->ring, SOCK_RAW, TPACKET_V2, 0, a->proto, &ring_small);
+}
+
+/*
+ * psk1 in a namespace of its own; in each namespace a ring bound to no
+ * device with the variant's protocol. Pinned, so frames are handled in the
+ * order they are sent (each send runs the receive softirq before it returns).
+ */
+FIXTURE_SETUP(ring_netns)
+{
+	const struct netns_opts opts = { .peer_netns = true };
+	struct any_dev_ring a = { .proto = variant->proto };
+
+	memset(self->ring, 0, sizeof(self->ring));
+	self->fd[0] = self->fd[1] = self->tx = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
+	a.ring = &self->ring[0];
+	self->fd[0] = open_any_dev_ring(&a);
+	ASSERT_LE(0, self->fd[0]) TH_LOG("ring in the main namespace: %s", strerror(errno));
+	a.ring = &self->ring[1];
+	self->fd[1] = netns_in_peer(&self->topo, open_any_dev_ring, &a);
+	ASSERT_LE(0, self->fd[1]) TH_LOG("ring in psk1's namespace: %s", strerror(errno));
+	self->tx = tx_socket(SOCK_RAW, 0, self->topo.ifindex0);
+	ASSERT_LE(0, self->tx) TH_LOG("sending socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(ring_netns)
+{
+	for (int i = 0; i < 2; i++)
+		if (self->ring[i].map_base)
+			EXPECT_EQ(0, munmap(self->ring[i].map_base, self->ring[i].map_len));
+	TX_EXPECT_CLOSE_ALL(self->fd[0], self->fd[1], self->tx);
+	netns_teardown(&self->topo);
+}
+
+/* One frame a ring must hold next: its tag, device and sll_pkttype. */
+struct seen_at {
+	uint32_t seq;
+	int ifindex;
+	int pkttype;
+};
+
+static void expect_frames(struct __test_metadata *_metadata, struct ring *r, const char *ns,
+			  const struct seen_at *want, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct frame_view v;
+		uint32_t seq = ~0u;
+		void *f = ring_next_tagged(r, PSOCK_WAIT_MS, ETH_HLEN, &seq);
+
+		ASSERT_NE(NULL, f) TH_LOG("%s namespace, frame %u: %s (waited %d ms)", ns,
+					  want[i].seq, strerror(errno), PSOCK_WAIT_MS);
+		frame_view(r, f, &v);
+		EXPECT_EQ(want[i].seq, seq) TH_LOG("%s namespace, frame %u of %u", ns, i + 1, n);
+		EXPECT_EQ(want[i].ifindex, v.sll->sll_ifindex) TH_LOG("%s namespace, frame %u", ns,
+								       seq);
+		EXPECT_EQ(want[i].pkttype, v.sll->sll_pkttype) TH_LOG("%s namespace, frame %u", ns,
+								       seq);
+		ring_release_frame(r, f);
+	}
+}
+
+/*
+ * A socket bound to no device hears every device of its own namespace and
+ * none of another's (its hook is on the namespace's list since Linux 6.15,
+ * "net: introduce per netns packet chains"; before, on a global list, and
+ * packet_rcv()/tpacket_rcv() dropped frames of another namespace). Frames 1
+ * and 3 go out of psk0, 2 out of psk1. ETH_P_ALL: the main namespace sees
+ * psk0's outgoing copies of 1 and 3 and the arrival of 2, psk1's namespace
+ * the arrivals of 1 and 3 and psk1's outgoing copy of 2. A protocol hook
+ * gets no outgoing copies (dev_queue_xmit_nit() serves taps only): 2 in the
+ * main namespace, 1 and 3 in psk1's.
+ */
+TEST_F(ring_netns, any_device_socket_hears_only_its_namespace)
+{
+	const int if0 = self->topo.ifindex0, if1 = self->topo.ifindex1;
+	const struct seen_at all_main[] = {
+		{ 1, if0, PACKET_OUTGOING }, { 2, if0, PACKET_HOST }, { 3, if0, PACKET_OUTGOING },
+	};
+	const struct seen_at all_peer[] = {
+		{ 1, if1, PACKET_HOST }, { 2, if1, PACKET_OUTGOING }, { 3, if1, PACKET_HOST },
+	};
+	const struct seen_at proto_main[] = { { 2, if0, PACKET_HOST } };
+	const struct seen_at proto_peer[] = { { 1, if1, PACKET_HOST }, { 3, if1, PACKET_HOST } };
+	bool all = variant->proto == ETH_P_ALL;
+	struct tx_frame f;
+
+	for (uint32_t seq = 1; seq <= 3; seq++) {
+		if (seq == 2) {
+			ASSERT_EQ(0, peer_send_burst(&self->topo, &small_frame, 2, 1))
+				TH_LOG("send out of psk1: %s", strerror(errno));
+			continue;
+		}
+		TX_FRAME(&f, .payload_len = 64, .seq = seq);
+		ASSERT_EQ((ssize_t)f.len, send(self->tx, f.wire, f.len, 0))
+			TH_LOG("send out of psk0: %s", strerror(errno));
+	}
+	expect_frames(_metadata, &self->ring[0], "main", all ? all_main : proto_main,
+		      all ? 3 : 1);
+	expect_frames(_metadata, &self->ring[1], "psk1's", all ? all_peer : proto_peer,
+		      all ? 3 : 2);
 }
 
 TEST_HARNESS_MAIN
