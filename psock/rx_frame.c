@@ -582,7 +582,7 @@ FIXTURE(rx_prio) {
  * A sender bound to psk1 with priority 5, and the receiver, without a
  * ring, bound to psk1 too with ETH_P_ALL: it sees the sender's frames as
  * they leave (dev_queue_xmit_nit() clones the skb, priority included).
- * The copy arriving on psk0 would say 0: veth's __dev_forward_skb2()
+ * The copy arriving on psk0 would say 0: veth's ____dev_forward_skb()
  * clears skb->priority.
  */
 FIXTURE_SETUP(rx_prio)
