@@ -500,7 +500,7 @@ FIXTURE_TEARDOWN(tx_netem)
 	TX_RING_ENDS_TEARDOWN(self);
 }
 
-/* netem delay on psk0 and the TX ring; false when the case was SKIPped (no netem). */
+/* netem delay on psk0 and a one-slot TX ring; false when the case was SKIPped (no netem). */
 static bool netem_ring(struct __test_metadata *_metadata, struct _test_data_tx_netem *self)
 {
 	char why[256];
@@ -513,7 +513,8 @@ static bool netem_ring(struct __test_metadata *_metadata, struct _test_data_tx_n
 		     why);
 	ASSERT_EQ(0, ret) TH_LOG("tc: %s", why);
 	self->netem = true;
-	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+	/* One slot: the next frame goes through the slot the held one came from. */
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &one_slot);
 	return true;
 }
 
