@@ -523,3 +523,23 @@ int tx_frame_tcp(struct tx_frame *f, int ip, uint32_t seq, size_t payload_len)
 	f->len = l4 + 20 + payload_len;
 	return 0;
 }
+
+long long tx_class_packets(const char *dev, const char *classid, char *why, size_t whylen)
+{
+	char *argv[] = { "tc", "-s", "class", "show", "dev", (char *)dev, "classid",
+			 (char *)classid, NULL };
+	char out[4096];
+	unsigned long long bytes, pkts;
+	const char *p;
+
+	if (run_tc(argv, out, sizeof(out), why, whylen))
+		return -1;
+	p = strstr(out, "Sent ");
+	if (!p || sscanf(p, "Sent %llu bytes %llu pkt", &bytes, &pkts) != 2) {
+		snprintf(why, whylen, "no \"Sent N bytes N pkt\" for class %s in: %.200s", classid,
+			 out);
+		return -1;
+	}
+	why[0] = '\0';
+	return (long long)pkts;
+}

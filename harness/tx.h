@@ -214,6 +214,9 @@ bool tx_tc_missing(const char *why);
 /* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 with why on error. */
 long long tx_qdisc_packets(const char *dev, char *why, size_t whylen);
 
+/* Packets class classid ("1:1") of dev has sent ("tc -s class show"); -1 with why on error. */
+long long tx_class_packets(const char *dev, const char *classid, char *why, size_t whylen);
+
 /*
  * Turn an offload of dev on or off with a legacy ethtool command
  * (ETHTOOL_STXCSUM, ETHTOOL_STSO, ...). 0 or -1 with errno.

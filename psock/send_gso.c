@@ -15,10 +15,11 @@
  *    change packet_alloc_skb() to allow bigger paged allocations"); before,
  *    MAX_SKB_FRAGS (17) single pages, and a larger send was EMSGSIZE.
  *  - A TCP GSO frame whose TCP header claims fewer than 20 bytes (doff < 5)
- *    is refused by qdisc_pkt_len_init() in __dev_queue_xmit(): send() fails
- *    with EINVAL and the frame is dropped. The check came to Debian's 6.12.y
- *    by a stable backport; 6.1 sends the frame. PACKET_QDISC_BYPASS
- *    (__dev_direct_xmit()) does not go through it.
+ *    is never sent: the GSO header check drops it (validate_xmit_skb()).
+ *    Debian's 6.12.y (a stable backport) refuses it earlier, in
+ *    qdisc_pkt_len_init() at the top of __dev_queue_xmit(): send() fails
+ *    with EINVAL, with or without a qdisc. PACKET_QDISC_BYPASS
+ *    (__dev_direct_xmit()) does not go through that check: ENOBUFS.
  *
  * Frames go out of psk0 and are checked on psk1 (the sink), byte for byte
  * but for checksums the device completes; each gso_size slice of a
@@ -29,7 +30,8 @@
  *   snd_gso.udp_l4_split_without_uso
  *   snd_gso.tcp_over_17_pages_accepted
  *   snd_gso.tcp_doff_below_5_einval
- *   snd_gso.tcp_doff_below_5_sent_with_qdisc_bypass
+ *   snd_gso.tcp_doff_below_5_einval_through_pfifo
+ *   snd_gso.tcp_doff_below_5_enobufs_with_qdisc_bypass
  */
 #include <errno.h>
 #include <stdio.h>
@@ -257,10 +259,15 @@ TEST_F(snd_gso, tcp_over_17_pages_accepted)
 
 /*
  * The 3054-byte TCPV4 GSO frame (gso_size 1000) whose TCP header says doff
- * 4 (16 bytes): qdisc_pkt_len_init() cannot size its segments, the send
- * fails with EINVAL, and nothing reaches psk1 (a marker sent next is the
- * next frame). No release gate: the check came through stable (6.12.y);
- * 6.1 sends the frame, so this case fails there.
+ * 4 (16 bytes). No kernel sends it: a DODGY GSO skb has its headers checked
+ * before it reaches veth (validate_xmit_skb() -> tcp_gso_segment(), doff
+ * below 5 is an error), so it is dropped there, send() failing with what
+ * the path makes of a drop (ENOMEM from __dev_queue_xmit() without a qdisc,
+ * ENOBUFS from packet_direct_xmit(); nothing at all when a qdisc queued it
+ * first). 6.12.y checks it earlier, in qdisc_pkt_len_init() at the top of
+ * __dev_queue_xmit(), which fails the send with EINVAL whatever the qdisc.
+ * No release gate fits a stable backport: the two EINVAL cases fail on
+ * kernels without it (6.1; 6.18.44).
  */
 static void build_doff4(struct __test_metadata *_metadata, struct tx_frame *f,
 			struct virtio_net_hdr *vh)
@@ -276,25 +283,57 @@ static void build_doff4(struct __test_metadata *_metadata, struct tx_frame *f,
 	vh->csum_offset = offsetof(struct tcphdr, check);
 }
 
-TEST_F(snd_gso, tcp_doff_below_5_einval)
+/* Nothing of the refused frame reached psk1: a marker sent now is the next frame. */
+static void marker_next(struct __test_metadata *_metadata, struct _test_data_snd_gso *self,
+			uint32_t seq)
 {
-	struct virtio_net_hdr vh, plain = { 0 };
-	static struct tx_frame f, marker;
+	struct virtio_net_hdr plain = { 0 };
+	static struct tx_frame marker;
 
-	build_doff4(_metadata, &f, &vh);
-	EXPECT_ERRNO(EINVAL, tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
-	TX_FRAME(&marker, .seq = 41, .payload_len = 64);
+	TX_FRAME(&marker, .seq = seq, .payload_len = 64);
 	ASSERT_EQ((ssize_t)(10 + marker.len),
 		  tx_send_vnet(self->fd, &plain, sizeof(plain), marker.wire, marker.len))
 		TH_LOG("marker: %s", strerror(errno));
-	ASSERT_SINK_FRAME(self->sink, &marker, 41, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &marker, seq, PSOCK_WAIT_MS);
+}
+
+/* veth's default noqueue: EINVAL (without the check: ENOMEM). */
+TEST_F(snd_gso, tcp_doff_below_5_einval)
+{
+	struct virtio_net_hdr vh;
+	static struct tx_frame f;
+
+	build_doff4(_metadata, &f, &vh);
+	EXPECT_ERRNO(EINVAL, tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
+	marker_next(_metadata, self, 41);
 }
 
 /*
- * The same frame with PACKET_QDISC_BYPASS: __dev_direct_xmit() does not
- * size segments, the frame is sent and crosses veth (TSO) whole.
+ * pfifo on psk0: EINVAL before the frame is queued (without the check,
+ * send() returns the length and the frame is dropped at dequeue).
  */
-TEST_F(snd_gso, tcp_doff_below_5_sent_with_qdisc_bypass)
+TEST_F(snd_gso, tcp_doff_below_5_einval_through_pfifo)
+{
+	struct virtio_net_hdr vh;
+	static struct tx_frame f;
+	char why[256];
+	int ret;
+
+	ret = tx_tc(why, sizeof(why), "qdisc add dev psk0 root pfifo limit 100");
+	if (ret && tx_tc_missing(why))
+		SKIP(return, "no pfifo qdisc (CONFIG_NET_SCH_FIFO) or no tc: %s", why);
+	ASSERT_EQ(0, ret) TH_LOG("tc: %s", why);
+	build_doff4(_metadata, &f, &vh);
+	EXPECT_ERRNO(EINVAL, tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
+	marker_next(_metadata, self, 42);
+}
+
+/*
+ * PACKET_QDISC_BYPASS: __dev_direct_xmit() skips qdisc_pkt_len_init(), the
+ * header check drops the frame, and packet_direct_xmit() reports the drop
+ * (NET_XMIT_DROP): ENOBUFS, on every kernel.
+ */
+TEST_F(snd_gso, tcp_doff_below_5_enobufs_with_qdisc_bypass)
 {
 	struct virtio_net_hdr vh;
 	static struct tx_frame f;
@@ -303,11 +342,8 @@ TEST_F(snd_gso, tcp_doff_below_5_sent_with_qdisc_bypass)
 	build_doff4(_metadata, &f, &vh);
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)))
 		TH_LOG("PACKET_QDISC_BYPASS: %s", strerror(errno));
-	ASSERT_EQ((ssize_t)(10 + f.len), tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
-		TH_LOG("send: %s", strerror(errno));
-	ASSERT_SINK_GETS(self->sink, PSOCK_WAIT_MS, .bytes = f.wire, .len = f.len,
-			 .skip = TCP_DATA_OFF, .seq = 40,
-			 .ignore = L4_OFF + offsetof(struct tcphdr, check));
+	EXPECT_ERRNO(ENOBUFS, tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
+	marker_next(_metadata, self, 43);
 }
 
 TEST_HARNESS_MAIN

@@ -212,7 +212,7 @@ TEST_F(snd_vnet, bad_csum_offset_einval)
 static const char *send_observed(ssize_t ret, int err, char *buf, size_t size)
 {
 	if (ret < 0)
-		snprintf(buf, size, "; this kernel refuses it too (%s): backported", strerror(err));
+		snprintf(buf, size, "; this kernel refuses it too (%s)", strerror(err));
 	else
 		snprintf(buf, size, "; this kernel accepts it (send() returned %zd)", ret);
 	return buf;
