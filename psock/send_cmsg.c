@@ -117,7 +117,8 @@ TEST_F(snd_cmsg, priority_cmsg_classifies_one_frame)
 	ret = send_u32_cmsg(self->fd, &a, SO_PRIORITY, 0x10001);
 	if (ret < 0 && errno == EINVAL)
 		SKIP(return, "SO_PRIORITY as a sendmsg() cmsg: EINVAL, the type is unknown (added "
-		     "after Linux 6.12), running %s", psock_kernel_release());
+		     "after Linux 6.12, likely \"net: support SO_PRIORITY cmsg\"), running %s",
+		     psock_kernel_release());
 	ASSERT_EQ((ssize_t)a.len, ret) TH_LOG("send with SO_PRIORITY cmsg: %s", strerror(errno));
 	ASSERT_EQ((ssize_t)b.len, send_u32_cmsg(self->fd, &b, 0, 0)) TH_LOG("%s", strerror(errno));
 	ASSERT_SINK_FRAME(self->sink, &a, 70, PSOCK_WAIT_MS);
