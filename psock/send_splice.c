@@ -83,7 +83,7 @@ static void expect_one_frame(struct __test_metadata *_metadata,
 	n = tx_sink_next(self->sink, buf, sizeof(buf), ETH_HLEN, &seq, NULL, PSOCK_WAIT_MS);
 	snprintf(seen, sizeof(seen), "; this kernel sent a %zd-byte frame (seq %u) first", n, seq);
 	PSOCK_SKIP_BEFORE(return, 6, 5, SPLICE_CHANGE, seen);
-	ASSERT_EQ(SPLICE_LEN, n) TH_LOG("%s", n < 0 ? strerror(errno) : seen);
+	ASSERT_EQ(SPLICE_LEN, n) TH_LOG("%s", n < 0 ? strerror(errno) : seen + 2);
 	EXPECT_EQ(60, seq);
 	EXPECT_EQ(0, memcmp(buf, self->f.wire, SPLICE_LEN));
 	TX_FRAME(&marker, .seq = 62, .payload_len = 64);
