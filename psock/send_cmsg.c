@@ -10,7 +10,9 @@
  *    SO_PRIORITY cmsg"): skb->priority of that one frame, in place of the
  *    socket's SO_PRIORITY. Seen through htb on psk0, which puts a frame whose
  *    priority names one of its classes (1:1 = 0x10001) into that class
- *    (htb_classify()) and anything else into its default class 1:2.
+ *    (htb_classify()) and anything else into its default class 1:2. The
+ *    same for a TX ring frame (tpacket_snd() parses the cmsgs of its
+ *    sendmsg()).
  *  - SO_TIMESTAMPING with SOF_TIMESTAMPING_OPT_ID numbers the TX
  *    timestamps of a socket's sends 0, 1, 2, ... (ee_data of the
  *    sock_extended_err read from MSG_ERRQUEUE; veth_xmit() takes the
@@ -20,6 +22,7 @@
  *
  * Test cases:
  *   snd_cmsg.priority_cmsg_classifies_one_frame
+ *   snd_cmsg_ring.priority_cmsg_classifies_ring_frame
  *   snd_cmsg.opt_id_keys_count_sends
  *   snd_cmsg.ts_opt_id_cmsg_sets_key
  */
@@ -123,6 +126,71 @@ TEST_F(snd_cmsg, priority_cmsg_classifies_one_frame)
 	ASSERT_EQ((ssize_t)b.len, send_u32_cmsg(self->fd, &b, 0, 0)) TH_LOG("%s", strerror(errno));
 	ASSERT_SINK_FRAME(self->sink, &a, 70, PSOCK_WAIT_MS);
 	ASSERT_SINK_FRAME(self->sink, &b, 71, PSOCK_WAIT_MS);
+	EXPECT_EQ(1, tx_class_packets("psk0", "1:1", why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(1, tx_class_packets("psk0", "1:2", why, sizeof(why))) TH_LOG("%s", why);
+}
+
+/*
+ * The same through a TX ring (V2): send() of the requested slot as a
+ * sendmsg() with the cmsg and no data; tpacket_snd() parses the cmsgs too.
+ */
+FIXTURE(snd_cmsg_ring) {
+	struct netns_topo topo;
+	int fd, sink;
+	struct ring ring;
+};
+
+FIXTURE_SETUP(snd_cmsg_ring)
+{
+	TX_RING_ENDS_SETUP(return, self, SOCK_RAW, TPACKET_V2);
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+}
+
+FIXTURE_TEARDOWN(snd_cmsg_ring)
+{
+	TX_RING_ENDS_TEARDOWN(self);
+}
+
+/* sendmsg() with no data (the ring's requested slots) and one SOL_SOCKET u32 cmsg. */
+static ssize_t ring_send_u32_cmsg(int fd, int type, uint32_t val)
+{
+	uint8_t cbuf[CMSG_SPACE(sizeof(uint32_t))] = { 0 };
+	struct msghdr msg = { .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(sizeof(val));
+	memcpy(CMSG_DATA(c), &val, sizeof(val));
+	return sendmsg(fd, &msg, 0);
+}
+
+/*
+ * A TX ring frame sent with an SO_PRIORITY cmsg of 0x10001 goes into htb
+ * class 1:1; the next one, sent without it, into the default class 1:2.
+ */
+TEST_F(snd_cmsg_ring, priority_cmsg_classifies_ring_frame)
+{
+	struct ring *r = &self->ring;
+	static struct tx_frame a, b;
+	char why[256];
+	ssize_t ret;
+
+	if (!htb_classes(_metadata))
+		return;
+	TX_FRAME(&a, .seq = 77, .payload_len = 100);
+	TX_FRAME(&b, .seq = 78, .payload_len = 100);
+	tx_put(r, 0, 0, a.wire, a.len);
+	ret = ring_send_u32_cmsg(self->fd, SO_PRIORITY, 0x10001);
+	if (ret < 0 && errno == EINVAL)
+		SKIP(return, "SO_PRIORITY as a sendmsg() cmsg: EINVAL, the type is unknown (added "
+		     "after Linux 6.12, likely \"net: support SO_PRIORITY cmsg\"), running %s",
+		     psock_kernel_release());
+	ASSERT_EQ((ssize_t)a.len, ret) TH_LOG("send with SO_PRIORITY cmsg: %s", strerror(errno));
+	tx_put(r, 1, 0, b.wire, b.len);
+	ASSERT_EQ((ssize_t)b.len, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &a, 77, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &b, 78, PSOCK_WAIT_MS);
 	EXPECT_EQ(1, tx_class_packets("psk0", "1:1", why, sizeof(why))) TH_LOG("%s", why);
 	EXPECT_EQ(1, tx_class_packets("psk0", "1:2", why, sizeof(why))) TH_LOG("%s", why);
 }
