@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/ethtool.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
 #include <linux/sockios.h>
 
 #include "tx.h"
@@ -399,4 +401,145 @@ int tx_set_offload(const char *dev, uint32_t ethtool_cmd, uint32_t on)
 	close(fd);
 	errno = saved;
 	return ret;
+}
+
+int tx_set_feature(const char *dev, const char *name, bool on)
+{
+	struct ethtool_sset_info *info = NULL;
+	struct ethtool_gstrings *strs = NULL;
+	struct ethtool_sfeatures *sf = NULL;
+	struct ifreq ifr = { 0 };
+	uint32_t n = 0, i, words;
+	int fd, ret = -1, saved = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	info = calloc(1, sizeof(*info) + sizeof(uint32_t));
+	if (!info)
+		goto out;
+	info->cmd = ETHTOOL_GSSET_INFO;
+	info->sset_mask = 1ULL << ETH_SS_FEATURES;
+	ifr.ifr_data = (void *)info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		goto out;
+	n = info->sset_mask ? info->data[0] : 0;
+	strs = calloc(1, sizeof(*strs) + (size_t)n * ETH_GSTRING_LEN);
+	if (!strs)
+		goto out;
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_FEATURES;
+	strs->len = n;
+	ifr.ifr_data = (void *)strs;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!strncmp((const char *)strs->data + i * ETH_GSTRING_LEN, name, ETH_GSTRING_LEN))
+			break;
+	if (i == n) {
+		errno = ENOENT;
+		goto out;
+	}
+	words = (n + 31) / 32;
+	sf = calloc(1, sizeof(*sf) + words * sizeof(sf->features[0]));
+	if (!sf)
+		goto out;
+	sf->cmd = ETHTOOL_SFEATURES;
+	sf->size = words;
+	sf->features[i / 32].valid = 1u << (i % 32);
+	sf->features[i / 32].requested = on ? 1u << (i % 32) : 0;
+	ifr.ifr_data = (void *)sf;
+	ret = ioctl(fd, SIOCETHTOOL, &ifr);
+	if (ret > 0) {
+		/* ETHTOOL_F_WISH / _UNSUPPORTED: not what was asked */
+		errno = EOPNOTSUPP;
+		ret = -1;
+	}
+out:
+	saved = errno;
+	free(info);
+	free(strs);
+	free(sf);
+	close(fd);
+	errno = saved;
+	return ret;
+}
+
+ssize_t tx_send_vnet(int fd, const struct virtio_net_hdr *vh, size_t hlen, const void *frame,
+		     size_t len)
+{
+	uint8_t hdr[12] = { 0 };
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = hlen },
+		{ .iov_base = (void *)frame, .iov_len = len },
+	};
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	if (hlen > sizeof(hdr)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(hdr, vh, sizeof(*vh) < hlen ? sizeof(*vh) : hlen);
+	return sendmsg(fd, &msg, 0);
+}
+
+void tx_tcp_header(uint8_t *wire, int ip, uint8_t doff)
+{
+	size_t l4 = ETH_HLEN + (ip == 6 ? 40 : 20);
+	struct tcphdr *th = (struct tcphdr *)(wire + l4);
+
+	memset(th, 0, sizeof(*th));
+	th->source = htons(5000);
+	th->dest = htons(5001);
+	th->doff = doff;
+	th->ack = 1;
+	th->window = htons(1000);
+}
+
+int tx_frame_tcp(struct tx_frame *f, int ip, uint32_t seq, size_t payload_len)
+{
+	const struct frame_spec spec = { .ip = ip, .payload_len = payload_len + 12, .seq = seq };
+	size_t l4 = ETH_HLEN + (ip == 6 ? 40 : 20);
+	uint8_t *buf = f->wire;
+
+	/*
+	 * IPv4 or IPv6 with UDP first (the same IP lengths); then the 20-byte
+	 * TCP header in place of UDP's 8, the tagged payload moved after it.
+	 */
+	if (tx_frame_build(f, &spec))
+		return -1;
+	memmove(buf + l4 + 20, buf + l4 + 8, payload_len);
+	tx_tcp_header(buf, ip, 5);
+	if (ip == 6) {
+		buf[ETH_HLEN + 6] = IPPROTO_TCP;
+	} else {
+		struct iphdr *iph = (struct iphdr *)(buf + ETH_HLEN);
+
+		iph->protocol = IPPROTO_TCP;
+		iph->check = 0;
+		iph->check = htons((uint16_t)~inet_csum_add(iph, sizeof(*iph), 0));
+	}
+	f->len = l4 + 20 + payload_len;
+	return 0;
+}
+
+long long tx_class_packets(const char *dev, const char *classid, char *why, size_t whylen)
+{
+	char *argv[] = { "tc", "-s", "class", "show", "dev", (char *)dev, "classid",
+			 (char *)classid, NULL };
+	char out[4096];
+	unsigned long long bytes, pkts;
+	const char *p;
+
+	if (run_tc(argv, out, sizeof(out), why, whylen))
+		return -1;
+	p = strstr(out, "Sent ");
+	if (!p || sscanf(p, "Sent %llu bytes %llu pkt", &bytes, &pkts) != 2) {
+		snprintf(why, whylen, "no \"Sent N bytes N pkt\" for class %s in: %.200s", classid,
+			 out);
+		return -1;
+	}
+	why[0] = '\0';
+	return (long long)pkts;
 }

@@ -26,6 +26,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 
 #include "psock.h"
 
@@ -108,6 +109,35 @@ int tx_frame_untag(struct tx_frame *f);
 		TH_LOG("PACKET_TX_RING: %s", strerror(errno));			\
 } while (0)
 
+/*
+ * Turn the netdev feature called name ("tx-udp-segmentation", as ethtool -k
+ * lists them) of dev on or off (ETHTOOL_GSTRINGS of ETH_SS_FEATURES, then
+ * ETHTOOL_SFEATURES). 0, or -1 with errno: ENOENT when dev has no feature of
+ * that name, EOPNOTSUPP when the device did not take the change.
+ */
+int tx_set_feature(const char *dev, const char *name, bool on);
+
+/* ---- PACKET_VNET_HDR sends -------------------------------------------- */
+
+/*
+ * sendmsg() on fd of the first hlen bytes of vh (10, or 12 with zeros after
+ * a struct virtio_net_hdr) followed by the len bytes of frame: what
+ * send() returned (hlen + len), or -1 with errno.
+ */
+ssize_t tx_send_vnet(int fd, const struct virtio_net_hdr *vh, size_t hlen, const void *frame,
+		     size_t len);
+
+/*
+ * A frame for psk0 to send into f: Ethernet, IPv4 (ip 4, header checksum
+ * set) or IPv6 (ip 6), a 20-byte TCP header (ports 5000 -> 5001, ACK,
+ * doff 5, sequence number 0, checksum 0), then payload_len bytes of this
+ * program's tagged payload (seq). 0, or -1 with errno EMSGSIZE.
+ */
+int tx_frame_tcp(struct tx_frame *f, int ip, uint32_t seq, size_t payload_len);
+
+/* Write that TCP header, with data offset doff (in 32-bit words), into the frame at wire. */
+void tx_tcp_header(uint8_t *wire, int ip, uint8_t doff);
+
 /* ---- the receiving end ----------------------------------------------- */
 
 /*
@@ -183,6 +213,9 @@ bool tx_tc_missing(const char *why);
 
 /* Packets the root qdisc of dev has sent ("tc -s qdisc show"); -1 with why on error. */
 long long tx_qdisc_packets(const char *dev, char *why, size_t whylen);
+
+/* Packets class classid ("1:1") of dev has sent ("tc -s class show"); -1 with why on error. */
+long long tx_class_packets(const char *dev, const char *classid, char *why, size_t whylen);
 
 /*
  * Turn an offload of dev on or off with a legacy ethtool command

@@ -9,7 +9,7 @@
  *    checksum offload the frame crosses still partial (TP_STATUS_CSUMNOTREADY
  *    at the peer); without the offload the stack fills it in before xmit
  *    (skb_checksum_help()). csum_start + csum_offset beyond the frame is
- *    EINVAL.
+ *    EINVAL, and so (Linux 6.12) is a csum_start inside the network header.
  *  - A GSO type with gso_size lifts the MTU check: the super-frame is
  *    accepted and, veth supporting TSO, crosses as one frame; with TSO off it
  *    is split into gso_size segments before it leaves (skb_gso_segment()).
@@ -23,6 +23,8 @@
  *   snd_vnet.needs_csum_crosses_partial_with_offload
  *   snd_vnet.needs_csum_completed_without_offload
  *   snd_vnet.bad_csum_offset_einval
+ *   snd_vnet.csum_start_in_network_header_einval
+ *   snd_vnet.tcpv6_gso_csum_start_in_network_header_einval
  *   snd_vnet.gso_frame_over_mtu_accepted
  *   snd_vnet.gso_frame_split_without_tso
  *   snd_vnet.vnet_hdr_sz_default_10
@@ -30,6 +32,7 @@
  *   snd_vnet.vnet_hdr_sz_12
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -65,21 +68,6 @@ FIXTURE_TEARDOWN(snd_vnet)
 #define IP4_OFF ETH_HLEN
 #define L4_OFF (ETH_HLEN + (int)sizeof(struct iphdr))
 #define UDP_PAYLOAD_OFF (L4_OFF + (int)sizeof(struct udphdr))
-
-/* sendmsg() of a virtio_net_hdr of hlen bytes followed by the frame. */
-static ssize_t send_vnet(int fd, const struct virtio_net_hdr *vh, size_t hlen,
-			 const void *frame, size_t len)
-{
-	uint8_t hdr[sizeof(struct virtio_net_hdr_mrg_rxbuf)] = { 0 };
-	struct iovec iov[2] = {
-		{ .iov_base = hdr, .iov_len = hlen },
-		{ .iov_base = (void *)frame, .iov_len = len },
-	};
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
-
-	memcpy(hdr, vh, sizeof(*vh));
-	return sendmsg(fd, &msg, 0);
-}
 
 /* The UDP checksum field of an IPv4/UDP frame, and the pseudo-header sum. */
 static uint16_t udp_csum_field(const uint8_t *frame)
@@ -141,7 +129,7 @@ static void needs_csum_send(struct __test_metadata *_metadata, struct _test_data
 	seen->psum = pseudo_sum(f.wire);
 	f.wire[L4_OFF + 6] = seen->psum >> 8;
 	f.wire[L4_OFF + 7] = seen->psum & 0xff;
-	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
+	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
 		TH_LOG("send: %s", strerror(errno));
 
 	seen->len = tx_sink_next_msg(self->sink, &msg, UDP_PAYLOAD_OFF, &seq, PSOCK_WAIT_MS);
@@ -199,41 +187,95 @@ TEST_F(snd_vnet, bad_csum_offset_einval)
 	TX_FRAME(&f, .ip = 4, .sport = 4000, .dport = 4001, .payload_len = 100, .seq = 1);
 	/* the 2-byte field would end 1 past the frame */
 	vh.csum_offset = f.len - L4_OFF - 1;
-	EXPECT_EQ(-1, send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
+	EXPECT_EQ(-1, tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
 	EXPECT_EQ(EINVAL, errno);
 	vh.csum_offset = 6;
 	EXPECT_EQ((ssize_t)(sizeof(vh) + f.len),
-		  send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
+		  tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len));
 	/* The checksum field is left to the device: compare the rest. */
 	ASSERT_SINK_GETS(self->sink, PSOCK_WAIT_MS, .bytes = f.wire, .len = f.len,
 			 .skip = UDP_PAYLOAD_OFF, .seq = 1, .ignore = L4_OFF + 6);
 }
 
-/* An IPv4/TCP frame in f with payload_len bytes of this program's tagged payload. */
-static void build_tcp(struct __test_metadata *_metadata, struct tx_frame *f, uint32_t seq,
-		      size_t payload_len)
-{
-	uint8_t *buf = f->wire;
-	struct iphdr *ip = (struct iphdr *)(buf + IP4_OFF);
-	struct tcphdr *th;
+/*
+ * csum_start counts from the start of the frame, the link header included
+ * (SOCK_RAW), and virtio_net_hdr_to_skb() refuses a NEEDS_CSUM header whose
+ * csum_start (the transport offset it sets) is below the smallest network
+ * header of its kind: 20 bytes (an IPv4 header), 40 for TCPV6 GSO (Linux
+ * 6.12, "net: test for not too small csum_start in
+ * virtio_net_hdr_to_skb()"). 6.1 accepts it and sends the frame with the
+ * checksum placed inside the IP header.
+ */
+#define CSUM_START_CHANGE "\"net: test for not too small csum_start in virtio_net_hdr_to_skb()\""
 
-	/*
-	 * IPv4/UDP first (same IP total length); then the 20-byte TCP header in
-	 * place of UDP's 8, the tagged payload moved after it.
-	 */
-	TX_FRAME(f, .ip = 4, .payload_len = payload_len + 12, .seq = seq);
-	memmove(buf + L4_OFF + sizeof(*th), buf + UDP_PAYLOAD_OFF, payload_len);
-	th = (struct tcphdr *)(buf + L4_OFF);
-	memset(th, 0, sizeof(*th));
-	th->source = htons(5000);
-	th->dest = htons(5001);
-	th->doff = 5;
-	th->ack = 1;
-	th->window = htons(1000);
-	ip->protocol = IPPROTO_TCP;
-	ip->check = 0;
-	ip->check = htons((uint16_t)~inet_csum_add(ip, sizeof(*ip), 0));
-	f->len = L4_OFF + sizeof(*th) + payload_len;
+/* What the send of a refused header did, for a SKIP line on an older kernel. */
+static const char *send_observed(ssize_t ret, int err, char *buf, size_t size)
+{
+	if (ret < 0)
+		snprintf(buf, size, "; this kernel refuses it too (%s)", strerror(err));
+	else
+		snprintf(buf, size, "; this kernel accepts it (send() returned %zd)", ret);
+	return buf;
+}
+
+/*
+ * A UDP frame with NEEDS_CSUM, csum_start 14 (the IPv4 header) and
+ * csum_offset 10 (the IPv4 header checksum): EINVAL.
+ */
+TEST_F(snd_vnet, csum_start_in_network_header_einval)
+{
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.csum_start = ETH_HLEN, .csum_offset = 10,
+	};
+	static struct tx_frame f;
+	char seen[128];
+	ssize_t ret;
+	int err;
+
+	TX_FRAME(&f, .ip = 4, .sport = 4000, .dport = 4001, .payload_len = 100, .seq = 5);
+	errno = 0;
+	ret = tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len);
+	err = errno;
+	PSOCK_SKIP_BEFORE(return, 6, 12, CSUM_START_CHANGE, send_observed(ret, err, seen, sizeof(seen)));
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EINVAL, err) TH_LOG("errno %d (%s)", err, strerror(err));
+}
+
+/*
+ * A TCPV6 GSO frame with csum_start 34: past an IPv4 header's 20 bytes but
+ * inside the 40 of IPv6 (14 + 40 = 54 is where TCP starts): EINVAL. With
+ * csum_start 54 the same frame is sent.
+ */
+TEST_F(snd_vnet, tcpv6_gso_csum_start_in_network_header_einval)
+{
+	const size_t l4 = ETH_HLEN + 40;
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = VIRTIO_NET_HDR_GSO_TCPV6,
+		.hdr_len = l4 + sizeof(struct tcphdr),
+		.gso_size = 1000,
+		.csum_start = 34,
+		.csum_offset = offsetof(struct tcphdr, check),
+	};
+	static struct tx_frame f;
+	char seen[128];
+	ssize_t ret;
+	int err;
+
+	ASSERT_EQ(0, tx_frame_tcp(&f, 6, 6, 3000));
+	errno = 0;
+	ret = tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len);
+	err = errno;
+	PSOCK_SKIP_BEFORE(return, 6, 12, CSUM_START_CHANGE, send_observed(ret, err, seen, sizeof(seen)));
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EINVAL, err) TH_LOG("errno %d (%s)", err, strerror(err));
+	vh.csum_start = l4;
+	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
+		TH_LOG("csum_start %zu: %s", l4, strerror(errno));
+	ASSERT_SINK_GETS(self->sink, PSOCK_WAIT_MS, .bytes = f.wire, .len = f.len,
+			 .skip = l4 + sizeof(struct tcphdr), .seq = 6,
+			 .ignore = l4 + offsetof(struct tcphdr, check));
 }
 
 /*
@@ -255,11 +297,11 @@ TEST_F(snd_vnet, gso_frame_over_mtu_accepted)
 	struct virtio_net_hdr plain = { 0 };
 	static struct tx_frame f;
 
-	build_tcp(_metadata, &f, 3, 3000);
+	ASSERT_EQ(0, tx_frame_tcp(&f, 4, 3, 3000));
 	ASSERT_EQ(3054u, f.len);
-	EXPECT_EQ(-1, send_vnet(self->fd, &plain, sizeof(plain), f.wire, f.len));
+	EXPECT_EQ(-1, tx_send_vnet(self->fd, &plain, sizeof(plain), f.wire, f.len));
 	EXPECT_EQ(EMSGSIZE, errno);
-	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
+	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
 		TH_LOG("send: %s", strerror(errno));
 	ASSERT_SINK_GETS(self->sink, PSOCK_WAIT_MS, .bytes = f.wire, .len = f.len,
 			 .skip = L4_OFF + sizeof(struct tcphdr), .seq = 3,
@@ -287,7 +329,7 @@ TEST_F(snd_vnet, gso_frame_split_without_tso)
 	static uint8_t buf[4096];
 	uint8_t *frame = f.wire;
 
-	build_tcp(_metadata, &f, 9, 3000);
+	ASSERT_EQ(0, tx_frame_tcp(&f, 4, 9, 3000));
 	/* Each 1000-byte slice starts with its own tag (seq 10, 11, 12). */
 	for (uint32_t k = 0; k < 3; k++) {
 		TX_FRAME(&chunk, .payload_len = 1000, .seq = 10 + k);
@@ -295,7 +337,7 @@ TEST_F(snd_vnet, gso_frame_split_without_tso)
 	}
 	ASSERT_EQ(0, tx_set_offload("psk0", ETHTOOL_STSO, 0)) TH_LOG("ethtool tso off: %s",
 								       strerror(errno));
-	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), send_vnet(self->fd, &vh, sizeof(vh), frame, f.len))
+	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), tx_send_vnet(self->fd, &vh, sizeof(vh), frame, f.len))
 		TH_LOG("send: %s", strerror(errno));
 	for (uint32_t k = 0; k < 3; k++) {
 		const struct iphdr *ip = (const struct iphdr *)(buf + IP4_OFF);
@@ -382,7 +424,7 @@ TEST_F(snd_vnet, vnet_hdr_sz_12)
 		return;
 	set_vnet_hdr_sz_12(_metadata, self->fd);
 	TX_FRAME(&f, .seq = 4, .payload_len = 200);
-	ASSERT_EQ((ssize_t)(12 + f.len), send_vnet(self->fd, &vh, 12, f.wire, f.len))
+	ASSERT_EQ((ssize_t)(12 + f.len), tx_send_vnet(self->fd, &vh, 12, f.wire, f.len))
 		TH_LOG("send: %s", strerror(errno));
 	ASSERT_SINK_FRAME(self->sink, &f, 4, PSOCK_WAIT_MS);
 }

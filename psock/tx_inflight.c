@@ -4,8 +4,11 @@
  * what the slots say meanwhile, and when poll() reports POLLOUT.
  *
  * tpacket_snd() in net/packet/af_packet.c marks each slot it turns into an
- * skb TP_STATUS_SENDING; the skb's destructor (tpacket_destruct_skb()) sets
- * it TP_STATUS_AVAILABLE when the kernel is done with it. A blocking send
+ * skb TP_STATUS_SENDING and sets it TP_STATUS_AVAILABLE when the kernel is
+ * done with it: from the skb's destructor (tpacket_destruct_skb(), 6.1) or,
+ * where the ring pages are a zero-copy ubuf_info, once they are released or
+ * copied (tpacket_ubuf_complete(), 6.12.y; tx_ring.c's tx_netem cases show
+ * where the two differ). A blocking send
  * waits for all of its frames to complete (wait_for_completion on
  * skb_completion while packet_read_pending() is non-zero); with MSG_DONTWAIT
  * it returns as soon as they are queued, the slots still SENDING. The return

@@ -16,9 +16,12 @@
  * the kernel is done with the slot (the skb's destructor
  * tpacket_destruct_skb(), or tpacket_ubuf_complete() where the ring pages
  * are a zero-copy ubuf_info) it becomes TP_STATUS_AVAILABLE again. The ring
- * pages are zero-copy fragments: before the skb is orphaned or queued
- * elsewhere (veth: skb_orphan_frags()) they are copied, so a slot can be
- * reused as soon as it is AVAILABLE. A blocking send waits for all of its
+ * pages are zero-copy fragments, copied when the skb crosses to another
+ * device (veth: skb_orphan_frags()); the slot comes back only once they are
+ * copied or freed, so it can be reused as soon as it is AVAILABLE. Linux 6.1
+ * breaks this where a qdisc orphans the skb (netem): the destructor hands
+ * the slot back while the frame still points into the ring (tx_netem below).
+ * A blocking send waits for all of its
  * frames to complete (wait_for_completion on skb_completion while
  * packet_read_pending() is non-zero); with MSG_DONTWAIT it returns as soon
  * as they are queued (tx_inflight.c shows both with frames held in a
@@ -51,6 +54,8 @@
  *   tx_walk.<v>.request_behind_available_head_not_sent
  *   tx_walk.<v>.sends_from_head_to_first_unrequested_slot
  *   tx_single.slot_reused_quickly_both_frames_intact
+ *   tx_netem.<v>.slot_not_available_while_netem_holds_frame
+ *   tx_netem.<v>.slot_rewritten_once_available_frame_intact
  *   tx_v3.req3_rx_only_fields_einval
  *   tx_v3.next_offset_nonzero_wrong_format
  */
@@ -443,6 +448,123 @@ TEST_F(tx_single, slot_reused_quickly_both_frames_intact)
 	put_frame(_metadata, r, 0, &b, 2, 700);
 	ASSERT_EQ((ssize_t)b.len, send(self->fd, NULL, 0, 0));
 	ASSERT_SINK_FRAME(self->sink, &a, 1, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &b, 2, PSOCK_WAIT_MS);
+}
+
+/* ---- a frame held in netem (SOCK_RAW, V1/V2/V3) ---------------------- */
+
+/*
+ * netem with a delay keeps each frame for that long and orphans it on
+ * enqueue (netem_enqueue() -> skb_orphan_partial()). Where the slot is given
+ * back by the skb's destructor (tpacket_destruct_skb(), Linux 6.1), the
+ * orphan runs it: the slot reads TP_STATUS_AVAILABLE while the frame, whose
+ * data are still page frags pointing into the ring, waits in netem; what
+ * user space then writes into the slot is what goes out when veth finally
+ * copies the frags (____dev_forward_skb() -> skb_orphan_frags()). That is a
+ * bug. Where the ring pages are a zero-copy ubuf_info
+ * (tpacket_ubuf_complete(), 6.12.y), skb_orphan_partial() keeps the owner
+ * and the slot stays TP_STATUS_SENDING until the frags are copied or freed.
+ * The delay is scaled, so on a slow (emulated) machine the frame is still
+ * held when the case looks at the slot.
+ */
+#define NETEM_DELAY_MS 300
+
+FIXTURE(tx_netem) {
+	struct netns_topo topo;
+	int fd, sink;
+	struct ring ring;
+	bool netem;
+};
+
+FIXTURE_VARIANT(tx_netem) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(tx_netem, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(tx_netem, v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(tx_netem, v3) { .version = TPACKET_V3 };
+
+FIXTURE_SETUP(tx_netem)
+{
+	self->netem = false;
+	TX_RING_ENDS_SETUP(return, self, SOCK_RAW, variant->version);
+}
+
+FIXTURE_TEARDOWN(tx_netem)
+{
+	char why[256] = "";
+
+	/* Free a frame netem still holds while its ring exists. */
+	if (self->netem && tx_tc(why, sizeof(why), "qdisc del dev psk0 root"))
+		EXPECT_STREQ("", why);
+	TX_RING_ENDS_TEARDOWN(self);
+}
+
+/* netem delay on psk0 and a one-slot TX ring; false when the case was SKIPped (no netem). */
+static bool netem_ring(struct __test_metadata *_metadata, struct _test_data_tx_netem *self)
+{
+	char why[256];
+	int ret;
+
+	ret = tx_tc(why, sizeof(why), "qdisc add dev psk0 root netem delay %dms",
+		    NETEM_DELAY_MS * netns_timeout_scale());
+	if (ret && tx_tc_missing(why))
+		SKIP(return false, "no netem qdisc (CONFIG_NET_SCH_NETEM, module sch_netem) or no tc: %s",
+		     why);
+	ASSERT_EQ(0, ret) TH_LOG("tc: %s", why);
+	self->netem = true;
+	/* One slot: the next frame goes through the slot the held one came from. */
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &one_slot);
+	return true;
+}
+
+/*
+ * Frame 1 sent from slot 0 with MSG_DONTWAIT while netem holds it: the slot
+ * is TP_STATUS_SENDING, not handed back, until the frame has left; then it
+ * arrives intact and the slot becomes TP_STATUS_AVAILABLE. Fails where the
+ * slot is given back on orphan (6.1: AVAILABLE at once).
+ */
+TEST_F(tx_netem, slot_not_available_while_netem_holds_frame)
+{
+	struct ring *r = &self->ring;
+	struct tx_frame a;
+
+	if (!netem_ring(_metadata, self))
+		return;
+	put_frame(_metadata, r, 0, &a, 1, 1000);
+	ASSERT_EQ((ssize_t)a.len, send(self->fd, NULL, 0, MSG_DONTWAIT))
+		TH_LOG("send: %s", strerror(errno));
+	EXPECT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 0)))
+		TH_LOG("slot handed back while netem holds the frame, its data still in the ring");
+	ASSERT_SINK_FRAME(self->sink, &a, 1, PSOCK_WAIT_MS);
+	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, PSOCK_WAIT_MS))
+		TH_LOG("status %#x", tx_status(r, ring_frame(r, 0)));
+}
+
+/*
+ * User space follows the protocol: it waits until slot 0 is
+ * TP_STATUS_AVAILABLE, then writes frame 2 into it. Frame 1, sent from that
+ * slot before, must arrive as it was written, and frame 2 after it. Fails
+ * where the slot is given back while netem still holds frame 1 (6.1): frame
+ * 1 goes out with frame 2's bytes after its link header.
+ */
+TEST_F(tx_netem, slot_rewritten_once_available_frame_intact)
+{
+	struct ring *r = &self->ring;
+	struct tx_frame a, b;
+
+	if (!netem_ring(_metadata, self))
+		return;
+	put_frame(_metadata, r, 0, &a, 1, 1000);
+	ASSERT_EQ((ssize_t)a.len, send(self->fd, NULL, 0, MSG_DONTWAIT))
+		TH_LOG("send: %s", strerror(errno));
+	/* The wait covers the netem delay: the slot comes back when the frame has left. */
+	ASSERT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, PSOCK_WAIT_MS))
+		TH_LOG("status %#x", tx_status(r, ring_frame(r, 0)));
+	put_frame(_metadata, r, 0, &b, 2, 1000);
+	ASSERT_SINK_FRAME(self->sink, &a, 1, PSOCK_WAIT_MS);
+	ASSERT_EQ((ssize_t)b.len, send(self->fd, NULL, 0, MSG_DONTWAIT))
+		TH_LOG("send: %s", strerror(errno));
 	ASSERT_SINK_FRAME(self->sink, &b, 2, PSOCK_WAIT_MS);
 }
 
