@@ -11,6 +11,7 @@
 #include <linux/if_packet.h>
 
 #include "rx_expect.h"
+#include "sock.h"
 #include "tx.h"
 
 int rx_expect(int fd, const struct rx_want *w, int timeout_ms, char *why, size_t whylen)
@@ -73,4 +74,18 @@ ssize_t rx_send_out(int fd, const struct frame_spec *spec)
 		return -1;
 	}
 	return n;
+}
+
+int rx_close_all(const int *fds, unsigned int n, struct netns_topo *topo)
+{
+	int all[PSOCK_CLOSE_BATCH];
+
+	if (n + 1 > PSOCK_CLOSE_BATCH) {
+		errno = E2BIG;
+		return -1;
+	}
+	memcpy(all, fds, sizeof(int) * n);
+	all[n] = topo->peer_fd;
+	topo->peer_fd = -1;
+	return psock_close_in_threads(all, n + 1);
 }

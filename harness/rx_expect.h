@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "frame.h"
+#include "netns.h"
 
 /* What the next tagged frame on a socket must be. */
 struct rx_want {
@@ -59,5 +60,31 @@ int rx_expect_none(int fd, char *why, size_t whylen);
  * (EMSGSIZE for a short send).
  */
 ssize_t rx_send_out(int fd, const struct frame_spec *spec);
+
+/*
+ * Case step: frame seq of EtherType ethertype (0: ETH_P_PSOCK) with len
+ * payload bytes from psk1, arriving on psk0 (peer_send_spec()), or fail.
+ */
+#define ASSERT_PEER_SEND(topo, seq_, ethertype_, len_) do {			\
+	const struct frame_spec spec_ = { .seq = (seq_), .ethertype = (ethertype_),	\
+					  .payload_len = (len_) };		\
+	ASSERT_EQ((ssize_t)(ETH_HLEN + (len_)), peer_send_spec((topo), &spec_))	\
+		TH_LOG("send %u from psk1: %s", (seq_), strerror(errno));	\
+} while (0)
+
+/* Case step: frame seq with len payload bytes out through tx (rx_send_out()), or fail. */
+#define ASSERT_SEND_OUT(tx, seq_, len_) do {					\
+	const struct frame_spec spec_ = { .seq = (seq_), .payload_len = (len_) };	\
+	ASSERT_EQ((ssize_t)(ETH_HLEN + (len_)), rx_send_out((tx), &spec_))	\
+		TH_LOG("send %u: %s", (seq_), strerror(errno));			\
+} while (0)
+
+/*
+ * FIXTURE_TEARDOWN helper: close the n fds (-1 skipped) and the peer's
+ * sending socket (topo->peer_fd, then -1) from threads, so the RCU grace
+ * period every packet socket's release waits for is paid once
+ * (psock_close_in_threads()). 0, or -1 with the first close()'s errno.
+ */
+int rx_close_all(const int *fds, unsigned int n, struct netns_topo *topo);
 
 #endif

@@ -68,17 +68,6 @@ static const struct netns_opts no_links = { .no_links = true };
 
 #define NFDS 6
 
-/* Close the case's sockets and the peer's sender in threads (one grace period). */
-static int close_all(int *fds, struct netns_topo *topo)
-{
-	int all[NFDS + 1];
-
-	memcpy(all, fds, sizeof(int) * NFDS);
-	all[NFDS] = topo->peer_fd;
-	topo->peer_fd = -1;
-	return psock_close_in_threads(all, NFDS + 1);
-}
-
 FIXTURE(create) {
 	struct netns_topo topo;
 	int fd[NFDS];
@@ -92,7 +81,7 @@ FIXTURE_SETUP(create)
 
 FIXTURE_TEARDOWN(create)
 {
-	EXPECT_STREQ("", close_all(self->fd, &self->topo) ? strerror(errno) : "");
+	EXPECT_STREQ("", rx_close_all(self->fd, NFDS, &self->topo) ? strerror(errno) : "");
 	netns_teardown(&self->topo);
 }
 
@@ -301,24 +290,15 @@ FIXTURE_SETUP(proto)
 
 FIXTURE_TEARDOWN(proto)
 {
-	EXPECT_STREQ("", close_all(self->fd, &self->topo) ? strerror(errno) : "");
+	EXPECT_STREQ("", rx_close_all(self->fd, NFDS, &self->topo) ? strerror(errno) : "");
 	netns_teardown(&self->topo);
 }
 
 /* Frame seq of EtherType ethertype (0: ETH_P_PSOCK) from psk1 to psk0. */
-#define PEER_SEND(topo, seq_, ethertype_) do {					\
-	const struct frame_spec spec_ = { .seq = (seq_), .ethertype = (ethertype_),	\
-					  .payload_len = PAYLOAD };		\
-	ASSERT_EQ(RAW_LEN, peer_send_spec((topo), &spec_))			\
-		TH_LOG("send %u from psk1: %s", (seq_), strerror(errno));	\
-} while (0)
+#define PEER_SEND(topo, seq, ethertype) ASSERT_PEER_SEND((topo), (seq), (ethertype), PAYLOAD)
 
 /* Frame seq out of psk0 (through tx, bound to psk0) to psk1. */
-#define PSK0_SEND(tx, seq_) do {						\
-	const struct frame_spec spec_ = { .seq = (seq_), .payload_len = PAYLOAD };	\
-	ASSERT_EQ(RAW_LEN, rx_send_out((tx), &spec_))				\
-		TH_LOG("send %u out of psk0: %s", (seq_), strerror(errno));	\
-} while (0)
+#define PSK0_SEND(tx, seq) ASSERT_SEND_OUT((tx), (seq), PAYLOAD)
 
 /*
  * socket(ETH_P_PSOCK), never bound: the hook has no device, so the frames
