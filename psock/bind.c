@@ -2,7 +2,7 @@
 /*
  * bind() and the names a packet socket reports.
  *
- * packet_bind() (net/packet/af_packet.c) checks the address and hands it to
+ * packet_bind() (net/packet/af_packet.c, Linux 6.12) checks the address and hands it to
  * packet_do_bind():
  *  - addr_len below sizeof(struct sockaddr_ll) (20) is EINVAL, and so is an
  *    sll_family other than AF_PACKET; a longer address is accepted;

@@ -3,9 +3,9 @@
  * What a bound packet socket sees when its device goes down, comes back up
  * or goes away.
  *
- * packet_do_bind() (net/packet/af_packet.c) binds to a device that is down
- * without complaint, but registers no hook: it sets sk_err = ENETDOWN and
- * reports it (sk_error_report()). packet_notifier() follows the device:
+ * packet_do_bind() (net/packet/af_packet.c, Linux 6.12) binds to a device
+ * that is down without complaint, but registers no hook: it sets sk_err =
+ * ENETDOWN and reports it (sk_error_report()). packet_notifier() follows the device:
  *  - NETDEV_DOWN: a socket bound to it (po->ifindex) is unhooked
  *    (__unregister_prot_hook(), PACKET_SOCK_RUNNING cleared, R 0 in
  *    /proc/net/packet) and gets sk_err = ENETDOWN;
@@ -15,10 +15,11 @@
  *    (sk_err is left as it was: the ENETDOWN stays pending until read);
  *  - NETDEV_UNREGISTER: on top of the NETDEV_DOWN work (the device went down
  *    first), the binding is forgotten: po->ifindex = -1 and the device
- *    reference dropped. getsockname() then reports sll_ifindex -1 with no
- *    hardware type or address (length 12), and a device created later under
- *    the same name, even with the same index, is not joined (no NETDEV_UP
- *    can match -1). Sending without an address finds no device
+ *    reference dropped. getsockname() (packet_getname()) then reports
+ *    sll_ifindex -1 with no hardware type or address (length 12), and
+ *    /proc/net/packet (packet_seq_show()) Iface -1; a device created later
+ *    under the same name, even with the same index, is not joined (no
+ *    NETDEV_UP can match -1). Sending without an address finds no device
  *    (packet_cached_dev_get() is NULL): ENXIO, as does an address naming the
  *    old index.
  * sk_err is read once: SO_ERROR returns it and clears it (sock_error()),

@@ -2,7 +2,7 @@
 /*
  * A packet socket belongs to the network namespace it was created in.
  *
- * packet_create() (net/packet/af_packet.c) ties the socket to the creating
+ * packet_create() (net/packet/af_packet.c, Linux 6.12) ties the socket to the creating
  * task's namespace (sk_alloc(net, ...)) and adds it to that namespace's
  * socket list. The rules that follow:
  *  - a hook for every device (ifindex 0) with ETH_P_ALL sits on a list the

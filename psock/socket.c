@@ -2,7 +2,7 @@
 /*
  * Creating a packet socket, and what its protocol hooks it into.
  *
- * packet_create() (net/packet/af_packet.c):
+ * packet_create() (net/packet/af_packet.c, Linux 6.12):
  *  - first checks CAP_NET_RAW in the user namespace that owns the network
  *    namespace the socket is made in (ns_capable(net->user_ns, ...)):
  *    without it, EPERM for every type, even one it would refuse anyway. A
