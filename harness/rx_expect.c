@@ -49,16 +49,27 @@ int rx_expect(int fd, const struct rx_want *w, int timeout_ms, char *why, size_t
 
 int rx_expect_none(int fd, char *why, size_t whylen)
 {
-	uint8_t buf[64];
-	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	static uint8_t buf[2048];
 
-	if (n < 0 && errno == EAGAIN)
-		return 0;
-	if (n < 0)
-		snprintf(why, whylen, "recv: %s, want EAGAIN (nothing queued)", strerror(errno));
-	else
-		snprintf(why, whylen, "a frame of %zd bytes is queued, want none", n);
-	return -1;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		size_t got = n > 0 ? (size_t)n : 0;
+		uint32_t seq;
+
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n < 0) {
+			snprintf(why, whylen, "recv: %s, want EAGAIN (nothing queued)",
+				 strerror(errno));
+			return -1;
+		}
+		/* SOCK_DGRAM: the tag at the start; SOCK_RAW: after the link header */
+		if (frame_tag(buf, got, &seq) ||
+		    (got > ETH_HLEN && frame_tag(buf + ETH_HLEN, got - ETH_HLEN, &seq))) {
+			snprintf(why, whylen, "frame %u (%zd bytes) is queued, want none", seq, n);
+			return -1;
+		}
+	}
 }
 
 ssize_t rx_send_out(int fd, const struct frame_spec *spec)

@@ -42,8 +42,10 @@ int rx_expect(int fd, const struct rx_want *w, int timeout_ms, char *why, size_t
 } while (0)
 
 /*
- * The socket holds nothing: recv(MSG_DONTWAIT) fails with EAGAIN. 0, or -1
- * with why saying what it returned instead.
+ * The socket holds none of this program's frames and no error: recv() with
+ * MSG_DONTWAIT reads what is queued (frames without the tag are dropped)
+ * until it fails with EAGAIN. 0, or -1 with why naming the tagged frame
+ * found or the error recv() returned.
  */
 int rx_expect_none(int fd, char *why, size_t whylen);
 

@@ -156,7 +156,11 @@ TEST_F(create, user_ns_not_owning_netns_eperm)
 		if (err == EPERM || err == EACCES || err == ENOSPC || err == EUSERS ||
 		    err == EINVAL)
 			SKIP(return, "cannot create a nested user namespace: unshare(CLONE_NEWUSER): %s "
-			     "(user.max_user_namespaces, CONFIG_USER_NS)", strerror(err));
+			     "(%s)", strerror(err),
+			     err == EPERM ? "create_user_ns() refuses it inside a chroot, as in "
+					    "scripts/vm-run's guest, or a sysctl forbids it" :
+			     err == EINVAL ? "kernel without CONFIG_USER_NS" :
+			     "user.max_user_namespaces reached");
 		ASSERT_EQ(0, err) TH_LOG("unshare(CLONE_NEWUSER): %s", strerror(err));
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(types); i++) {
