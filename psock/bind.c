@@ -15,7 +15,7 @@
  *    (register_prot_hook()): rebinding moves it, nothing of the old device
  *    comes in after;
  *  - a member of a fanout group cannot bind at all (EINVAL):
- *    fanout_group.group.rebind_member_einval pins that.
+ *    the fanout_group binary's case group.rebind_member_einval pins that.
  *
  * packet_getname() answers getsockname(): sll_family AF_PACKET, sll_ifindex
  * and sll_protocol of the binding, sll_pkttype 0, and, for a device that

@@ -16,8 +16,9 @@
  *    but documented"), kept in po->num. A non-zero one registers the hook at
  *    once (__register_prot_hook()), with no device: the socket receives that
  *    EtherType from every device of the namespace. Protocol 0 registers
- *    nothing; ring_bind.<v>.protocol_zero_receives_nothing_until_bound pins
- *    that such a socket receives nothing until bound with a protocol.
+ *    nothing; the ring_bind binary's case
+ *    ring_bind.<v>.protocol_zero_receives_nothing_until_bound pins that such
+ *    a socket receives nothing until bound with a protocol.
  *  - ETH_P_ALL puts the hook on a ptype_all list: every EtherType, and the
  *    copies of frames going out (dev_queue_xmit_nit() walks only the
  *    ptype_all lists, PACKET_OUTGOING). One EtherType puts it on ptype_base:
