@@ -113,6 +113,24 @@ int link_ioctl_flags(int ifindex, unsigned int *flags)
 	return 0;
 }
 
+int link_lo_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		return close_keep_errno(fd, -1);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+		return close_keep_errno(fd, -1);
+	close(fd);
+	return 0;
+}
+
 /* "%02x" * alen of addr into hex (2 * alen + 1 bytes). */
 static void to_hex(char *hex, const uint8_t *addr, size_t alen)
 {

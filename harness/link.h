@@ -37,6 +37,14 @@ int link_ioctl_flags(int ifindex, unsigned int *flags);
 int dev_mcast_users(int ifindex, const uint8_t *addr, size_t alen);
 
 /*
+ * Bring the namespace's loopback device ("lo", ifindex 1, down in a new
+ * namespace) up with SIOCGIFFLAGS/SIOCSIFFLAGS: no ip(8) to run. 0, or -1
+ * with errno.
+ */
+#define LINK_LO_IFINDEX 1
+int link_lo_up(void);
+
+/*
  * PACKET_ADD_MEMBERSHIP (add) or PACKET_DROP_MEMBERSHIP on fd: struct
  * packet_mreq for ifindex, type and addr (alen bytes, NULL for none).
  * setsockopt()'s result with its errno.

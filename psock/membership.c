@@ -65,34 +65,8 @@
 #include "link.h"
 #include "stats.h"
 
-#define LO_IFINDEX 1		/* loopback is always ifindex 1 in a namespace */
+#define LO_IFINDEX LINK_LO_IFINDEX
 #define MISSING_IFINDEX 999	/* no device of the case's namespace has it */
-
-/* Bring the namespace's loopback device up: no exec, one ioctl pair. */
-static int lo_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int rc = -1;
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	if (rc) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
 
 /* ---- the counting rules, one variant per mr_type ----------------------- */
 
@@ -139,7 +113,7 @@ FIXTURE_SETUP(mr)
 	self->fd[0] = self->fd[1] = -1;
 	PSOCK_NETNS_SETUP(return, &topo, &quiet_ns);
 	netns_teardown(&topo);
-	ASSERT_EQ(0, lo_up()) TH_LOG("lo up: %s", strerror(errno));
+	ASSERT_EQ(0, link_lo_up()) TH_LOG("lo up: %s", strerror(errno));
 	for (int i = 0; i < 2; i++) {
 		self->fd[i] = psock_socket(SOCK_RAW, 0);
 		ASSERT_LE(0, self->fd[i]) TH_LOG("socket: %s", strerror(errno));
@@ -310,7 +284,7 @@ FIXTURE_SETUP(mr_rules)
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(return, &topo, &quiet_ns);
 	netns_teardown(&topo);
-	ASSERT_EQ(0, lo_up()) TH_LOG("lo up: %s", strerror(errno));
+	ASSERT_EQ(0, link_lo_up()) TH_LOG("lo up: %s", strerror(errno));
 	self->fd = psock_socket(SOCK_RAW, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
 }
