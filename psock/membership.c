@@ -43,11 +43,11 @@
  *   mr.<type>.two_adds_need_two_drops
  *   mr.<type>.two_sockets_each_hold_one
  *   mr.<type>.close_releases_memberships
- *   mr.<type>.alen_longer_than_device_einval
  *   mr.<type>.alen_shorter_than_device
- *   mr.<type>.missing_ifindex_enodev
- *   mr.<type>.optlen_short_einval
- *   mr.<type>.drop_never_added_returns_0
+ *   mr_rules.alen_longer_than_device_einval
+ *   mr_rules.missing_ifindex_enodev
+ *   mr_rules.optlen_short_einval
+ *   mr_rules.drop_never_added_returns_0
  *   mr_rules.unknown_type_accepted_no_effect
  *   mr_rules.promisc_not_in_ifflags
  *   mr_bridge.foreign_mac_frames_only_with_promisc
@@ -201,16 +201,6 @@ TEST_F(mr, close_releases_memberships)
 	EXPECT_LEVEL(0, "both closed");
 }
 
-/* packet_mc_add(): mr_alen > dev->addr_len is EINVAL before anything else. */
-TEST_F(mr, alen_longer_than_device_einval)
-{
-	static const uint8_t seven[7] = { 0x03, 0x70, 0x73, 0x6b, 0x00, 0x42, 0x01 };
-
-	EXPECT_ERRNO(EINVAL, psock_membership(self->fd[0], true, LO_IFINDEX, variant->type,
-					      seven, 7));
-	EXPECT_LEVEL(0, "after the refused add");
-}
-
 /*
  * mr_alen 5 on a device with 6-byte addresses: MULTICAST and UNICAST need
  * exactly the device's length (packet_dev_mc()), PROMISC and ALLMULTI take
@@ -229,45 +219,6 @@ TEST_F(mr, alen_shorter_than_device)
 					      addr, 5)) TH_LOG("add: %s", strerror(errno));
 		EXPECT_LEVEL(1, "after the add");
 	}
-}
-
-TEST_F(mr, missing_ifindex_enodev)
-{
-	EXPECT_ERRNO(ENODEV, psock_membership(self->fd[0], true, MISSING_IFINDEX, variant->type,
-					      variant->addr, variant->addr ? ETH_ALEN : 0));
-	EXPECT_LEVEL(0, "lo untouched");
-}
-
-/* optlen 15, one byte short of struct packet_mreq: EINVAL, nothing added. */
-TEST_F(mr, optlen_short_einval)
-{
-	struct packet_mreq m;
-
-	memset(&m, 0, sizeof(m));
-	m.mr_ifindex = LO_IFINDEX;
-	m.mr_type = variant->type;
-	m.mr_alen = variant->addr ? ETH_ALEN : 0;
-	if (variant->addr)
-		memcpy(m.mr_address, variant->addr, ETH_ALEN);
-	EXPECT_ERRNO(EINVAL, setsockopt(self->fd[0], SOL_PACKET, PACKET_ADD_MEMBERSHIP, &m, 15));
-	EXPECT_LEVEL(0, "after the refused add");
-	/* The same request at 16 bytes is taken. */
-	EXPECT_EQ(0, setsockopt(self->fd[0], SOL_PACKET, PACKET_ADD_MEMBERSHIP, &m, 16))
-		TH_LOG("add at optlen 16: %s", strerror(errno));
-	EXPECT_LEVEL(1, "after the add at optlen 16");
-}
-
-/* packet_mc_drop() finds nothing to drop and returns 0. */
-TEST_F(mr, drop_never_added_returns_0)
-{
-	EXPECT_EQ(0, mr(variant, self->fd[0], false)) TH_LOG("drop: %s", strerror(errno));
-	EXPECT_LEVEL(0, "after the drop");
-	/* A drop on another device than the add's leaves the add in place. */
-	ASSERT_EQ(0, mr(variant, self->fd[0], true)) TH_LOG("add: %s", strerror(errno));
-	EXPECT_EQ(0, psock_membership(self->fd[0], false, MISSING_IFINDEX, variant->type,
-				      variant->addr, variant->addr ? ETH_ALEN : 0))
-		TH_LOG("drop on ifindex %d: %s", MISSING_IFINDEX, strerror(errno));
-	EXPECT_LEVEL(1, "the add still held");
 }
 
 /* ---- rules outside the per-type table --------------------------------- */
@@ -293,6 +244,107 @@ FIXTURE_TEARDOWN(mr_rules)
 {
 	if (self->fd >= 0)
 		close(self->fd);
+}
+
+/* Every type, with the address its variant of mr uses (none for PROMISC/ALLMULTI). */
+static const struct {
+	unsigned short type;
+	const uint8_t *addr;
+} all_types[] = {
+	{ PACKET_MR_PROMISC, NULL }, { PACKET_MR_ALLMULTI, NULL },
+	{ PACKET_MR_MULTICAST, mc_addr }, { PACKET_MR_UNICAST, uc_addr },
+};
+
+/* Nothing on lo: no promiscuity, allmulti or extra multicast address. */
+static void expect_lo_untouched(struct __test_metadata *_metadata, const char *what)
+{
+	struct link_state st;
+
+	ASSERT_EQ(0, link_state_get(LO_IFINDEX, &st)) TH_LOG("RTM_GETLINK: %s", strerror(errno));
+	EXPECT_EQ(0, st.promiscuity) TH_LOG("%s", what);
+	EXPECT_EQ(0, st.allmulti) TH_LOG("%s", what);
+	EXPECT_EQ(0, dev_mcast_users(LO_IFINDEX, mc_addr, ETH_ALEN)) TH_LOG("%s", what);
+}
+
+/* EXPECT_ERRNO() with a log line naming the type tried. */
+#define EXPECT_ERRNO_TYPE(err, call, type) do {				\
+	int rc_, err_;								\
+										\
+	errno = 0;								\
+	rc_ = (call);								\
+	err_ = errno;								\
+	EXPECT_EQ(-1, rc_) TH_LOG("mr_type %u", (type));			\
+	EXPECT_EQ((err), err_) TH_LOG("mr_type %u: errno %d (%s)", (type), err_,	\
+				      strerror(err_));				\
+} while (0)
+
+/* packet_mc_add(): mr_alen > dev->addr_len is EINVAL for every type. */
+TEST_F(mr_rules, alen_longer_than_device_einval)
+{
+	static const uint8_t seven[7] = { 0x03, 0x70, 0x73, 0x6b, 0x00, 0x42, 0x01 };
+
+	for (unsigned int i = 0; i < 4; i++)
+		EXPECT_ERRNO_TYPE(EINVAL, psock_membership(self->fd, true, LO_IFINDEX,
+							   all_types[i].type, seven, 7),
+				  all_types[i].type);
+	expect_lo_untouched(_metadata, "after the refused adds");
+}
+
+TEST_F(mr_rules, missing_ifindex_enodev)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		EXPECT_ERRNO_TYPE(ENODEV, psock_membership(self->fd, true, MISSING_IFINDEX,
+							   all_types[i].type, all_types[i].addr,
+							   all_types[i].addr ? ETH_ALEN : 0),
+				  all_types[i].type);
+	expect_lo_untouched(_metadata, "after the refused adds");
+}
+
+/* optlen 15, one byte short of struct packet_mreq: EINVAL; 16 is taken. */
+TEST_F(mr_rules, optlen_short_einval)
+{
+	struct link_state st;
+	struct packet_mreq m;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		memset(&m, 0, sizeof(m));
+		m.mr_ifindex = LO_IFINDEX;
+		m.mr_type = all_types[i].type;
+		m.mr_alen = all_types[i].addr ? ETH_ALEN : 0;
+		if (all_types[i].addr)
+			memcpy(m.mr_address, all_types[i].addr, ETH_ALEN);
+		EXPECT_ERRNO_TYPE(EINVAL, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP,
+						     &m, 15), m.mr_type);
+	}
+	expect_lo_untouched(_metadata, "after the refused adds");
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &m, 16))
+		TH_LOG("add at optlen 16: %s", strerror(errno));
+	/* The last one tried, UNICAST: lo's unicast list turns it promiscuous. */
+	ASSERT_EQ(0, link_state_get(LO_IFINDEX, &st)) TH_LOG("RTM_GETLINK: %s", strerror(errno));
+	EXPECT_EQ(1, st.promiscuity);
+}
+
+/*
+ * packet_mc_drop() finds nothing to drop and returns 0, for every type; a
+ * drop naming another device than the add leaves the add in place.
+ */
+TEST_F(mr_rules, drop_never_added_returns_0)
+{
+	struct link_state st;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		EXPECT_EQ(0, psock_membership(self->fd, false, LO_IFINDEX, all_types[i].type,
+					      all_types[i].addr, all_types[i].addr ? ETH_ALEN : 0))
+			TH_LOG("mr_type %u: %s", all_types[i].type, strerror(errno));
+	}
+	expect_lo_untouched(_metadata, "after the drops");
+	ASSERT_EQ(0, psock_membership(self->fd, true, LO_IFINDEX, PACKET_MR_PROMISC, NULL, 0))
+		TH_LOG("add: %s", strerror(errno));
+	EXPECT_EQ(0, psock_membership(self->fd, false, MISSING_IFINDEX, PACKET_MR_PROMISC,
+				      NULL, 0)) TH_LOG("drop on ifindex %d: %s", MISSING_IFINDEX,
+						       strerror(errno));
+	ASSERT_EQ(0, link_state_get(LO_IFINDEX, &st)) TH_LOG("RTM_GETLINK: %s", strerror(errno));
+	EXPECT_EQ(1, st.promiscuity) TH_LOG("the add still held");
 }
 
 /*
