@@ -24,9 +24,10 @@
  *  - SIOCINQ is the length of the frame at the head of the receive queue
  *    (skb->len, the length recv() would return), 0 when it is empty;
  *    SIOCOUTQ is the send-buffer bytes in flight (sk_wmem_alloc): received
- *    frames do not count, and a frame sent across veth is released when
- *    veth hands it on (skb_orphan() in __dev_forward_skb()), before send()
- *    returns.
+ *    frames do not count, and a frame sent across veth stays charged to the
+ *    sender until the other end's receive path frees it (veth does not
+ *    orphan it within one namespace), then SIOCOUTQ is 0 again. Frames held
+ *    longer (a qdisc) are tx_inflight.c's.
  *
  * Test cases (<type> = raw / dgram):
  *   rcv.<type>.peek_leaves_frame_queued
@@ -356,13 +357,16 @@ static int outq(struct __test_metadata *_metadata, int fd)
 /*
  * A frame queued for reading is charged to the receive buffer, not the
  * send buffer: SIOCOUTQ 0 while SIOCINQ is its length. The same socket
- * sending a frame out of psk0: 0 again once send() returned.
+ * sends a frame out of psk0 to psk1; once a barrier frame sent back from
+ * psk1 afterwards (same CPU, same backlog, so after it) has arrived, psk1
+ * has freed the frame and SIOCOUTQ is 0 again.
  */
 TEST_F(rcv_outq, siocoutq_not_counting_received_or_sent)
 {
 	const struct frame_spec out = {
 		.dst = self->topo.mac1, .src = self->topo.mac0, .payload_len = 1000,
 	};
+	struct rx_barrier bar = { .fd = -1 };
 	uint8_t wire[ETH_FRAME_LEN];
 	size_t wire_len;
 
@@ -371,10 +375,15 @@ TEST_F(rcv_outq, siocoutq_not_counting_received_or_sent)
 	EXPECT_EQ(ETH_HLEN + 500, inq(_metadata, self->fd));
 	EXPECT_EQ(0, outq(_metadata, self->fd)) TH_LOG("a frame queued for reading");
 
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_open(&bar, &self->topo)) TH_LOG("barrier: %s", strerror(errno));
 	wire_len = frame_build(wire, sizeof(wire), &out);
 	ASSERT_EQ((ssize_t)wire_len, send(self->fd, wire, wire_len, 0))
 		TH_LOG("send: %s", strerror(errno));
-	EXPECT_EQ(0, outq(_metadata, self->fd)) TH_LOG("after send()");
+	ASSERT_EQ(0, rx_barrier_sync(&bar, &self->topo, PSOCK_WAIT_MS))
+		TH_LOG("barrier: %s", strerror(errno));
+	rx_barrier_close(&bar);
+	EXPECT_EQ(0, outq(_metadata, self->fd)) TH_LOG("the sent frame received by psk1");
 }
 
 TEST_HARNESS_MAIN
