@@ -31,8 +31,10 @@
  *  - on a device that does filter (a bridge: br_handle_frame_finish()
  *    passes a frame for some other MAC up to the bridge device only when the
  *    bridge is promiscuous), PACKET_MR_PROMISC decides whether frames to a
- *    foreign MAC arrive (sll_pkttype PACKET_OTHERHOST). veth filters
- *    nothing: there such frames arrive with or without it.
+ *    foreign MAC arrive (sll_pkttype PACKET_OTHERHOST), and so does
+ *    PACKET_MR_UNICAST, for every foreign MAC, not only its own: a bridge
+ *    has no IFF_UNICAST_FLT. veth filters nothing: there such frames arrive
+ *    with or without a membership.
  *
  * The counting cases run on the namespace's loopback device (an Ethernet
  * address length of 6, no IFF_UNICAST_FLT), brought up with SIOCSIFFLAGS:
@@ -51,6 +53,7 @@
  *   mr_rules.unknown_type_accepted_no_effect
  *   mr_rules.promisc_not_in_ifflags
  *   mr_bridge.foreign_mac_frames_only_with_promisc
+ *   mr_bridge.unicast_address_makes_bridge_promiscuous
  */
 #include <errno.h>
 #include <net/if.h>
@@ -489,6 +492,43 @@ TEST_F(mr_bridge, foreign_mac_frames_only_with_promisc)
 	ASSERT_EQ(0, psock_membership(self->fd, false, self->br, PACKET_MR_PROMISC, NULL, 0))
 		TH_LOG("drop: %s", strerror(errno));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &to_foreign, 4, 1));
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &to_all, 5, 1));
+	next_seq(_metadata, self->fd, &seq, &pkttype);
+	EXPECT_EQ(5, seq);
+}
+
+/*
+ * A UNICAST membership for one foreign MAC on br0: the bridge has no
+ * unicast filter, so a non-empty unicast list makes it promiscuous
+ * (uc_promisc) and frames for that MAC and for any other foreign MAC
+ * arrive; after the drop neither does.
+ */
+TEST_F(mr_bridge, unicast_address_makes_bridge_promiscuous)
+{
+	static const uint8_t listed[6] = { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x77 };
+	static const uint8_t other[6] = { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x99 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct frame_spec to_listed = { .dst = listed, .payload_len = 32 };
+	struct frame_spec to_other = { .dst = other, .payload_len = 32 };
+	struct frame_spec to_all = { .dst = bcast, .payload_len = 32 };
+	unsigned char pkttype;
+	uint32_t seq;
+
+	ASSERT_EQ(0, psock_membership(self->fd, true, self->br, PACKET_MR_UNICAST, listed,
+				      ETH_ALEN)) TH_LOG("add: %s", strerror(errno));
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &to_listed, 1, 1));
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &to_other, 2, 1));
+	next_seq(_metadata, self->fd, &seq, &pkttype);
+	EXPECT_EQ(1, seq);
+	EXPECT_EQ(PACKET_OTHERHOST, pkttype);
+	next_seq(_metadata, self->fd, &seq, &pkttype);
+	EXPECT_EQ(2, seq);
+	EXPECT_EQ(PACKET_OTHERHOST, pkttype);
+
+	ASSERT_EQ(0, psock_membership(self->fd, false, self->br, PACKET_MR_UNICAST, listed,
+				      ETH_ALEN)) TH_LOG("drop: %s", strerror(errno));
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &to_listed, 3, 1));
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &to_other, 4, 1));
 	ASSERT_EQ(0, peer_send_burst(&self->topo, &to_all, 5, 1));
 	next_seq(_metadata, self->fd, &seq, &pkttype);
 	EXPECT_EQ(5, seq);
