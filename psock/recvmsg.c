@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading a packet socket without a ring: recvmsg() and its flags, the
+ * address it fills in, and the queue ioctls. packet_recvmsg() and
+ * packet_ioctl() in net/packet/af_packet.c:
+ *
+ *  - packet_recvmsg() takes MSG_PEEK, MSG_DONTWAIT, MSG_TRUNC and
+ *    MSG_ERRQUEUE (and the kernel-internal MSG_CMSG_COMPAT); any other flag
+ *    is EINVAL before the queue is looked at, so the frame stays queued.
+ *    That includes MSG_OOB, MSG_WAITALL and MSG_CMSG_CLOEXEC, which the
+ *    recvmsg() syscall passes on to the protocol;
+ *  - MSG_PEEK copies the frame and leaves it at the head of the queue;
+ *  - a buffer shorter than the frame gets the first bytes, the rest of the
+ *    frame is dropped, and msg_flags has MSG_TRUNC; recvmsg() returns the
+ *    bytes copied, or with MSG_TRUNC in the flags the whole frame's length
+ *    (skb->len: from the link header on SOCK_RAW, from the network header
+ *    on SOCK_DGRAM);
+ *  - the address is a struct sockaddr_ll; msg_namelen is
+ *    offsetof(sll_addr) + sll_halen = 18 for Ethernet, raised to
+ *    sizeof(struct sockaddr_ll) = 20 with sll_addr's last two bytes zeroed.
+ *    A caller's msg_namelen shorter than that gets as many bytes and is
+ *    set to 20 (move_addr_to_user()); a longer buffer is written only up
+ *    to 20;
+ *  - SIOCINQ is the length of the frame at the head of the receive queue
+ *    (skb->len, the length recv() would return), 0 when it is empty;
+ *    SIOCOUTQ is the send-buffer bytes in flight (sk_wmem_alloc): received
+ *    frames do not count, and a frame sent across veth stays charged to the
+ *    sender until the other end's receive path frees it (veth does not
+ *    orphan it within one namespace), then SIOCOUTQ is 0 again. Frames held
+ *    longer (a qdisc) are tx_inflight.c's.
+ *
+ * Test cases (<type> = raw / dgram):
+ *   rcv.<type>.peek_leaves_frame_queued
+ *   rcv.<type>.short_buffer_sets_msg_trunc
+ *   rcv.<type>.msg_trunc_returns_frame_length
+ *   rcv.<type>.sockaddr_ll_namelen_20
+ *   rcv.<type>.short_namelen_gets_prefix_and_20
+ *   rcv.<type>.siocinq_head_frame_length
+ *   rcv_flags.<flag>.refused_einval_frame_stays
+ *   rcv_outq.siocoutq_not_counting_received_or_sent
+ * with <flag> = msg_oob / msg_waitall / msg_cmsg_cloexec.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+#include <net/if_arp.h>
+
+#include "kselftest_harness.h"
+#include "psock.h"
+#include "stats.h"
+
+/* The received frame's length for a frame_build() payload of n bytes. */
+static size_t rx_len(int type, size_t n)
+{
+	return (type == SOCK_RAW ? ETH_HLEN : 0) + n;
+}
+
+/* Wait (bounded) for fd to have a frame queued. */
+#define ASSERT_QUEUED(fd) \
+	ASSERT_EQ(1, psock_wait((fd), POLLIN, PSOCK_WAIT_MS)) \
+		TH_LOG("a frame within %d ms: %s", PSOCK_WAIT_MS, strerror(errno))
+
+/* SIOCINQ of fd, failing the case when the ioctl does. */
+static int inq(struct __test_metadata *_metadata, int fd)
+{
+	int v = -1;
+
+	EXPECT_EQ(0, ioctl(fd, SIOCINQ, &v)) TH_LOG("SIOCINQ: %s", strerror(errno));
+	return v;
+}
+
+/* recvmsg() of one frame into buf (len bytes), msg_flags into *mflags. */
+static ssize_t recv_flags(int fd, void *buf, size_t len, int flags, int *mflags)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(fd, &msg, flags);
+
+	*mflags = msg.msg_flags;
+	return n;
+}
+
+FIXTURE(rcv) {
+	struct netns_topo topo;
+	int fd;
+};
+
+FIXTURE_VARIANT(rcv) {
+	int type;
+};
+
+FIXTURE_VARIANT_ADD(rcv, raw) { .type = SOCK_RAW };
+FIXTURE_VARIANT_ADD(rcv, dgram) { .type = SOCK_DGRAM };
+
+FIXTURE_SETUP(rcv)
+{
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_rx_socket(variant->type, 0, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rcv)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	netns_teardown(&self->topo);
+}
+
+/* Send one tagged frame of payload bytes from psk1 and wait for it. */
+static void send_one(struct __test_metadata *_metadata, struct netns_topo *topo, int fd,
+		     size_t payload, uint32_t seq, uint8_t *wire, size_t *wire_len)
+{
+	const struct frame_spec spec = { .payload_len = payload, .seq = seq };
+
+	*wire_len = frame_build(wire, ETH_FRAME_LEN, &spec);
+	ASSERT_EQ((ssize_t)*wire_len, peer_send(topo, wire, *wire_len))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_QUEUED(fd);
+}
+
+TEST_F(rcv, peek_leaves_frame_queued)
+{
+	size_t hdr = variant->type == SOCK_RAW ? 0 : ETH_HLEN, wire_len, want;
+	uint8_t wire[ETH_FRAME_LEN], buf[ETH_FRAME_LEN];
+	int mflags;
+
+	send_one(_metadata, &self->topo, self->fd, 100, 1, wire, &wire_len);
+	want = wire_len - hdr;
+	for (int i = 0; i < 2; i++) {
+		memset(buf, 0, sizeof(buf));
+		EXPECT_EQ((ssize_t)want, recv_flags(self->fd, buf, sizeof(buf),
+						    MSG_PEEK | MSG_DONTWAIT, &mflags))
+			TH_LOG("peek %d: %s", i, strerror(errno));
+		EXPECT_EQ(0, mflags);
+		EXPECT_EQ(0, memcmp(wire + hdr, buf, want)) TH_LOG("peek %d", i);
+		EXPECT_EQ((int)want, inq(_metadata, self->fd)) TH_LOG("after peek %d", i);
+	}
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ((ssize_t)want, recv_flags(self->fd, buf, sizeof(buf), MSG_DONTWAIT, &mflags));
+	EXPECT_EQ(0, memcmp(wire + hdr, buf, want));
+	EXPECT_ERRNO(EAGAIN, recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT));
+}
+
+/* 20 bytes of a 114 (raw) / 100 (dgram) byte frame; the rest is gone. */
+TEST_F(rcv, short_buffer_sets_msg_trunc)
+{
+	size_t hdr = variant->type == SOCK_RAW ? 0 : ETH_HLEN, wire_len;
+	uint8_t wire[ETH_FRAME_LEN], buf[64];
+	int mflags;
+
+	send_one(_metadata, &self->topo, self->fd, 100, 2, wire, &wire_len);
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(20, recv_flags(self->fd, buf, 20, MSG_DONTWAIT, &mflags));
+	EXPECT_EQ(MSG_TRUNC, mflags);
+	EXPECT_EQ(0, memcmp(wire + hdr, buf, 20));
+	EXPECT_EQ(0, buf[20]);
+	EXPECT_ERRNO(EAGAIN, recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT));
+}
+
+/* MSG_TRUNC: recvmsg() returns skb->len, whatever was copied. */
+TEST_F(rcv, msg_trunc_returns_frame_length)
+{
+	size_t hdr = variant->type == SOCK_RAW ? 0 : ETH_HLEN, wire_len;
+	uint8_t wire[ETH_FRAME_LEN], buf[ETH_FRAME_LEN];
+	int mflags;
+
+	send_one(_metadata, &self->topo, self->fd, 100, 3, wire, &wire_len);
+	EXPECT_EQ((ssize_t)rx_len(variant->type, 100),
+		  recv_flags(self->fd, buf, 20, MSG_TRUNC | MSG_DONTWAIT, &mflags));
+	EXPECT_EQ(MSG_TRUNC, mflags);
+	EXPECT_EQ(0, memcmp(wire + hdr, buf, 20));
+	/* A buffer that holds it: the length, and no MSG_TRUNC in msg_flags. */
+	send_one(_metadata, &self->topo, self->fd, 100, 4, wire, &wire_len);
+	EXPECT_EQ((ssize_t)rx_len(variant->type, 100),
+		  recv_flags(self->fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT, &mflags));
+	EXPECT_EQ(0, mflags);
+}
+
+/*
+ * recvmsg() with msg_namelen n into name, a 32-byte buffer filled with 0xaa
+ * first; the msg_namelen the kernel wrote back in *namelen.
+ */
+static ssize_t recv_name(int fd, uint8_t name[32], socklen_t n, socklen_t *namelen)
+{
+	uint8_t buf[ETH_FRAME_LEN];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = {
+		.msg_name = name, .msg_namelen = n, .msg_iov = &iov, .msg_iovlen = 1,
+	};
+	ssize_t r;
+
+	memset(name, 0xaa, 32);
+	r = recvmsg(fd, &msg, MSG_DONTWAIT);
+	*namelen = msg.msg_namelen;
+	return r;
+}
+
+/*
+ * A 32-byte msg_name: the kernel writes a struct sockaddr_ll (20 bytes)
+ * with sll_addr's bytes 6 and 7 zero, and nothing after it.
+ */
+TEST_F(rcv, sockaddr_ll_namelen_20)
+{
+	uint8_t name[32], wire[ETH_FRAME_LEN];
+	struct sockaddr_ll sll;
+	socklen_t namelen;
+	size_t wire_len;
+
+	send_one(_metadata, &self->topo, self->fd, 64, 5, wire, &wire_len);
+	ASSERT_EQ((ssize_t)rx_len(variant->type, 64), recv_name(self->fd, name, 32, &namelen))
+		TH_LOG("recvmsg: %s", strerror(errno));
+	EXPECT_EQ(20, namelen);
+	memcpy(&sll, name, sizeof(sll));
+	EXPECT_EQ(AF_PACKET, sll.sll_family);
+	EXPECT_EQ(htons(ETH_P_PSOCK), sll.sll_protocol);
+	EXPECT_EQ(self->topo.ifindex0, sll.sll_ifindex);
+	EXPECT_EQ(ARPHRD_ETHER, sll.sll_hatype);
+	EXPECT_EQ(PACKET_HOST, sll.sll_pkttype);
+	EXPECT_EQ(ETH_ALEN, sll.sll_halen);
+	EXPECT_EQ(0, memcmp(self->topo.mac1, sll.sll_addr, ETH_ALEN));
+	EXPECT_EQ(0, name[18]);
+	EXPECT_EQ(0, name[19]);
+	for (int i = 20; i < 32; i++) {
+		EXPECT_EQ(0xaa, name[i]) TH_LOG("msg_name byte %d written", i);
+	}
+}
+
+/* msg_namelen 8: the first 8 bytes of the address, msg_namelen set to 20. */
+TEST_F(rcv, short_namelen_gets_prefix_and_20)
+{
+	uint8_t name[32], wire[ETH_FRAME_LEN];
+	socklen_t namelen;
+	size_t wire_len;
+	int ifindex;
+
+	send_one(_metadata, &self->topo, self->fd, 64, 6, wire, &wire_len);
+	ASSERT_EQ((ssize_t)rx_len(variant->type, 64), recv_name(self->fd, name, 8, &namelen))
+		TH_LOG("recvmsg: %s", strerror(errno));
+	EXPECT_EQ(20, namelen);
+	EXPECT_EQ(AF_PACKET, name[0] | name[1] << 8);
+	EXPECT_EQ(ETH_P_PSOCK, name[2] << 8 | name[3]);
+	memcpy(&ifindex, name + 4, 4);
+	EXPECT_EQ(self->topo.ifindex0, ifindex);
+	for (int i = 8; i < 32; i++) {
+		EXPECT_EQ(0xaa, name[i]) TH_LOG("msg_name byte %d written", i);
+	}
+}
+
+/*
+ * Two frames (100 and 200 bytes of payload) queued: SIOCINQ is the length
+ * of the first, then of the second, then 0. A barrier frame on another
+ * socket, sent last from the same CPU, says both are queued.
+ */
+TEST_F(rcv, siocinq_head_frame_length)
+{
+	const struct frame_spec a = { .payload_len = 100, .seq = 7 };
+	const struct frame_spec b = { .payload_len = 200, .seq = 8 };
+	struct rx_barrier bar = { .fd = -1 };
+	uint8_t buf[ETH_FRAME_LEN];
+
+	EXPECT_EQ(0, inq(_metadata, self->fd)) TH_LOG("empty queue");
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_open(&bar, &self->topo)) TH_LOG("barrier: %s", strerror(errno));
+	ASSERT_EQ(ETH_HLEN + 100, peer_send_spec(&self->topo, &a));
+	ASSERT_EQ(ETH_HLEN + 200, peer_send_spec(&self->topo, &b));
+	ASSERT_EQ(0, rx_barrier_sync(&bar, &self->topo, PSOCK_WAIT_MS))
+		TH_LOG("barrier: %s", strerror(errno));
+	rx_barrier_close(&bar);
+	EXPECT_EQ((int)rx_len(variant->type, 100), inq(_metadata, self->fd));
+	EXPECT_EQ((ssize_t)rx_len(variant->type, 100), recv(self->fd, buf, sizeof(buf),
+							    MSG_DONTWAIT));
+	EXPECT_EQ((int)rx_len(variant->type, 200), inq(_metadata, self->fd));
+	EXPECT_EQ((ssize_t)rx_len(variant->type, 200), recv(self->fd, buf, sizeof(buf),
+							    MSG_DONTWAIT));
+	EXPECT_EQ(0, inq(_metadata, self->fd)) TH_LOG("drained");
+}
+
+/* ---- flags packet_recvmsg() refuses ------------------------------------ */
+
+FIXTURE(rcv_flags) {
+	struct netns_topo topo;
+	int fd;
+};
+
+FIXTURE_VARIANT(rcv_flags) {
+	int flag;
+};
+
+FIXTURE_VARIANT_ADD(rcv_flags, msg_oob) { .flag = MSG_OOB };
+FIXTURE_VARIANT_ADD(rcv_flags, msg_waitall) { .flag = MSG_WAITALL };
+FIXTURE_VARIANT_ADD(rcv_flags, msg_cmsg_cloexec) { .flag = MSG_CMSG_CLOEXEC };
+
+FIXTURE_SETUP(rcv_flags)
+{
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rcv_flags)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	netns_teardown(&self->topo);
+}
+
+TEST_F(rcv_flags, refused_einval_frame_stays)
+{
+	uint8_t wire[ETH_FRAME_LEN], buf[ETH_FRAME_LEN];
+	size_t wire_len;
+	int mflags;
+
+	send_one(_metadata, &self->topo, self->fd, 64, 9, wire, &wire_len);
+	EXPECT_ERRNO(EINVAL, recv_flags(self->fd, buf, sizeof(buf),
+					variant->flag | MSG_DONTWAIT, &mflags));
+	EXPECT_EQ((int)wire_len, inq(_metadata, self->fd)) TH_LOG("frame still queued");
+	EXPECT_EQ((ssize_t)wire_len, recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(0, memcmp(wire, buf, wire_len));
+}
+
+/* ---- SIOCOUTQ ---------------------------------------------------------- */
+
+FIXTURE(rcv_outq) {
+	struct netns_topo topo;
+	int fd;
+};
+
+FIXTURE_SETUP(rcv_outq)
+{
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rcv_outq)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	netns_teardown(&self->topo);
+}
+
+static int outq(struct __test_metadata *_metadata, int fd)
+{
+	int v = -1;
+
+	EXPECT_EQ(0, ioctl(fd, SIOCOUTQ, &v)) TH_LOG("SIOCOUTQ: %s", strerror(errno));
+	return v;
+}
+
+/*
+ * A frame queued for reading is charged to the receive buffer, not the
+ * send buffer: SIOCOUTQ 0 while SIOCINQ is its length. The same socket
+ * sends a frame out of psk0 to psk1; once a barrier frame sent back from
+ * psk1 afterwards (same CPU, same backlog, so after it) has arrived, psk1
+ * has freed the frame and SIOCOUTQ is 0 again.
+ */
+TEST_F(rcv_outq, siocoutq_not_counting_received_or_sent)
+{
+	const struct frame_spec out = {
+		.dst = self->topo.mac1, .src = self->topo.mac0, .payload_len = 1000,
+	};
+	struct rx_barrier bar = { .fd = -1 };
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t wire_len;
+
+	EXPECT_EQ(0, outq(_metadata, self->fd)) TH_LOG("new socket");
+	send_one(_metadata, &self->topo, self->fd, 500, 10, wire, &wire_len);
+	EXPECT_EQ(ETH_HLEN + 500, inq(_metadata, self->fd));
+	EXPECT_EQ(0, outq(_metadata, self->fd)) TH_LOG("a frame queued for reading");
+
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_open(&bar, &self->topo)) TH_LOG("barrier: %s", strerror(errno));
+	wire_len = frame_build(wire, sizeof(wire), &out);
+	ASSERT_EQ((ssize_t)wire_len, send(self->fd, wire, wire_len, 0))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_sync(&bar, &self->topo, PSOCK_WAIT_MS))
+		TH_LOG("barrier: %s", strerror(errno));
+	rx_barrier_close(&bar);
+	EXPECT_EQ(0, outq(_metadata, self->fd)) TH_LOG("the sent frame received by psk1");
+}
+
+TEST_HARNESS_MAIN
