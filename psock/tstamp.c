@@ -600,29 +600,45 @@ static void tx_end_open(struct __test_metadata *_metadata, struct netns_topo *to
 }
 
 /*
- * Send f (seq 1) from e, through slot 0 of the ring or with sendto(), a
- * blocking call; the clock before and after it. The sink gets it intact;
+ * Send f (seq 1) from e, through slot 0 of the ring or as the data of
+ * sendmsg(), a blocking call, with an SCM_TXTIME of txtime unless it is 0;
+ * the clock before and after it. The sink gets it intact;
  * unless rx_ns is NULL, its arrival stamp (the core must be stamping) to
  * *rx_ns. The slot (NULL without a ring).
  */
 static void *tx_end_send(struct __test_metadata *_metadata, struct tx_end *e, int type,
-			 const struct tx_frame *f, int64_t *before, int64_t *after,
-			 int64_t *rx_ns)
+			 const struct tx_frame *f, uint64_t txtime, int64_t *before,
+			 int64_t *after, int64_t *rx_ns)
 {
 	size_t hdr = type == SOCK_DGRAM ? ETH_HLEN : 0;
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(uint64_t))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)(f->wire + hdr), .iov_len = f->len - hdr };
+	struct msghdr msg = {
+		.msg_name = &e->to, .msg_namelen = sizeof(e->to),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
 	struct scm_timestamping tss;
 	void *slot = NULL;
 	struct rx_msg m;
 	ssize_t n;
 
-	if (e->ring.map)
+	if (e->ring.map) {
 		slot = tx_put(&e->ring, 0, 0, f->wire + hdr, f->len - hdr);
+		msg.msg_iovlen = 0;
+	}
+	if (txtime) {
+		msg.msg_control = ctl.b;
+		msg.msg_controllen = sizeof(ctl.b);
+		ctl.h.cmsg_level = SOL_SOCKET;
+		ctl.h.cmsg_type = SCM_TXTIME;
+		ctl.h.cmsg_len = CMSG_LEN(sizeof(txtime));
+		memcpy(CMSG_DATA(&ctl.h), &txtime, sizeof(txtime));
+	}
 	*before = psock_realtime_ns();
-	if (slot)
-		n = sendto(e->fd, NULL, 0, 0, (struct sockaddr *)&e->to, sizeof(e->to));
-	else
-		n = sendto(e->fd, f->wire + hdr, f->len - hdr, 0, (struct sockaddr *)&e->to,
-			   sizeof(e->to));
+	n = sendmsg(e->fd, &msg, 0);
 	*after = psock_realtime_ns();
 	EXPECT_EQ((ssize_t)(f->len - hdr), n) TH_LOG("send: %s", n < 0 ? strerror(errno) : "");
 	ASSERT_EQ(0, recv_seq(e->sink, ETH_HLEN, 1, psock_deadline(PSOCK_WAIT_MS), &m))
@@ -694,7 +710,7 @@ TEST_F(ts_tx, sw_stamp_on_error_queue)
 	ssize_t n;
 
 	TX_FRAME(&f, .seq = 1, .payload_len = 100);
-	tx_end_send(_metadata, &self->e, variant->type, &f, &before, &after, NULL);
+	tx_end_send(_metadata, &self->e, variant->type, &f, 0, &before, &after, NULL);
 
 	ASSERT_EQ(1, psock_wait(self->e.fd, POLLERR, PSOCK_WAIT_MS)) TH_LOG("%s", strerror(errno));
 	m.iov.iov_base = m.buf;
@@ -726,7 +742,6 @@ TEST_F(ts_tx, sw_stamp_on_error_queue)
 
 FIXTURE(ts_tx_ring) {
 	struct netns_topo topo;
-	int ref;
 	struct tx_end e;
 };
 
@@ -740,50 +755,58 @@ FIXTURE_VARIANT_ADD(ts_tx_ring, v3) { .version = TPACKET_V3 };
 
 FIXTURE_SETUP(ts_tx_ring)
 {
+	struct sock_txtime txt = { .clockid = CLOCK_REALTIME };
+
 	memset(&self->e, 0, sizeof(self->e));
-	self->e.fd = self->e.sink = self->ref = -1;
+	self->e.fd = self->e.sink = -1;
 	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	/* First, so the sink is not open yet to see the warm-up frames go out. */
-	REF_OPEN(self->ref, &self->topo);
 	tx_end_open(_metadata, &self->topo, &self->e, SOCK_RAW, variant->version, true);
+	ASSERT_EQ(0, setsockopt(self->e.fd, SOL_SOCKET, SO_TXTIME, &txt, sizeof(txt)))
+		TH_LOG("SO_TXTIME: %s", strerror(errno));
 }
 
 FIXTURE_TEARDOWN(ts_tx_ring)
 {
 	tx_end_close(_metadata, &self->e);
-	if (self->ref >= 0)
-		EXPECT_EQ(0, close(self->ref));
 	netns_teardown(&self->topo);
 }
 
+/* The launch time the frame asks for (SCM_TXTIME, CLOCK_REALTIME): 2026-01-01 + 0.123456789 s. */
+#define TS_TXTIME 1767225600123456789ull
+
 /*
- * The stamp in a TX ring slot handed back after a blocking send on veth, with
- * PACKET_TIMESTAMP SOFTWARE and the core stamping packets:
- * __packet_set_timestamp() reads the sent skb's own tstamp when the kernel
- * lets go of the slot (tpacket_destruct_skb(); from 6.12
- * tpacket_ubuf_complete(), docs/KERNEL-DIFFERENCES.md D1). The sent skb
- * itself is never stamped on the way out (skb_tx_timestamp() stamps the
- * error-queue clone), but veth hands that same skb to psk1's receive path,
- * which stamps it (net_timestamp_check() in netif_rx()) before psk1's packet
- * socket takes it: the slot reads TP_STATUS_AVAILABLE | TP_STATUS_TS_SOFTWARE
- * and the time the frame arrived on psk1, which the sink reports.
+ * The stamp in a TX ring slot handed back after a blocking send, with
+ * PACKET_TIMESTAMP SOFTWARE: __packet_set_timestamp() writes the sent
+ * skb's own tstamp when the kernel lets go of the slot
+ * (tpacket_destruct_skb(); tpacket_ubuf_complete() where the ring pages
+ * are a ubuf_info, docs/KERNEL-DIFFERENCES.md D1) and sets
+ * TP_STATUS_TS_SOFTWARE. Nothing stamps the sent skb on the way out
+ * (skb_tx_timestamp() stamps the error-queue clone), so what the slot gets
+ * on veth without SO_TXTIME depends on when the slot is let go relative to
+ * psk1's receive stamp: 6.1 (destructor when psk1's socket takes the skb)
+ * and 6.18 report the arrival time, 6.12.118 (pages copied at the veth
+ * forward, before psk1 stamps) no stamp. With SO_TXTIME (CLOCK_REALTIME)
+ * the skb's tstamp is the SCM_TXTIME value from the start
+ * (tpacket_fill_skb()), and the slot reports exactly that on every kernel:
+ * TP_STATUS_AVAILABLE | TP_STATUS_TS_SOFTWARE and TS_TXTIME (V1: in
+ * microseconds).
  */
 TEST_F(ts_tx_ring, completed_slot_header_stamp)
 {
-	int64_t before, after, rx_ns;
+	int64_t before, after;
 	struct frame_view v;
 	struct tx_frame f;
 	void *slot;
 
 	TX_FRAME(&f, .seq = 1, .payload_len = 100);
-	slot = tx_end_send(_metadata, &self->e, SOCK_RAW, &f, &before, &after, &rx_ns);
+	slot = tx_end_send(_metadata, &self->e, SOCK_RAW, &f, TS_TXTIME, &before, &after, NULL);
 	frame_view(&self->e.ring, slot, &v);
 	EXPECT_EQ(TP_STATUS_AVAILABLE | TP_STATUS_TS_SOFTWARE, tx_status(&self->e.ring, slot));
-	EXPECT_EQ(rx_ns / 1000000000, v.sec);
+	EXPECT_EQ(TS_TXTIME / 1000000000, v.sec);
 	if (variant->version == TPACKET_V1) {
-		EXPECT_EQ(rx_ns % 1000000000 / 1000, v.usec);
+		EXPECT_EQ(TS_TXTIME % 1000000000 / 1000, v.usec);
 	} else {
-		EXPECT_EQ(rx_ns % 1000000000, v.nsec);
+		EXPECT_EQ(TS_TXTIME % 1000000000, v.nsec);
 	}
 }
 
