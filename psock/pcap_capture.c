@@ -9,10 +9,10 @@
  * mode), PACKET_RESERVE 4 (room to put a VLAN tag back) and an RX ring of
  * blocks retired after the pcap timeout, and, for promiscuous mode, adds a
  * PACKET_MR_PROMISC membership (packet_dev_mc() -> dev_set_promiscuity()).
- * Every frame it hands out comes from tpacket_rcv(): caplen is tp_snaplen
- * (the frame cut to the snap length: run_filter()'s default is the whole
- * frame, libpcap's snap length is applied by the filter it attaches or by
- * tp_snaplen), len is tp_len. pcap_stats() reads PACKET_STATISTICS:
+ * It turns on PACKET_AUXDATA and attaches no filter of its own. Every
+ * frame it hands out comes from tpacket_rcv(): the ring's 256 KiB frames
+ * hold the whole frame (tp_snaplen = tp_len), libpcap cuts caplen to the
+ * snap length in user space and reports len = tp_len. pcap_stats() reads PACKET_STATISTICS:
  * ps_recv = tp_packets, ps_drop = tp_drops, the frames the ring had no
  * room for (a V3 block still owned by user space: prb_dispatch_next_block()
  * freezes the queue and counts a drop).
@@ -136,8 +136,8 @@ static int pcap_next_tagged(pcap_t *p, size_t skip, struct pcap_pkthdr *h,
 
 /*
  * The socket libpcap opened (pcap_fileno()): SOCK_RAW, protocol ETH_P_ALL
- * bound to psk0 (packet_diag), TPACKET_V3, PACKET_RESERVE 4; the RX ring's
- * retire timeout is the pcap timeout.
+ * bound to psk0 (packet_diag), TPACKET_V3, PACKET_RESERVE 4, flags RUNNING |
+ * AUXDATA, no filter; the RX ring's retire timeout is the pcap timeout.
  */
 TEST_F(pcap_live, v3_ring_raw_socket_reserve_4)
 {
@@ -154,13 +154,16 @@ TEST_F(pcap_live, v3_ring_raw_socket_reserve_4)
 	ASSERT_EQ(0, getsockopt(fd, SOL_PACKET, PACKET_RESERVE, &res, &len));
 	EXPECT_EQ(4, res);
 	EXPECT_EQ(DLT_EN10MB, pcap_datalink(self->p));
-	ASSERT_EQ(0, pdiag_request(PACKET_SHOW_INFO | PACKET_SHOW_RING_CFG, NLM_F_DUMP, 0, &d))
+	ASSERT_EQ(0, pdiag_request(PACKET_SHOW_INFO | PACKET_SHOW_RING_CFG | PACKET_SHOW_FILTER,
+				   NLM_F_DUMP, 0, &d))
 		TH_LOG("packet_diag: %s", strerror(errno));
 	s = pdiag_find(&d, fd);
 	ASSERT_NE(NULL, s);
 	EXPECT_EQ(SOCK_RAW, s->msg.pdiag_type);
 	EXPECT_EQ(ETH_P_ALL, s->msg.pdiag_num);
 	EXPECT_EQ(NETNS_IFINDEX0, s->info.pdi_index);
+	EXPECT_EQ(PDI_RUNNING | PDI_AUXDATA, s->info.pdi_flags);
+	EXPECT_FALSE(s->has_filter);
 	ASSERT_TRUE(s->has_rx);
 	EXPECT_EQ(50, s->rx.pdr_retire_tmo);
 	TH_LOG("libpcap's ring: %u blocks of %u, frame_size %u, frame_nr %u",

@@ -82,8 +82,10 @@ static int bind_name(int fd, const char *dev, socklen_t len)
 }
 
 /* Case step: bind fd to dev by name, or fail the case. */
-#define BIND_NAME(fd, dev) \
-	ASSERT_EQ(0, bind_name((fd), (dev), 16)) TH_LOG("bind %s: %s", (dev), strerror(errno))
+#define BIND_NAME(fd, dev) do {						\
+	ASSERT_EQ(0, bind_name((fd), (dev), 16))				\
+		TH_LOG("bind %s: %s", (dev), strerror(errno));			\
+} while (0)
 
 /* What getsockname() says: its length and address. */
 static void expect_name(struct __test_metadata *_metadata, int fd, const char *dev)

@@ -80,8 +80,8 @@
 /* Added in Linux 6.12 (include/uapi/linux/net_tstamp.h). */
 #define PSOCK_SOF_OPT_RX_FILTER (1 << 17)
 
-/* SO_TIMESTAMP*_OLD on 64-bit: what the libc names mean here. */
-#define TS_SEQ_WARM 0x10000	/* seqs of the frames that wait for the stamp key */
+/* Tag seqs of the frames that wait for the stamp key (ref_open_stamping()). */
+#define TS_SEQ_WARM 0x10000
 
 /* ---- the reference socket and control messages ------------------------ */
 
