@@ -71,6 +71,7 @@ $(BUILD)/psock/%: psock/%.c $(LIB_OBJS) $(LIB_HDRS) | $(HARNESS_HDR)
 
 # Per-binary libraries.
 $(BUILD)/psock/pcap_filter: LDLIBS += -lpcap
+$(BUILD)/psock/pcap_capture: LDLIBS += -lpcap
 
 $(BUILD)/tests/%: tests/fixtures/%.c $(LIB_OBJS) $(LIB_HDRS) | $(HARNESS_HDR)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* packet_diag dumps: see diag.h. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
+#include "diag.h"
+#include "timing.h"
+
+static void parse_attrs(struct pdiag_sock *p, struct nlattr *a, int len)
+{
+	for (; len >= (int)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
+	     len -= NLA_ALIGN(a->nla_len), a = (void *)a + NLA_ALIGN(a->nla_len)) {
+		void *d = (void *)a + NLA_HDRLEN;
+		unsigned int dlen = a->nla_len - NLA_HDRLEN;
+
+		switch (a->nla_type) {
+		case PACKET_DIAG_INFO:
+			p->has_info = true;
+			p->info_len = dlen;
+			memcpy(&p->info, d, dlen < sizeof(p->info) ? dlen : sizeof(p->info));
+			break;
+		case PACKET_DIAG_UID:
+			p->has_uid = true;
+			memcpy(&p->uid, d, 4);
+			break;
+		case PACKET_DIAG_MCLIST:
+			p->has_mclist = true;
+			p->mc_n = dlen / sizeof(p->mc[0]);
+			if (p->mc_n > 4)
+				p->mc_n = 4;
+			memcpy(p->mc, d, p->mc_n * sizeof(p->mc[0]));
+			break;
+		case PACKET_DIAG_RX_RING:
+		case PACKET_DIAG_TX_RING:
+			*(a->nla_type == PACKET_DIAG_RX_RING ? &p->has_rx : &p->has_tx) = true;
+			p->ring_len = dlen;
+			memcpy(a->nla_type == PACKET_DIAG_RX_RING ? &p->rx : &p->tx, d,
+			       dlen < sizeof(p->rx) ? dlen : sizeof(p->rx));
+			break;
+		case PACKET_DIAG_FANOUT:
+			p->has_fanout = true;
+			memcpy(&p->fanout, d, 4);
+			break;
+		case PACKET_DIAG_MEMINFO:
+			p->has_mem = true;
+			p->mem_len = dlen < sizeof(p->mem) ? dlen : sizeof(p->mem);
+			memcpy(p->mem, d, p->mem_len);
+			break;
+		case PACKET_DIAG_FILTER:
+			p->has_filter = true;
+			p->filter_len = dlen < sizeof(p->filter) ? dlen : sizeof(p->filter);
+			memcpy(p->filter, d, p->filter_len);
+			break;
+		}
+	}
+}
+
+int pdiag_request(uint32_t show, uint16_t flags, uint8_t protocol, struct pdiag_dump *out)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct packet_diag_req req;
+	} rq = {
+		.nlh = {
+			.nlmsg_len = sizeof(rq), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | flags, .nlmsg_seq = 1,
+		},
+		.req = { .sdiag_family = AF_PACKET, .sdiag_protocol = protocol,
+			 .pdiag_show = show },
+	};
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+	static char buf[65536];
+	int fd, rc = -1, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -1;
+	if (sendto(fd, &rq, sizeof(rq), 0, (struct sockaddr *)&nl, sizeof(nl)) != sizeof(rq))
+		goto out;
+	for (;;) {
+		struct nlmsghdr *h;
+		ssize_t n;
+
+		if (psock_wait_until(fd, POLLIN, deadline) != 1)
+			goto out;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0)
+			goto out;
+		for (h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			struct pdiag_sock *p;
+
+			if (h->nlmsg_type == NLMSG_DONE) {
+				rc = 0;
+				goto out;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				rc = e->error;
+				goto out;
+			}
+			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || out->n == PDIAG_MAX_SOCKS) {
+				err = EPROTO;
+				goto out;
+			}
+			p = &out->s[out->n++];
+			memcpy(&p->msg, NLMSG_DATA(h), sizeof(p->msg));
+			parse_attrs(p, (void *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(p->msg)),
+				    h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(p->msg))));
+		}
+	}
+out:
+	if (!err)
+		err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+unsigned long pdiag_fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+const struct pdiag_sock *pdiag_find(const struct pdiag_dump *d, int fd)
+{
+	unsigned long ino = pdiag_fd_ino(fd);
+
+	for (unsigned int i = 0; i < d->n; i++)
+		if (d->s[i].msg.pdiag_ino == ino)
+			return &d->s[i];
+	return NULL;
+}

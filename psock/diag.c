@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Introspection: packet_diag, the NETLINK_SOCK_DIAG handler for AF_PACKET
+ * (net/packet/diag.c, module af_packet_diag), which ss(8) reads.
+ *
+ * A SOCK_DIAG_BY_FAMILY request with NLM_F_DUMP and a struct
+ * packet_diag_req (sdiag_family AF_PACKET, sdiag_protocol 0, pdiag_show
+ * bits) makes packet_diag_dump() walk every packet socket of the asking
+ * socket's network namespace; pdiag_ino and pdiag_cookie of the request are
+ * not used to select. For each socket sk_diag_fill() writes a struct
+ * packet_diag_msg (family, sk_type, the protocol in host order, the socket
+ * inode, the socket cookie) and, per pdiag_show bit, attributes:
+ *
+ *   PACKET_SHOW_INFO     PACKET_DIAG_INFO (pdiag_put_info(): ifindex,
+ *                        tp_version, tp_reserve, copy_thresh, tp_tstamp,
+ *                        PDI_RUNNING/AUXDATA/ORIGDEV/VNETHDR/LOSS) and
+ *                        PACKET_DIAG_UID (the owner, seen from the asking
+ *                        socket's user namespace)
+ *   PACKET_SHOW_MCLIST   PACKET_DIAG_MCLIST, one packet_diag_mclist per
+ *                        membership, newest first, with its count
+ *   PACKET_SHOW_RING_CFG PACKET_DIAG_RX_RING / TX_RING (pdiag_put_ring():
+ *                        block size and number, frame size, frame_max + 1,
+ *                        and for V3 retire_blk_tov, blk_sizeof_priv,
+ *                        feature_req_word), only for a ring that exists
+ *   PACKET_SHOW_FANOUT   PACKET_DIAG_FANOUT: id | type << 16 (no flags)
+ *   PACKET_SHOW_MEMINFO  PACKET_DIAG_MEMINFO: sk_get_meminfo(), the array
+ *                        SO_MEMINFO returns
+ *   PACKET_SHOW_FILTER   PACKET_DIAG_FILTER: the classic program as
+ *                        attached, to a requester with CAP_NET_ADMIN
+ *
+ * A request without NLM_F_DUMP is EOPNOTSUPP (packet_diag_handler_dump()),
+ * sdiag_protocol other than 0 EINVAL. Where the module is missing the sock_diag
+ * core answers ENOENT: the cases SKIP naming af_packet_diag.
+ *
+ * Test cases:
+ *   pdiag.lists_exactly_the_sockets_of_the_netns
+ *   pdiag.info_defaults_unbound
+ *   pdiag.info_options_and_flags
+ *   pdiag.mclist_memberships_with_counts
+ *   pdiag_ring.<v>.ring_geometry   (<v> = v2 / v3)
+ *   pdiag.fanout_id_and_type
+ *   pdiag.filter_program_and_uid
+ *   pdiag.meminfo_is_so_meminfo
+ *   pdiag.request_without_dump_eopnotsupp
+ *   pdiag.ss_lists_socket_and_process
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/packet_diag.h>
+#include <linux/sock_diag.h>
+
+#include "kselftest_harness.h"
+#include "psock.h"
+#include "diag.h"
+
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55
+#endif
+
+#define SHOW_ALL (PACKET_SHOW_INFO | PACKET_SHOW_MCLIST | PACKET_SHOW_RING_CFG | \
+		  PACKET_SHOW_FANOUT | PACKET_SHOW_MEMINFO | PACKET_SHOW_FILTER)
+
+FIXTURE(pdiag) {
+	struct netns_topo topo;
+	int fd;
+	struct pdiag_dump d;
+};
+
+FIXTURE_SETUP(pdiag)
+{
+	int rc;
+
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	/* The probe: a dump of the (empty) namespace. */
+	rc = pdiag_request(SHOW_ALL, NLM_F_DUMP, 0, &self->d);
+	if (rc == -ENOENT)
+		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
+		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
+	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	ASSERT_EQ(0, self->d.n) TH_LOG("a fresh namespace has no packet socket");
+	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(pdiag)
+{
+	if (self->fd >= 0)
+		EXPECT_EQ(0, close(self->fd));
+	netns_teardown(&self->topo);
+}
+
+/* Case step: dump with show into self->d, or fail the case. */
+#define DUMP(self, show) do {							\
+	int rc_ = pdiag_request((show), NLM_F_DUMP, 0, &(self)->d);		\
+	ASSERT_EQ(0, rc_) TH_LOG("dump: %d, %s", rc_, strerror(errno));		\
+} while (0)
+
+/* Case step: the entry of fd into p, or fail the case. */
+#define FIND(p, self, fd) do {							\
+	(p) = pdiag_find(&(self)->d, (fd));					\
+	ASSERT_NE(NULL, (p)) TH_LOG("socket inode %lu not in the dump", pdiag_fd_ino(fd));	\
+} while (0)
+
+/*
+ * Three sockets (the fixture's RAW one for 0x88b5 on psk0, a DGRAM one for
+ * ETH_P_ALL, an unbound one with protocol 0): the dump has exactly three
+ * entries, each with AF_PACKET, its type, its protocol in host order, its
+ * inode and its SO_COOKIE; without show bits no attribute.
+ */
+TEST_F(pdiag, lists_exactly_the_sockets_of_the_netns)
+{
+	int fds[3] = { self->fd, psock_socket(SOCK_DGRAM, ETH_P_ALL), psock_socket(SOCK_RAW, 0) };
+	const int types[3] = { SOCK_RAW, SOCK_DGRAM, SOCK_RAW };
+	const uint16_t protos[3] = { ETH_P_PSOCK, ETH_P_ALL, 0 };
+
+	ASSERT_LE(0, fds[1]);
+	ASSERT_LE(0, fds[2]);
+	DUMP(self, 0);
+	EXPECT_EQ(3, self->d.n);
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct pdiag_sock *p;
+		uint64_t cookie = 0;
+		socklen_t len = sizeof(cookie);
+
+		FIND(p, self, fds[i]);
+		ASSERT_EQ(0, getsockopt(fds[i], SOL_SOCKET, SO_COOKIE, &cookie, &len));
+		EXPECT_EQ(AF_PACKET, p->msg.pdiag_family);
+		EXPECT_EQ(types[i], p->msg.pdiag_type);
+		EXPECT_EQ(protos[i], p->msg.pdiag_num);
+		EXPECT_EQ(cookie, (uint64_t)p->msg.pdiag_cookie[1] << 32 | p->msg.pdiag_cookie[0]);
+		EXPECT_FALSE(p->has_info || p->has_uid || p->has_mclist || p->has_rx ||
+			     p->has_tx || p->has_fanout || p->has_mem || p->has_filter);
+	}
+	EXPECT_EQ(0, close(fds[1]));
+	EXPECT_EQ(0, close(fds[2]));
+}
+
+/*
+ * An unbound socket with protocol 0 and no options: INFO (24 bytes) all
+ * zero (ifindex 0, TPACKET_V1, no flags, not even RUNNING), UID 0; no ring,
+ * fanout or filter attribute; an empty MCLIST nest.
+ */
+TEST_F(pdiag, info_defaults_unbound)
+{
+	const struct packet_diag_info zero = { 0 };
+	const struct pdiag_sock *p;
+	int fd = psock_socket(SOCK_RAW, 0);
+
+	ASSERT_LE(0, fd);
+	DUMP(self, SHOW_ALL);
+	FIND(p, self, fd);
+	ASSERT_TRUE(p->has_info);
+	EXPECT_EQ(24, p->info_len);
+	EXPECT_EQ(0, memcmp(&zero, &p->info, sizeof(zero)));
+	ASSERT_TRUE(p->has_uid);
+	EXPECT_EQ(0, p->uid);
+	EXPECT_TRUE(p->has_mclist);
+	EXPECT_EQ(0, p->mc_n);
+	EXPECT_FALSE(p->has_rx || p->has_tx || p->has_fanout || p->has_filter);
+	EXPECT_EQ(0, close(fd));
+}
+
+static void set_int(struct __test_metadata *_metadata, int fd, int name, int val)
+{
+	ASSERT_EQ(0, setsockopt(fd, SOL_PACKET, name, &val, sizeof(val)))
+		TH_LOG("option %d = %d: %s", name, val, strerror(errno));
+}
+
+/*
+ * The fixture's socket, bound to psk0, with TPACKET_V3, PACKET_RESERVE 32,
+ * PACKET_COPY_THRESH 1, PACKET_TIMESTAMP RAW_HARDWARE, PACKET_AUXDATA,
+ * PACKET_ORIGDEV, PACKET_VNET_HDR and PACKET_LOSS: INFO says each, flags
+ * RUNNING | AUXDATA | ORIGDEV | VNETHDR | LOSS = 0x1f.
+ */
+TEST_F(pdiag, info_options_and_flags)
+{
+	const struct pdiag_sock *p;
+
+	set_int(_metadata, self->fd, PACKET_VERSION, TPACKET_V3);
+	set_int(_metadata, self->fd, PACKET_RESERVE, 32);
+	set_int(_metadata, self->fd, PACKET_COPY_THRESH, 1);
+	set_int(_metadata, self->fd, PACKET_TIMESTAMP, 1 << 6);	/* SOF_TIMESTAMPING_RAW_HARDWARE */
+	set_int(_metadata, self->fd, PACKET_AUXDATA, 1);
+	set_int(_metadata, self->fd, PACKET_ORIGDEV, 1);
+	set_int(_metadata, self->fd, PACKET_VNET_HDR, 1);
+	set_int(_metadata, self->fd, PACKET_LOSS, 1);
+	DUMP(self, PACKET_SHOW_INFO);
+	FIND(p, self, self->fd);
+	ASSERT_TRUE(p->has_info);
+	EXPECT_EQ(NETNS_IFINDEX0, p->info.pdi_index);
+	EXPECT_EQ(TPACKET_V3, p->info.pdi_version);
+	EXPECT_EQ(32, p->info.pdi_reserve);
+	EXPECT_EQ(1, p->info.pdi_copy_thresh);
+	EXPECT_EQ(64, p->info.pdi_tstamp);
+	EXPECT_EQ(0x1f, p->info.pdi_flags);
+
+	/* Switched off again (VNET_HDR 0, LOSS 0): only RUNNING | AUXDATA | ORIGDEV. */
+	set_int(_metadata, self->fd, PACKET_VNET_HDR, 0);
+	set_int(_metadata, self->fd, PACKET_LOSS, 0);
+	DUMP(self, PACKET_SHOW_INFO);
+	FIND(p, self, self->fd);
+	EXPECT_EQ(PDI_RUNNING | PDI_AUXDATA | PDI_ORIGDEV, p->info.pdi_flags);
+}
+
+/*
+ * PROMISC twice, then a multicast address: two entries, newest first
+ * (packet_mc_add() prepends): MULTICAST 01:00:5e:00:00:fb alen 6 count 1,
+ * then PROMISC alen 0 count 2; the address bytes after alen zero. One drop
+ * of PROMISC leaves count 1.
+ */
+TEST_F(pdiag, mclist_memberships_with_counts)
+{
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
+	struct packet_mreq pr = { .mr_ifindex = NETNS_IFINDEX0, .mr_type = PACKET_MR_PROMISC };
+	struct packet_mreq mc = { .mr_ifindex = NETNS_IFINDEX0, .mr_type = PACKET_MR_MULTICAST,
+				  .mr_alen = 6 };
+	uint8_t addr[32] = { 0 };
+	const struct pdiag_sock *p;
+
+	memcpy(mc.mr_address, mcast, 6);
+	memcpy(addr, mcast, 6);
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &pr, sizeof(pr)));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mc, sizeof(mc)));
+	DUMP(self, PACKET_SHOW_MCLIST);
+	FIND(p, self, self->fd);
+	ASSERT_EQ(2, p->mc_n);
+	EXPECT_EQ(NETNS_IFINDEX0, p->mc[0].pdmc_index);
+	EXPECT_EQ(PACKET_MR_MULTICAST, p->mc[0].pdmc_type);
+	EXPECT_EQ(6, p->mc[0].pdmc_alen);
+	EXPECT_EQ(1, p->mc[0].pdmc_count);
+	EXPECT_EQ(0, memcmp(addr, p->mc[0].pdmc_addr, 32));
+	EXPECT_EQ(NETNS_IFINDEX0, p->mc[1].pdmc_index);
+	EXPECT_EQ(PACKET_MR_PROMISC, p->mc[1].pdmc_type);
+	EXPECT_EQ(0, p->mc[1].pdmc_alen);
+	EXPECT_EQ(2, p->mc[1].pdmc_count);
+	memset(addr, 0, 6);
+	EXPECT_EQ(0, memcmp(addr, p->mc[1].pdmc_addr, 32));
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_DROP_MEMBERSHIP, &pr, sizeof(pr)));
+	DUMP(self, PACKET_SHOW_MCLIST);
+	FIND(p, self, self->fd);
+	ASSERT_EQ(2, p->mc_n);
+	EXPECT_EQ(1, p->mc[1].pdmc_count);
+}
+
+/*
+ * RX and TX rings of ring_small geometry (4 blocks of 4096, 2048-byte
+ * frames, 8 frames) on one socket. V2: the V3 fields are 0. V3 RX: the
+ * retire timeout, sizeof_priv and feature word asked for (60 ms, 16,
+ * TP_FT_REQ_FILL_RXHASH); V3 TX: 0 (no block descriptor for TX).
+ */
+FIXTURE(pdiag_ring) {
+	struct netns_topo topo;
+	int fd;
+	struct ring rx, tx;
+};
+
+FIXTURE_VARIANT(pdiag_ring) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(pdiag_ring, v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(pdiag_ring, v3) { .version = TPACKET_V3 };
+
+FIXTURE_SETUP(pdiag_ring)
+{
+	struct pdiag_dump d;
+	int rc;
+
+	memset(&self->rx, 0, sizeof(self->rx));
+	memset(&self->tx, 0, sizeof(self->tx));
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	rc = pdiag_request(0, NLM_F_DUMP, 0, &d);
+	if (rc == -ENOENT)
+		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
+		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
+	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(pdiag_ring)
+{
+	ring_close_socket(&self->rx, -1);
+	ring_close_socket(&self->tx, self->fd);
+	netns_teardown(&self->topo);
+}
+
+TEST_F(pdiag_ring, ring_geometry)
+{
+	struct ring_geometry geo = ring_small;
+	struct pdiag_dump d;
+	const struct pdiag_sock *p;
+	bool v3 = variant->version == TPACKET_V3;
+
+	if (v3) {
+		geo.retire_blk_tov = 60;
+		geo.sizeof_priv = 16;
+		geo.feature_req_word = TP_FT_REQ_FILL_RXHASH;
+	}
+	ASSERT_EQ(0, ring_request(self->fd, PACKET_RX_RING, variant->version, &geo))
+		TH_LOG("RX ring: %s", strerror(errno));
+	ASSERT_EQ(0, ring_request(self->fd, PACKET_TX_RING, variant->version, &ring_small))
+		TH_LOG("TX ring: %s", strerror(errno));
+	ASSERT_EQ(0, pdiag_request(PACKET_SHOW_RING_CFG, NLM_F_DUMP, 0, &d));
+	p = pdiag_find(&d, self->fd);
+	ASSERT_NE(NULL, p);
+	ASSERT_TRUE(p->has_rx);
+	ASSERT_TRUE(p->has_tx);
+	EXPECT_EQ(28, p->ring_len);
+	EXPECT_EQ(4096, p->rx.pdr_block_size);
+	EXPECT_EQ(4, p->rx.pdr_block_nr);
+	EXPECT_EQ(2048, p->rx.pdr_frame_size);
+	EXPECT_EQ(8, p->rx.pdr_frame_nr);
+	EXPECT_EQ(v3 ? 60 : 0, p->rx.pdr_retire_tmo);
+	EXPECT_EQ(v3 ? 16 : 0, p->rx.pdr_sizeof_priv);
+	EXPECT_EQ(v3 ? TP_FT_REQ_FILL_RXHASH : 0, p->rx.pdr_features);
+	EXPECT_EQ(4096, p->tx.pdr_block_size);
+	EXPECT_EQ(4, p->tx.pdr_block_nr);
+	EXPECT_EQ(2048, p->tx.pdr_frame_size);
+	EXPECT_EQ(8, p->tx.pdr_frame_nr);
+	EXPECT_EQ(0, p->tx.pdr_retire_tmo);
+	EXPECT_EQ(0, p->tx.pdr_sizeof_priv);
+	EXPECT_EQ(0, p->tx.pdr_features);
+}
+
+/*
+ * A member of fanout group 0x1234, PACKET_FANOUT_LB with
+ * PACKET_FANOUT_FLAG_ROLLOVER: FANOUT is 0x1234 | 1 << 16, without the flag
+ * (pdiag_put_fanout() leaves flags out); a socket in no group has none.
+ */
+TEST_F(pdiag, fanout_id_and_type)
+{
+	int arg = 0x1234 | (PACKET_FANOUT_LB | PACKET_FANOUT_FLAG_ROLLOVER) << 16;
+	const struct pdiag_sock *p;
+	int other = psock_socket(SOCK_RAW, 0);
+
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)))
+		TH_LOG("PACKET_FANOUT: %s", strerror(errno));
+	DUMP(self, PACKET_SHOW_FANOUT);
+	FIND(p, self, self->fd);
+	ASSERT_TRUE(p->has_fanout);
+	EXPECT_EQ(0x11234, p->fanout);
+	FIND(p, self, other);
+	EXPECT_FALSE(p->has_fanout);
+	EXPECT_EQ(0, close(other));
+}
+
+/*
+ * A classic filter attached: FILTER holds its instructions byte for byte
+ * (the requester has CAP_NET_ADMIN in the namespace's user namespace); UID
+ * is the owner as this process sees it (0: root, or the mapped root).
+ */
+TEST_F(pdiag, filter_program_and_uid)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_PSOCK, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = insns };
+	const struct pdiag_sock *p;
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)));
+	DUMP(self, PACKET_SHOW_FILTER | PACKET_SHOW_INFO);
+	FIND(p, self, self->fd);
+	ASSERT_TRUE(p->has_filter);
+	EXPECT_EQ(32, p->filter_len);
+	EXPECT_EQ(0, memcmp(insns, p->filter, 32));
+	ASSERT_TRUE(p->has_uid);
+	EXPECT_EQ(geteuid(), p->uid);
+	EXPECT_EQ(0, p->uid);
+}
+
+/*
+ * MEMINFO is sk_get_meminfo(), 9 u32 (SK_MEMINFO_VARS): the same bytes as
+ * getsockopt(SO_MEMINFO), here with one frame queued (rmem_alloc != 0).
+ */
+TEST_F(pdiag, meminfo_is_so_meminfo)
+{
+	const struct frame_spec spec = { .payload_len = 100 };
+	uint32_t mem[9] = { 0 };
+	socklen_t len = sizeof(mem);
+	const struct pdiag_sock *p;
+
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 1, 1));
+	ASSERT_EQ(1, psock_wait(self->fd, POLLIN, PSOCK_WAIT_MS));
+	DUMP(self, PACKET_SHOW_MEMINFO);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_MEMINFO, mem, &len));
+	EXPECT_EQ(36, len);
+	FIND(p, self, self->fd);
+	ASSERT_TRUE(p->has_mem);
+	EXPECT_EQ(36, p->mem_len);
+	EXPECT_EQ(0, memcmp(mem, p->mem, 36));
+	EXPECT_NE(0, mem[SK_MEMINFO_RMEM_ALLOC]) TH_LOG("the queued frame is not charged");
+}
+
+/* Without NLM_F_DUMP: EOPNOTSUPP; sdiag_protocol 1: EINVAL. */
+TEST_F(pdiag, request_without_dump_eopnotsupp)
+{
+	EXPECT_EQ(-EOPNOTSUPP, pdiag_request(PACKET_SHOW_INFO, 0, 0, &self->d));
+	EXPECT_EQ(0, self->d.n);
+	EXPECT_EQ(-EINVAL, pdiag_request(PACKET_SHOW_INFO, NLM_F_DUMP, 1, &self->d));
+}
+
+/*
+ * ss -0 -p (iproute2 reads packet_diag): one line for the socket, p_raw,
+ * [protocol]:device, and this process with the fd.
+ */
+TEST_F(pdiag, ss_lists_socket_and_process)
+{
+	char want[256], line[512] = "", got[512] = "", pid[32] = "";
+	size_t n = 0;
+	FILE *f;
+
+	/* ss reads /proc: the pid as that procfs numbers it (a PID namespace may not). */
+	ASSERT_LT(0, readlink("/proc/self", pid, sizeof(pid) - 1)) TH_LOG("%s", strerror(errno));
+	snprintf(want, sizeof(want),
+		 "p_raw UNCONN 0 0 [%u]:%s * users:((\"diag\",pid=%s,fd=%d))",
+		 ETH_P_PSOCK, NETNS_IF0, pid, self->fd);
+	f = popen("ss -0 -p -a -n -H 2>&1", "r");
+	ASSERT_NE(NULL, f) TH_LOG("ss: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		/* collapse the column padding to single spaces */
+		for (char *c = line; *c; c++) {
+			if (*c == ' ' || *c == '\t' || *c == '\n') {
+				if (n && got[n - 1] != ' ')
+					got[n++] = ' ';
+			} else if (n < sizeof(got) - 1) {
+				got[n++] = *c;
+			}
+		}
+	}
+	while (n && got[n - 1] == ' ')
+		n--;
+	got[n] = 0;
+	EXPECT_EQ(0, pclose(f));
+	EXPECT_STREQ(want, got);
+}
+
+TEST_HARNESS_MAIN
