@@ -126,7 +126,7 @@ matrix: deps
 		scripts/vm-run --kernel $$k --vm-timeout $(MATRIX_VM_TIMEOUT) -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || rc=$$?; \
 		took $$rc; \
 	done; \
-	[ -n "$$dirs" ] && scripts/report $$dirs || failed=1; \
+	[ -n "$$dirs" ] && scripts/report --expected $$dirs || failed=1; \
 	for r in $$runs; do \
 		d=results/$${r%:*}; rc=$${r##*:}; \
 		s=$$(scripts/expect series $$d) || { failed=1; continue; }; \

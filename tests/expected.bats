@@ -287,3 +287,31 @@ dropped     tx_inflight:inflight.v2.slot_kept_while_sending  (was skip: not in t
 	assert_match "${lines[0]}" "^results/expected/6.1.json: series 6.1, from 6\\.1\\.[0-9]"
 	assert_match "${lines[1]}" "^results/expected/6.12.json: series 6.12, from 6\\.12\\.[0-9]"
 }
+
+@test "report --expected: a declared failure is XFAIL, a deviating cell bold (md) and outlined (page), deviations counted per column" {
+	R=$BATS_TEST_TMPDIR/results
+	OUT=$BATS_TEST_TMPDIR/out
+	make_run "$R/as-expected" 6.1.0-57-amd64 "$PASS1" "$SKIP_OUT" "$SKIP_HDR" "$XFAIL" "$PASS2"
+	make_run "$R/deviates" 6.1.0-58-amd64 "$PASS1" "fanout_flags outgoing.ignore_outgoing pass" "$SKIP_HDR" \
+		"tx_inflight inflight.v2.slot_kept_while_sending pass" "rx_ring rx.v3.walk fail broke"
+	make_run "$R/other" 6.12.117+deb12-amd64 "$PASS1" "$SKIP_HDR" "rx_ring rx.v3.walk fail broke"
+	run -0 --separate-stderr "$ROOT/scripts/report" --expected -o "$OUT" "$R/as-expected" "$R/deviates" "$R/other"
+	assert_eq "" "$stderr" "stderr"
+	md=$(<"$OUT/matrix.md")
+	assert_line_in "$md" "- 6.1.0-57-amd64: $EXP/6.1.json, 0 deviations"
+	assert_line_in "$md" "- 6.1.0-58-amd64: $EXP/6.1.json, 3 deviations"
+	assert_line_in "$md" "- 6.12.117+deb12-amd64: no $EXP/6.12.json, not checked"
+	assert_line_in "$md" "| **≠** | tx_inflight:inflight.v2.slot_kept_while_sending | XFAIL | **pass** | - |"
+	assert_line_in "$md" "| **≠** | fanout_flags:outgoing.ignore_outgoing | SKIP | **pass** | - |"
+	assert_line_in "$md" "| **≠** | rx_ring:rx.v3.walk | pass | **FAIL** | **FAIL** |"
+	assert_line_in "$md" "|  | send_vnet:snd_vnet.hdr_sz_12 | SKIP | SKIP | SKIP |"
+	assert_line_in "$md" "- \`tx_inflight:inflight.v2.slot_kept_while_sending\` on 6.1.0-57-amd64, xfail (6.1 hands the slot back before the frame left: fixed in 6.7 by \"net/packet: example fix\"): tx_inflight.c:88:slot_kept_while_sending:Expected 1 (1) == st (0)"
+	html=$(<"$OUT/matrix.html")
+	grep -qF '<td class="xfail" title="known bug: 6.1 hands the slot back before the frame left: fixed in 6.7 by &quot;net/packet: example fix&quot; | tx_inflight.c:88:slot_kept_while_sending:Expected 1 (1) == st (0)">xfail</td><td class="pass deviates" title="not as expected: expected xfail: 6.1 hands the slot back' <<<"$html"
+	grep -qF '<td class="fail deviates" title="not as expected: expected to pass | broke">fail</td><td class="fail" title="broke">fail</td>' <<<"$html"
+	xmllint --html --noout "$OUT/matrix.html"
+	# without --expected the matrix is as it always was
+	run -0 "$ROOT/scripts/report" -o "$OUT" "$R/as-expected" "$R/deviates"
+	assert_not_in "$(<"$OUT/matrix.md")" "XFAIL"
+	assert_not_in "$(<"$OUT/matrix.html")" "deviates\""
+}
