@@ -261,7 +261,7 @@ dropped     tx_inflight:inflight.v2.slot_kept_while_sending  (was skip: not in t
 	grep -qF '{"case": "rx_ring_v3:rx.v3.walk", "expect": "xfail", "reason": "6.1 walks the wrong block"}' "$EXP/6.1.json"
 }
 
-@test "generate: -o and --series, a guest that did not run refused, a broken earlier file refused and left alone" {
+@test "generate: -o and --series, a guest that did not run and an interrupted run refused, a broken earlier file refused and left alone" {
 	make_run "$RUN" 6.12.117+deb12-amd64 "$PASS1" "$SKIP_HDR"
 	run -0 "$EXPECT" generate --series 6.1 -o "$BATS_TEST_TMPDIR/mine.json" "$RUN"
 	assert_eq "new skip    send_vnet:snd_vnet.hdr_sz_12  (PACKET_VNET_HDR_SZ: not supported (added in Linux 6.4))" "${lines[0]}" "the entry"
@@ -271,6 +271,10 @@ dropped     tx_inflight:inflight.v2.slot_kept_while_sending  (was skip: not in t
 	make_run "$RUN" 6.1.0-57-amd64 "vm-run guest fail guest killed after 240 s (--vm-timeout): see console.log"
 	run -2 --separate-stderr "$EXPECT" generate "$RUN"
 	assert_eq "scripts/expect: $RUN: the guest did not run the suite (vm-run:guest: guest killed after 240 s (--vm-timeout): see console.log): not a run to take expectations from" "$stderr" "guest"
+	make_run "$RUN" 6.1.0-57-amd64 "$PASS1"
+	sed -i 's/"interrupted": null/"interrupted": "SIGINT"/' "$RUN/summary.json"
+	run -2 --separate-stderr "$EXPECT" generate "$RUN"
+	assert_eq "scripts/expect: $RUN: the run was interrupted (SIGINT): not a run to take expectations from" "$stderr" "interrupted"
 	make_run "$RUN" 6.1.0-57-amd64 "$PASS1"
 	sed -i '8s/},$/}/' "$EXP/6.1.json"
 	cp "$EXP/6.1.json" "$BATS_TEST_TMPDIR/before"
