@@ -4,7 +4,8 @@
 #   make run      install what is missing, build, run the suite on this kernel (TAP)
 #   make test     the project's own tests: build, run the suite, run tests/*.bats
 #   make matrix   the suite on this kernel, on Debian's 6.1 and 6.12 (QEMU), and
-#                 results/matrix.md + results/matrix.html across them
+#                 results/matrix.md + results/matrix.html across them, each run
+#                 checked against results/expected/SERIES.json (its deviations)
 #   make kselftest-export KSRC=/path/to/linux [SUBDIR=net/packet]
 #                 the tests as a kselftest collection in that kernel tree
 #   make clean    remove build/
@@ -96,29 +97,61 @@ test: deps
 
 # Each run lands in results/RUN_ID (results/latest points at it); a run that
 # leaves no new results/latest (a kernel that cannot run the suite) gets no
-# column. The report is written whatever failed; the target fails after it
-# when a run failed.
+# column and fails the target. The report is written whatever failed. Then
+# each run is checked against the expected results of its kernel series
+# (results/expected/SERIES.json, scripts/compare --expected), its deviations
+# printed: for a series with expectations they decide (a known bug failing
+# as declared is no failure, a deviation is); a run of a series without them
+# fails the target when it failed. MATRIX_EXPECT=generate first rewrites,
+# before the report, the expected results of each series that has them from
+# its fresh run (scripts/expect generate: reasons already written are kept,
+# a new failure gets a placeholder the check refuses until a reviewer
+# replaces it; a run of a -t subset drops the entries of the cases it left
+# out).
 MATRIX_KERNELS ?= 6.1 6.12
+MATRIX_EXPECT  ?= check
 MATRIX_JOBS    ?= 2
 # A whole TCG run takes 70 s here: a hung guest must not eat the 10 minutes.
 MATRIX_VM_TIMEOUT ?= 240
 matrix: deps
 	@$(MAKE) --no-print-directory all
-	@dirs=; failed=0; \
+	@case "$(MATRIX_EXPECT)" in check|generate) ;; *) echo "MATRIX_EXPECT is check or generate, not '$(MATRIX_EXPECT)'" >&2; exit 2;; esac; \
+	runs=; dirs=; failed=0; \
 	latest() { readlink results/latest 2>/dev/null; }; \
-	before=$$(latest); \
-	scripts/run -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || failed=1; \
-	now=$$(latest); [ -z "$$now" ] || [ "$$now" = "$$before" ] || dirs="$$dirs results/$$now"; \
-	tail -n1 results/$$now/tap.txt; \
-	for k in $(MATRIX_KERNELS); do \
-		before=$$now; \
-		scripts/vm-run --kernel $$k --vm-timeout $(MATRIX_VM_TIMEOUT) -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || failed=1; \
+	took() { \
 		now=$$(latest); \
 		if [ -n "$$now" ] && [ "$$now" != "$$before" ]; then \
-			dirs="$$dirs results/$$now"; tail -n1 results/$$now/tap.txt; \
+			runs="$$runs $$now:$$1"; dirs="$$dirs results/$$now"; tail -n1 results/$$now/tap.txt; \
+		else \
+			failed=1; \
+		fi; \
+		before=$$now; \
+	}; \
+	before=$$(latest); \
+	rc=0; scripts/run -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || rc=$$?; took $$rc; \
+	for k in $(MATRIX_KERNELS); do \
+		rc=0; \
+		scripts/vm-run --kernel $$k --vm-timeout $(MATRIX_VM_TIMEOUT) -j $(MATRIX_JOBS) $(RUNFLAGS) >/dev/null || rc=$$?; \
+		took $$rc; \
+	done; \
+	series_of() { scripts/expect series results/$${1%:*}; }; \
+	if [ "$(MATRIX_EXPECT)" = generate ]; then \
+		for r in $$runs; do \
+			s=$$(series_of $$r) && [ -f results/expected/$$s.json ] || continue; \
+			scripts/expect generate results/$${r%:*} || failed=1; \
+		done; \
+	fi; \
+	[ -n "$$dirs" ] && scripts/report --expected $$dirs || failed=1; \
+	for r in $$runs; do \
+		d=results/$${r%:*}; rc=$${r##*:}; \
+		s=$$(series_of $$r) || { failed=1; continue; }; \
+		if [ -f results/expected/$$s.json ]; then \
+			scripts/compare --expected $$s $$d || failed=1; \
+		else \
+			echo "# expected: no results/expected/$$s.json: $$d is not checked (exit status $$rc)"; \
+			[ "$$rc" = 0 ] || failed=1; \
 		fi; \
 	done; \
-	[ -n "$$dirs" ] && scripts/report $$dirs || failed=1; \
 	exit $$failed
 
 # The collection in KSRC/tools/testing/selftests/$(SUBDIR), built there by the
