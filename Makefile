@@ -45,7 +45,7 @@ LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
 # removes them.
 STALE     := $(filter-out $(TESTS),$(wildcard $(BUILD)/psock/*))
 
-.PHONY: all run test deps matrix kselftest-export clean
+.PHONY: all run test deps matrix kselftest-export clean kbuild
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
 all: $(TESTS) $(FIXTURES)
@@ -126,6 +126,11 @@ SUBDIR ?= net/packet
 kselftest-export:
 	@test -n "$(strip $(KSRC))" || { echo "error: kselftest-export needs KSRC=/path/to/linux" >&2; exit 1; }
 	scripts/kselftest-export $(KSRC) --subdir $(SUBDIR)
+
+# A kernel for scripts/vm-run with gcov for net/packet and AF_PACKET as
+# modules, in build/kernel/ (see scripts/kbuild --help; KSRC= a tree or tarball).
+kbuild: deps
+	scripts/kbuild
 
 clean:
 	rm -rf $(BUILD)
