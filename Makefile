@@ -8,6 +8,8 @@
 #                 checked against results/expected/SERIES.json (its deviations)
 #   make kselftest-export KSRC=/path/to/linux [SUBDIR=net/packet]
 #                 the tests as a kselftest collection in that kernel tree
+#   make kbuild   a gcov kernel for vm-run in build/kernel/ (scripts/kbuild)
+#   make coverage the suite's gcov coverage of net/packet on it (scripts/coverage)
 #   make clean    remove build/
 #   JOBS=N        binaries run at once by run/test (default 4); RUNFLAGS=... more
 #                 scripts/run options, e.g. RUNFLAGS='-t fanout_*'
@@ -46,7 +48,7 @@ LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
 # removes them.
 STALE     := $(filter-out $(TESTS),$(wildcard $(BUILD)/psock/*))
 
-.PHONY: all run test deps matrix kselftest-export clean
+.PHONY: all run test deps matrix kselftest-export clean kbuild coverage
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
 all: $(TESTS) $(FIXTURES)
@@ -160,6 +162,19 @@ SUBDIR ?= net/packet
 kselftest-export:
 	@test -n "$(strip $(KSRC))" || { echo "error: kselftest-export needs KSRC=/path/to/linux" >&2; exit 1; }
 	scripts/kselftest-export $(KSRC) --subdir $(SUBDIR)
+
+# A kernel for scripts/vm-run with gcov for net/packet and AF_PACKET as
+# modules, in build/kernel/ (see scripts/kbuild --help; KSRC= a tree or tarball).
+kbuild: deps
+	scripts/kbuild
+
+# The suite's gcov coverage of net/packet on that kernel, under QEMU
+# (scripts/coverage; not part of make test): results/coverage/RUN_ID/
+# (summary.json, html/), one line on stdout. RUNFLAGS='-t rx_ring* --uncovered'.
+COVERAGE_JOBS ?= 2
+coverage: deps
+	@$(MAKE) --no-print-directory all
+	scripts/coverage -j $(COVERAGE_JOBS) $(RUNFLAGS)
 
 clean:
 	rm -rf $(BUILD)
