@@ -45,7 +45,7 @@ LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
 # removes them.
 STALE     := $(filter-out $(TESTS),$(wildcard $(BUILD)/psock/*))
 
-.PHONY: all run test deps matrix kselftest-export clean
+.PHONY: all run test deps matrix kselftest-export mutate clean
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
 all: $(TESTS) $(FIXTURES)
@@ -126,6 +126,14 @@ SUBDIR ?= net/packet
 kselftest-export:
 	@test -n "$(strip $(KSRC))" || { echo "error: kselftest-export needs KSRC=/path/to/linux" >&2; exit 1; }
 	scripts/kselftest-export $(KSRC) --subdir $(SUBDIR)
+
+# Mutation testing of net/packet (README, "Mutation testing"): scripts/kbuild's
+# kernel (built once, then reused), then every mutant or MUTATEFLAGS' slice,
+# e.g. MUTATEFLAGS='-f tpacket_rcv' or '--run-id ID' to go on with a run.
+mutate: deps
+	@$(MAKE) --no-print-directory all
+	scripts/kbuild
+	scripts/mutate $(MUTATEFLAGS)
 
 clean:
 	rm -rf $(BUILD)
