@@ -48,7 +48,7 @@ LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
 # removes them.
 STALE     := $(filter-out $(TESTS),$(wildcard $(BUILD)/psock/*))
 
-.PHONY: all run test deps matrix kselftest-export clean kbuild coverage
+.PHONY: all run test deps matrix kselftest-export clean kbuild coverage mutate
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
 all: $(TESTS) $(FIXTURES)
@@ -175,6 +175,13 @@ COVERAGE_JOBS ?= 2
 coverage: deps
 	@$(MAKE) --no-print-directory all
 	scripts/coverage -j $(COVERAGE_JOBS) $(RUNFLAGS)
+# Mutation testing of net/packet (README, "Mutation testing"): scripts/kbuild's
+# kernel (built once, then reused), then every mutant or MUTATEFLAGS' slice,
+# e.g. MUTATEFLAGS='-f tpacket_rcv' or '--run-id ID' to go on with a run.
+mutate: deps
+	@$(MAKE) --no-print-directory all
+	scripts/kbuild
+	scripts/mutate $(MUTATEFLAGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# scripts/mutate without a kernel: its argument errors (one line naming what
+# is wrong, exit 2), the mutant generator on a small stored C file
+# (tests/fixtures/mutate/af_packet.c: one site of each operator, and code in
+# comments, strings, #define lines and for headers left alone) giving the
+# stored list, a mutant applied changing only its line, the same ids on a
+# second run, and the report step on a stored run
+# (tests/fixtures/mutate/run: records of six mutants).
+
+# shellcheck disable=SC2154 # $stderr, $output and $lines come from bats' run
+bats_require_minimum_version 1.5.0
+
+load results_helpers
+
+MUTATE=$ROOT/scripts/mutate
+GEN=$ROOT/scripts/lib/mutate-gen
+FIX=$ROOT/tests/fixtures/mutate
+
+setup() {
+	export TMPDIR=$BATS_TEST_TMPDIR
+	unset PSOCK_KBUILD_DIR
+}
+
+@test "mutate: an unknown option is named, exit 2" {
+	run --separate-stderr "$MUTATE" --frobnicate
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: unknown option '--frobnicate'" "${stderr_lines[0]}"
+}
+
+@test "mutate: an unknown operator is refused with the list of operators" {
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --operator swap
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: --operator wants one of: errno guard-false cmp-edge field-value counter-rm flag-invert (not 'swap')" "${stderr_lines[0]}"
+}
+
+@test "mutate: bad numbers and a bad run id are refused" {
+	run --separate-stderr "$MUTATE" --limit 0
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: --limit wants a number from 1 to 999999, not '0'" "${stderr_lines[0]}"
+	run --separate-stderr "$MUTATE" --timeout x
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: --timeout wants whole seconds from 1 to 99999, not 'x'" "${stderr_lines[0]}"
+	run --separate-stderr "$MUTATE" --run-id ../x
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: --run-id wants letters, digits, '.', '_', '-', not '../x'" "${stderr_lines[0]}"
+	run --separate-stderr "$MUTATE" -f
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: option -f needs a value" "${stderr_lines[0]}"
+}
+
+@test "mutate: a kernel directory that is not scripts/kbuild's is one line, exit 2" {
+	run --separate-stderr "$MUTATE" --kernel-dir "$BATS_TEST_TMPDIR/none"
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: --kernel-dir $BATS_TEST_TMPDIR/none: no such directory (build it with scripts/kbuild)" "$stderr"
+	mkdir "$BATS_TEST_TMPDIR/half"
+	run --separate-stderr "$MUTATE" --kernel-dir "$BATS_TEST_TMPDIR/half"
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: $BATS_TEST_TMPDIR/half: no READY (scripts/kbuild has not finished there)" "$stderr"
+}
+
+@test "mutate: -f of a function without mutants and --area of no binary are errors" {
+	run --separate-stderr "$MUTATE" --list --src "$FIX" -f no_such_function
+	assert_eq 2 "$status" status
+	assert_eq "mutate-plan: -f no_such_function: no mutant in a function of that name" "$stderr"
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --area no_such_binary
+	assert_eq 2 "$status" status
+	assert_eq "mutate-plan: --area no_such_binary: no such binary (psock/no_such_binary.c)" "$stderr"
+}
+
+@test "mutate: --report takes only -f and --area" {
+	run --separate-stderr "$MUTATE" --report "$FIX/run" --limit 3
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: --report takes only -f and --area" "${stderr_lines[0]}"
+	run --separate-stderr "$MUTATE" --report "$BATS_TEST_TMPDIR/nothing"
+	assert_eq 2 "$status" status
+	assert_eq "mutate-report: $BATS_TEST_TMPDIR/nothing: no such run directory" "$stderr"
+}
+
+@test "mutate-gen: the stored C file gives the stored mutants, one per site and operator" {
+	run --separate-stderr "$MUTATE" --list --src "$FIX"
+	assert_eq 0 "$status" status
+	assert_eq "$(cat "$FIX/expected.txt")" "$output" "--list"
+	# Spot checks of the rules, beyond the stored list.
+	assert_line_in "$output" "af_packet-0003 net/packet/af_packet.c:18 fix_check errno: return -EINVAL; -> return -EDOM;"
+	assert_line_in "$output" "af_packet-0008 net/packet/af_packet.c:22 fix_check flag-invert: if (!(flags & FIX_FLAG)) { -> if ((flags & FIX_FLAG)) {"
+	assert_line_in "$output" "af_packet-0013 net/packet/af_packet.c:37 fix_fill field-value: h->tp_status = len > 0 ? 1 : 0; -> h->tp_status = (len > 0 ? 1 : 0) + 1;"
+	assert_line_in "$output" "mutants: 16"
+	# Comments, strings, #define lines and a for header are not code to mutate.
+	assert_not_in "$output" ":5 "
+	assert_not_in "$output" ":8 "
+	assert_not_in "$output" ":34 "
+	assert_not_in "$output" ":41 "
+}
+
+@test "mutate-gen: the same source gives the same ids; apply changes the mutant's line only" {
+	cd "$FIX"
+	run "$GEN" list af_packet.c
+	first=$output
+	run "$GEN" list af_packet.c
+	assert_eq "$first" "$output" "second list"
+	run "$GEN" apply af_packet.c af_packet-0002
+	assert_eq 0 "$status" status
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/m.c"
+	run diff af_packet.c "$BATS_TEST_TMPDIR/m.c"
+	assert_eq 1 "$status" "diff status"
+	assert_eq "17c17
+< 	if (len < 14)
+---
+> 	if (len <= 14)" "$output" diff
+	run --separate-stderr "$GEN" apply af_packet.c af_packet-9999
+	assert_eq 1 "$status" status
+	assert_eq "mutate-gen: af_packet.c: no mutant af_packet-9999" "$stderr"
+}
+
+@test "mutate-gen stats: the count per operator and per function" {
+	run "$GEN" stats "$FIX/af_packet.c"
+	assert_eq 0 "$status" status
+	assert_eq "mutants: 16" "${lines[0]}"
+	assert_line_in "$output" "operator guard-false  3"
+	assert_line_in "$output" "operator cmp-edge     2"
+	assert_line_in "$output" "operator counter-rm   3"
+	assert_match "$output" "function fix_check +11  errno=3 guard-false=3 cmp-edge=2 counter-rm=1 flag-invert=2"
+	assert_match "$output" "function fix_fill +5  errno=1 field-value=2 counter-rm=2"
+}
+
+@test "mutate --report: summary.json, survivors.txt and the score from a stored run" {
+	cp -r "$FIX/run" "$BATS_TEST_TMPDIR/run"
+	run --separate-stderr "$MUTATE" --report "$BATS_TEST_TMPDIR/run"
+	assert_eq 0 "$status" status
+	assert_match "${lines[1]}" "^fix_check +2 +2 +1 +1 +0 +0 +50\.0%$"
+	assert_eq "mutate: 6 mutants: 2 killed, 2 survived, 1 not compiled, 1 no area, 0 errors, 0 pending; score 50.0%; compile 9.0 s/mutant (5); run 14.0 s/mutant (3); survivors in $BATS_TEST_TMPDIR/run/survivors.txt" "${lines[-1]}"
+	assert_eq "net/packet/af_packet.c:17 fix_check: if (len < 14) -> if (len <= 14)
+net/packet/af_packet.c:19 fix_check: if (len >= 1500 && -> if (len > 1500 &&" "$(cat "$BATS_TEST_TMPDIR/run/survivors.txt")" survivors.txt
+	run python3 -c 'import json, sys
+for m in json.load(open(sys.argv[1]))["mutants"]:
+    print(m["id"], m["status"], ",".join(m["killed_by"]))' "$BATS_TEST_TMPDIR/run/summary.json"
+	assert_eq "af_packet-0001 killed version:version.sock_raw.v2.hdrlen
+af_packet-0002 survived 
+af_packet-0003 not-compiled 
+af_packet-0004 killed crash:_Oops:_general_protection_fault
+af_packet-0005 survived 
+af_packet-0006 no-area " "$output" summary.json
+	# A stored summary.json alone (no records): the same survivors, and
+	# -f narrows the table.
+	rm "$BATS_TEST_TMPDIR/run/mutants.jsonl" "$BATS_TEST_TMPDIR/run/survivors.txt"
+	run --separate-stderr "$MUTATE" --report "$BATS_TEST_TMPDIR/run" -f fix_check --area stats
+	assert_eq 0 "$status" status
+	assert_eq "net/packet/af_packet.c:19 fix_check: if (len >= 1500 && -> if (len > 1500 &&" "$(cat "$BATS_TEST_TMPDIR/run/survivors.txt")" "survivors.txt, --area stats"
+	assert_match "${lines[-1]}" "^mutate: 2 mutants: 1 killed, 1 survived, "
+}
