@@ -61,7 +61,7 @@ debian_612() {
 @test "argument errors: one line saying what is wrong, the usage, exit 2" {
 	run -2 --separate-stderr "$VMRUN"
 	assert_eq "scripts/vm-run: --kernel is required: a Debian series (6.1, 6.12) or a bzImage" "${stderr_lines[0]}" "no kernel"
-	assert_eq "usage: scripts/vm-run --kernel 6.1|6.12|SERIES|PATH/bzImage [--modules DIR] [--accel kvm|tcg] [--vm-timeout S] [--append ARGS] [scripts/run options]" "${stderr_lines[1]}" "usage line"
+	assert_eq "usage: scripts/vm-run --kernel 6.1|6.12|SERIES|PATH/bzImage [--modules DIR] [--accel kvm|tcg] [--vm-timeout S] [--append ARGS] [--guest NAME] [scripts/run options]" "${stderr_lines[1]}" "usage line"
 	assert_eq "" "$output" "stdout"
 	run -2 --separate-stderr "$VMRUN" --kernel
 	assert_eq "scripts/vm-run: option --kernel needs a value" "${stderr_lines[0]}" "kernel without value"
@@ -184,10 +184,10 @@ debian_612() {
 	assert_line_in "$stderr" "scripts/vm-run: kernel $KREL has no 9p filesystem (CONFIG_9P_FS, CONFIG_NET_9P_VIRTIO): the guest cannot see the host"
 	# Its config (config-RELEASE next to the image) has these =m: true warnings.
 	local o
-	for o in VETH VLAN_8021Q NET_SCH_TBF; do
+	for o in VETH VLAN_8021Q NET_SCH_TBF NET_SCH_NETEM NET_SCH_HTB; do
 		assert_line_in "$stderr" "scripts/vm-run: warning: kernel $KREL lacks CONFIG_$o (=m in $KROOT/boot/config-$KREL, and no --modules given)"
 	done
-	assert_eq 3 "$(grep -c 'warning:' <<<"$stderr")" "warning lines"
+	assert_eq 5 "$(grep -c 'warning:' <<<"$stderr")" "warning lines"
 	assert_eq "" "$output" "stdout"
 	[[ ! -e $OUT/summary.json ]]
 }
