@@ -3,6 +3,7 @@
  * The next frame a socket gets; see rx_expect.h.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 
 #include "rx_expect.h"
 #include "sock.h"
+#include "timing.h"
 #include "tx.h"
 
 int rx_expect(int fd, const struct rx_want *w, int timeout_ms, char *why, size_t whylen)
@@ -99,4 +101,27 @@ int rx_close_all(const int *fds, unsigned int n, struct netns_topo *topo)
 	all[n] = topo->peer_fd;
 	topo->peer_fd = -1;
 	return psock_close_in_threads(all, n + 1);
+}
+
+int rx_next_tagged(int fd, int timeout_ms, uint32_t *seq, unsigned char *pkttype)
+{
+	int64_t deadline = psock_deadline(timeout_ms);
+
+	for (;;) {
+		struct sockaddr_ll from;
+		socklen_t alen = sizeof(from);
+		uint8_t buf[256];
+		ssize_t n;
+		int rc = psock_wait_until(fd, POLLIN, deadline);
+
+		if (rc != 1)
+			return -1;	/* errno: ETIMEDOUT, or poll()'s */
+		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &alen);
+		if (n < 0)
+			return -1;
+		if ((size_t)n > ETH_HLEN && frame_tag(buf + ETH_HLEN, n - ETH_HLEN, seq)) {
+			*pkttype = from.sll_pkttype;
+			return 0;
+		}
+	}
 }

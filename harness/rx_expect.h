@@ -33,6 +33,13 @@ struct rx_want {
  */
 int rx_expect(int fd, const struct rx_want *w, int timeout_ms, char *why, size_t whylen);
 
+/*
+ * Read frames on fd (no ring) until one carries this program's tag, within
+ * one deadline of timeout_ms (scaled): 0 with its *seq and sll_pkttype,
+ * -1 with errno (ETIMEDOUT when none came, else recvfrom's).
+ */
+int rx_next_tagged(int fd, int timeout_ms, uint32_t *seq, unsigned char *pkttype);
+
 /* Case step: rx_expect() of the struct rx_want fields given, or fail the case. */
 #define ASSERT_RX_NEXT(fd, ...) do {						\
 	const struct rx_want want_ = { __VA_ARGS__ };				\

@@ -55,6 +55,7 @@
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "rx_expect.h"
 #include "link.h"
 #include "stats.h"
 
@@ -410,23 +411,8 @@ static void send_on_lo(struct __test_metadata *_metadata, int tx, uint32_t seq)
 static void next_frame(struct __test_metadata *_metadata, int fd, uint32_t *seq,
 		       unsigned char *pkttype)
 {
-	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
-
-	for (;;) {
-		struct sockaddr_ll from;
-		socklen_t alen = sizeof(from);
-		uint8_t buf[256];
-		ssize_t n;
-
-		ASSERT_EQ(1, psock_wait_until(fd, POLLIN, deadline))
-			TH_LOG("a frame within %d ms: %s", PSOCK_WAIT_MS, strerror(errno));
-		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &alen);
-		ASSERT_LT(0, n) TH_LOG("recv: %s", strerror(errno));
-		if ((size_t)n > ETH_HLEN && frame_tag(buf + ETH_HLEN, n - ETH_HLEN, seq)) {
-			*pkttype = from.sll_pkttype;
-			return;
-		}
-	}
+	ASSERT_EQ(0, rx_next_tagged(fd, PSOCK_WAIT_MS, seq, pkttype))
+		TH_LOG("a frame within %d ms: %s", PSOCK_WAIT_MS, strerror(errno));
 }
 
 /*
