@@ -158,8 +158,8 @@ TEST_F(create, user_ns_not_owning_netns_eperm)
 		    err == EINVAL)
 			SKIP(return, "cannot create a nested user namespace: unshare(CLONE_NEWUSER): %s "
 			     "(%s)", strerror(err),
-			     err == EPERM ? "create_user_ns() refuses it inside a chroot, as in "
-					    "scripts/vm-run's guest, or a sysctl forbids it" :
+			     err == EPERM ? "create_user_ns() refuses it inside a chroot, "
+					    "or a seccomp or LSM policy forbids it" :
 			     err == EINVAL ? "kernel without CONFIG_USER_NS" :
 			     "user.max_user_namespaces reached");
 		ASSERT_EQ(0, err) TH_LOG("unshare(CLONE_NEWUSER): %s", strerror(err));
