@@ -93,6 +93,19 @@ $(count 2 1 0 0 1 1 1 0)
 # gate: every deviation from $EXP/6.1.json: 6 deviations, exit 1" "$output" "report"
 }
 
+@test "--skip-may-pass: skip->pass is printed and does not gate; every other deviation still does" {
+	make_run "$RUN" 6.1.0-57-amd64 "$PASS1" "fanout_flags outgoing.ignore_outgoing pass" "$SKIP_HDR" "$XFAIL" "$PASS2"
+	run -0 "$COMPARE" --expected --skip-may-pass "$RUN"
+	assert_eq "skip->pass  fanout_flags:outgoing.ignore_outgoing  (expected to skip: needs Linux 6.2: \"net/packet: add PACKET_FANOUT_FLAG_IGNORE_OUTGOING\")" "${lines[2]}" "listed"
+	assert_eq "# gate: every deviation from $EXP/6.1.json but skip->pass (--skip-may-pass): 0 deviations, exit 0" "${lines[-1]}" "gate"
+	make_run "$RUN" 6.1.0-57-amd64 "$PASS1" "fanout_flags outgoing.ignore_outgoing pass" "$SKIP_HDR" \
+		"tx_inflight inflight.v2.slot_kept_while_sending pass" "$PASS2"
+	run -1 "$COMPARE" --expected --skip-may-pass "$RUN"
+	assert_eq "# gate: every deviation from $EXP/6.1.json but skip->pass (--skip-may-pass): 1 deviation, exit 1" "${lines[-1]}" "xfail->pass gates"
+	run -2 --separate-stderr "$COMPARE" --skip-may-pass "$RUN" "$RUN"
+	assert_eq "scripts/compare: --skip-may-pass is for --expected" "${stderr_lines[0]}" "two runs"
+}
+
 @test "the series: from the run's kernel release, or given; a file is read as it is" {
 	cp "$FIX/6.1.json" "$EXP/other.json"
 	sed 's/"series": "6.1"/"series": "6.12"/' "$FIX/6.1.json" >"$EXP/6.12.json"
@@ -174,7 +187,7 @@ EDITS
 	assert_eq "" "$output" "stdout"
 	assert_match "$stderr" "^scripts/compare: $BATS_TEST_TMPDIR/cut.json: not a complete scripts/run summary: cut short"
 	run -0 "$COMPARE" --help
-	assert_line_in "$output" "       scripts/compare --expected [SERIES|FILE] RUN"
+	assert_line_in "$output" "       scripts/compare --expected [--skip-may-pass] [SERIES|FILE] RUN"
 	run -2 --separate-stderr "$EXPECT"
 	assert_eq "scripts/expect: want a command: generate, check or series" "${stderr_lines[0]}" "no command"
 	run -2 --separate-stderr "$EXPECT" make "$RUN"
@@ -286,10 +299,11 @@ dropped     tx_inflight:inflight.v2.slot_kept_while_sending  (was skip: not in t
 	assert_eq "6.1" "$output" "series"
 }
 
-@test "the tree's expected results are usable, one per series the matrix runs" {
-	run -0 env -u PSOCK_EXPECTED "$EXPECT" check 6.1 6.12
+@test "the tree's expected results are usable, one per series the matrix runs and the host's 6.18" {
+	run -0 env -u PSOCK_EXPECTED "$EXPECT" check 6.1 6.12 6.18
 	assert_match "${lines[0]}" "^results/expected/6.1.json: series 6.1, from 6\\.1\\.[0-9]"
 	assert_match "${lines[1]}" "^results/expected/6.12.json: series 6.12, from 6\\.12\\.[0-9]"
+	assert_match "${lines[2]}" "^results/expected/6.18.json: series 6.18, from 6\\.18\\.[0-9]"
 }
 
 @test "report --expected: a declared failure is XFAIL, a deviating cell bold (md) and outlined (page), deviations counted per column" {

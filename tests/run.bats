@@ -72,6 +72,37 @@ teardown() {
 fail fail.wrong_answer fail" "$(json_statuses "$OUT/summary.json")" "summary.json cases"
 }
 
+@test "--expected: a failure the series declares passes, any deviation fails; without a file or with -t, the run's own verdict" {
+	local series exp=$BATS_TEST_TMPDIR/expected
+	use_fixtures fail pass
+	series=$(uname -r | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	mkdir -p "$exp"
+	export PSOCK_EXPECTED=$exp
+	run -1 "$RUNNER" --expected -o "$OUT"
+	assert_eq "# expected: no results/expected/$series.json: the run's own verdict" "${lines[-1]}" "no file"
+	cat >"$exp/$series.json" <<EOF
+{
+  "series": "$series",
+  "kernel": "$(uname -r)",
+  "run_id": "x",
+  "generated": "2026-12-03",
+  "about": "test",
+  "cases": [
+    {"case": "fail:fail.wrong_answer", "expect": "xfail", "reason": "the fixture's known bug"}
+  ]
+}
+EOF
+	run -0 "$RUNNER" --expected -o "$OUT"
+	assert_match "$output" "# psock: 6 passed, 1 failed, 0 skipped "
+	assert_eq "# gate: every deviation from $exp/$series.json but skip->pass (--skip-may-pass): 0 deviations, exit 0" "${lines[-1]}" "declared"
+	sed -i 's/fail.wrong_answer/fail.ok_first/' "$exp/$series.json"
+	run -1 "$RUNNER" --expected -o "$OUT"
+	assert_match "$output" "# pass->fail  fail:fail.wrong_answer  \(tests/fixtures/fail\.c:[0-9]+:wrong_answer:Expected 42"
+	assert_line_in "$output" "# xfail->pass fail:fail.ok_first  (a backport? the known bug is gone on this kernel; expected to fail: the fixture's known bug)"
+	run -1 "$RUNNER" --expected -t fail -o "$OUT"
+	assert_eq "# expected: not checked: -t ran a selection (the expectations are for the whole suite)" "${lines[-1]}" "-t"
+}
+
 @test "a binary whose cases all skip: ok with a SKIP directive, exit 0, the reason in junit.xml and summary.json" {
 	use_fixtures skip
 	run -0 --separate-stderr "$RUNNER" -o "$OUT"
@@ -259,7 +290,7 @@ skip:skip.v2.needs_feature" "$output" "--list -t"
 		run -2 --separate-stderr "$RUNNER" $args
 		assert_eq "" "$output" "stdout of scripts/run $args"
 		assert_match "$stderr" "^scripts/run: .*
-usage: scripts/run \[-j N\] \[-t PATTERN\]\.\.\. \[--timeout S\] \[--format kselftest\|ktap\] \[-o DIR\] \[--list\] \[-h\|--help\]$"
+usage: scripts/run \[-j N\] \[-t PATTERN\]\.\.\. \[--timeout S\] \[--format kselftest\|ktap\] \[-o DIR\] \[--list\] \[--expected\] \[-h\|--help\]$"
 	done
 }
 
