@@ -160,7 +160,7 @@ good() { # the fixture tree's options
 	((output >= 10)) || { echo "only $output case links in docs/TOUR.md" >&2; return 1; }
 }
 
-@test "--check-links: a gone entry, another case, an unknown variant, a missing file" {
+@test "--check-links: a gone entry, another case, an unknown or needless variant, a missing file" {
 	run -1 --separate-stderr "$CATALOG" --check-links "$FIX/bad/links.md" $(good)
 	local f=$FIX/bad/links.md
 	f=${f#"$ROOT"/}
@@ -168,5 +168,6 @@ good() { # the fixture tree's options
 	assert_line_in "$stderr" "scripts/catalog: $f:5: link text demo.raw.ungated is not the case its target #demo.demo.gated_in_body is"
 	assert_line_in "$stderr" "scripts/catalog: $f:6: case demo.packet.ungated: fixture demo of demo has no variant packet"
 	assert_line_in "$stderr" "scripts/catalog: $f:7: link to no-such-file.md: no such file"
+	assert_line_in "$stderr" "scripts/catalog: $f:8: case solo.*.alone: fixture solo of other has no variants: solo.alone"
 	assert_not_in "$stderr" "$f:3:"
 }

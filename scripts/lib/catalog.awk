@@ -920,7 +920,9 @@ function check_case_text(where, txt, anc,    b, rest, n, p, fx, t, v, ok) {
 		err(where, "link text " txt " is not the case its target #" anc " is")
 		return
 	}
-	if (n == 3 && p[2] != "*") {
+	if (n == 3 && p[2] == "*" && !nvar[b, fx]) {
+		err(where, "case " txt ": fixture " fx " of " b " has no variants: " fx "." t)
+	} else if (n == 3 && p[2] != "*") {
 		ok = 0
 		for (v = 1; v <= nvar[b, fx]; v++)
 			ok = ok || vname[b, fx, v] == p[2]
