@@ -10,6 +10,7 @@
 # The fixture sources of tests/fixtures/catalog/ are only read, never built.
 
 # shellcheck disable=SC2154 # $output, $stderr and $status come from bats' run
+# shellcheck disable=SC2016 # the backticks in single quotes are Markdown
 bats_require_minimum_version 1.5.0
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
@@ -17,9 +18,7 @@ CATALOG=$ROOT/scripts/catalog
 FIX=$ROOT/tests/fixtures/catalog
 load assert_helpers
 
-good() { # the fixture tree's options
-	echo --src "$FIX/good" --areas "$FIX/good/areas"
-}
+GOOD=(--src "$FIX/good" --areas "$FIX/good/areas")	# the fixture tree
 
 @test "docs/CATALOG.md is what scripts/catalog makes of the sources now" {
 	run -0 --separate-stderr "$CATALOG" -o "$BATS_TEST_TMPDIR/CATALOG.md"
@@ -54,9 +53,9 @@ good() { # the fixture tree's options
 }
 
 @test "the output is the same run after run, with no date in it" {
-	run -0 "$CATALOG" -o - $(good)
+	run -0 "$CATALOG" -o - "${GOOD[@]}"
 	local first=$output
-	run -0 "$CATALOG" -o - $(good)
+	run -0 "$CATALOG" -o - "${GOOD[@]}"
 	assert_eq "$first" "$output" "second run"
 	assert_no_match "$first" "20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 }
@@ -94,7 +93,7 @@ good() { # the fixture tree's options
 	run -0 "$CATALOG" -h
 	local opt
 	for opt in --bogus "-o" "--src" "--areas" "--check-links" "extra"; do
-		run -2 --separate-stderr "$CATALOG" $opt
+		run -2 --separate-stderr "$CATALOG" "$opt"
 		assert_eq "" "$output" "stdout of $opt"
 		assert_match "$stderr" "^scripts/catalog: "
 		assert_match "$stderr" $'\nusage: scripts/catalog '
@@ -110,7 +109,7 @@ good() { # the fixture tree's options
 }
 
 @test "the fixture's gates: in the body, through a helper, per variant; none where there is none" {
-	run -0 --separate-stderr "$CATALOG" -o - $(good)
+	run -0 --separate-stderr "$CATALOG" -o - "${GOOD[@]}"
 	assert_eq "" "$stderr" "stderr"
 	local row
 	row=$(grep -F 'id="demo.demo.gated_in_body"' <<<"$output")
@@ -125,7 +124,7 @@ good() { # the fixture tree's options
 	assert_line_in "$output" '[`tests/fixtures/catalog/good/demo.c`](../tests/fixtures/catalog/good/demo.c): 9 cases, 5 tests. Its header names `packet_demo_rcv`.'
 	assert_line_in "$output" '- fixture `demo`, 2 variants: `raw`, `dgram`'
 	assert_line_in "$output" '**2 binaries, 10 cases**, and 2 built only with -DDEMO_ON_REQUEST.'
-	run -0 "$CATALOG" --cases $(good)
+	run -0 "$CATALOG" --cases "${GOOD[@]}"
 	assert_eq "demo:demo.dgram.gated_in_body" "${lines[0]}" "first case"
 	assert_eq 10 "${#lines[@]}" "cases"
 	assert_not_in "$output" "on_request"
@@ -161,7 +160,7 @@ good() { # the fixture tree's options
 }
 
 @test "--check-links: a gone entry, another case, an unknown or needless variant, a missing file" {
-	run -1 --separate-stderr "$CATALOG" --check-links "$FIX/bad/links.md" $(good)
+	run -1 --separate-stderr "$CATALOG" --check-links "$FIX/bad/links.md" "${GOOD[@]}"
 	local f=$FIX/bad/links.md
 	f=${f#"$ROOT"/}
 	assert_line_in "$stderr" "scripts/catalog: $f:4: link to CATALOG.md#demo.demo.gone: the catalogue has no such entry"
