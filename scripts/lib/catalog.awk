@@ -520,12 +520,15 @@ role == "links" {
 # ---- after reading: resolve and print --------------------------------------
 
 # Every NAME() of comment text c worth listing (see the header), "" for none.
-function kernel_functions(b, c,    out, name, seen) {
+function kernel_functions(b, c,    out, name, seen, tail) {
 	out = ""
-	while (match(c, /[A-Za-z_][A-Za-z0-9_]*\(\)/)) {
-		name = substr(c, RSTART, RLENGTH - 2)
+	# a NAME() of its own, not the tail of one ("f_cbpf()/_ebpf()")
+	c = " " c
+	while (match(c, /[^A-Za-z0-9_][A-Za-z_][A-Za-z0-9_]*\(\)/)) {
+		name = substr(c, RSTART + 1, RLENGTH - 3)
+		tail = substr(c, RSTART, 2) == "/_"
 		c = substr(c, RSTART + RLENGTH)
-		if (name in seen || name in userspace || name in helper || name ~ /^pcap_/ ||
+		if (tail || name in seen || name in userspace || name in helper || name ~ /^pcap_/ ||
 		    (bin_file[b], name) in defined || name !~ /[a-z]/)
 			continue
 		seen[name] = 1
