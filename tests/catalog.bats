@@ -159,6 +159,20 @@ GOOD=(--src "$FIX/good" --areas "$FIX/good/areas")	# the fixture tree
 	((output >= 10)) || { echo "only $output case links in docs/TOUR.md" >&2; return 1; }
 }
 
+@test "docs/TOUR.md: every kernel function it names is in the 6.12 source" {
+	local src=${PSOCK_KSRC_612:-$HOME/.cache/psock/src/linux-source-6.12} name missing=()
+	[[ -f $src/net/packet/af_packet.c ]] ||
+		skip "no Linux 6.12 tree in $src (scripts/kbuild extracts one; PSOCK_KSRC_612=DIR)"
+	while read -r name; do
+		case $name in
+		bind | mmap | munmap | poll | recv | recvmsg | send | sendto | socket) continue ;;
+		esac
+		grep -rqw -- "$name" "$src/net/packet" "$src/net/core" "$src/drivers/net/veth.c" \
+			"$src/include/linux" || missing+=("$name")
+	done < <(grep -oE '[A-Za-z_][A-Za-z0-9_]*\(\)' "$ROOT/docs/TOUR.md" | tr -d '()' | sort -u)
+	assert_eq "" "${missing[*]}" "functions of docs/TOUR.md not in $src"
+}
+
 @test "--check-links: a gone entry, another case, an unknown or needless variant, a missing file" {
 	run -1 --separate-stderr "$CATALOG" --check-links "$FIX/bad/links.md" "${GOOD[@]}"
 	local f=$FIX/bad/links.md
