@@ -10,6 +10,7 @@
 #                 the tests as a kselftest collection in that kernel tree
 #   make kbuild   a gcov kernel for vm-run in build/kernel/ (scripts/kbuild)
 #   make coverage the suite's gcov coverage of net/packet on it (scripts/coverage)
+#   make catalog  docs/CATALOG.md, every case from the sources (scripts/catalog)
 #   make clean    remove build/
 #   JOBS=N        binaries run at once by run/test (default 4); RUNFLAGS=... more
 #                 scripts/run options, e.g. RUNFLAGS='-t fanout_*'
@@ -48,7 +49,7 @@ LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
 # removes them.
 STALE     := $(filter-out $(TESTS),$(wildcard $(BUILD)/psock/*))
 
-.PHONY: all run test deps matrix kselftest-export clean kbuild coverage mutate
+.PHONY: all run test deps matrix kselftest-export clean kbuild coverage mutate catalog
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
 all: $(TESTS) $(FIXTURES)
@@ -184,6 +185,11 @@ mutate: deps
 	@$(MAKE) --no-print-directory all
 	scripts/kbuild
 	scripts/mutate $(MUTATEFLAGS)
+
+# docs/CATALOG.md from psock/*.c (scripts/catalog --help); needs no build.
+# tests/catalog.bats fails when the committed one is not what this writes.
+catalog:
+	scripts/catalog
 
 clean:
 	rm -rf $(BUILD)

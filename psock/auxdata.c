@@ -174,6 +174,11 @@ TEST_F(aux, fields_exact)
 	EXPECT_EQ(variant->tpid, aux.tp_vlan_tpid);
 }
 
+/*
+ * The PACKET_AUXDATA of a frame agrees with a V3 ring frame of the same
+ * packet: status bits, tp_len, tp_snaplen, tp_net - tp_mac, VLAN TCI and
+ * TPID, and the bytes.
+ */
 TEST_F(aux, equal_to_ring_v3_frame)
 {
 	const uint32_t bits = VLAN_BITS | TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID |
@@ -389,6 +394,11 @@ static int received_ifindex(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * A frame received through an upper device (the VLAN or macvlan on psk0)
+ * reports the upper device's ifindex while PACKET_ORIGDEV reads 0, and
+ * psk0's once the option is set (it reads back 1).
+ */
 TEST_F(origdev, ifindex_upper_then_lower)
 {
 	struct frame_spec spec = { .payload_len = 64 };

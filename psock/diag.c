@@ -296,6 +296,11 @@ FIXTURE_TEARDOWN(pdiag_ring)
 	netns_teardown(&self->topo);
 }
 
+/*
+ * PACKET_SHOW_RING_CFG reports the RX and TX rings' geometry as requested
+ * (4 blocks of 4096, 8 frames of 2048); retire timeout, private area size
+ * and feature word only for a V3 RX ring (0 on V2 and for TX).
+ */
 TEST_F(pdiag_ring, ring_geometry)
 {
 	struct ring_geometry geo = ring_small;

@@ -222,6 +222,13 @@ static uint32_t queued_mem(struct __test_metadata *_metadata, int fd)
 	return mem[SK_MEMINFO_RMEM_ALLOC];
 }
 
+/*
+ * ROLLOVER without a ring (8 KiB receive buffers): the frames fill member 0,
+ * then 1, and so on, each as many as its buffer has room for (ROOM_NORMAL,
+ * from the skb truesize SO_MEMINFO reports), then member 0 keeps what its
+ * buffer still queues and drops the rest, and PACKET_ROLLOVER_STATS counts
+ * exactly those frames.
+ */
 TEST_F(rollover_noring, fills_members_in_order_then_member0)
 {
 	const unsigned int M = variant->members, sent = 80;

@@ -141,6 +141,7 @@ FIXTURE_TEARDOWN(lock)
 	filter_rx_teardown(&self->rx);
 }
 
+/* SO_LOCK_FILTER, once set, reads back 1 as a 4-byte int. */
 TEST_F(lock, reads_back_1)
 {
 	socklen_t len = sizeof(int);
@@ -152,6 +153,7 @@ TEST_F(lock, reads_back_1)
 	EXPECT_EQ(1, val);
 }
 
+/* With the filter locked, SO_ATTACH_FILTER of another classic program is EPERM. */
 TEST_F(lock, attach_eperm)
 {
 	errno = 0;
@@ -160,6 +162,7 @@ TEST_F(lock, attach_eperm)
 	EXPECT_EQ(EPERM, errno) TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
 }
 
+/* With the filter locked, SO_ATTACH_BPF of an eBPF program is EPERM. */
 TEST_F(lock, attach_bpf_eperm)
 {
 	int prog, rc, err;
@@ -173,6 +176,7 @@ TEST_F(lock, attach_bpf_eperm)
 	EXPECT_EQ(EPERM, err) TH_LOG("SO_ATTACH_BPF: %s", strerror(err));
 }
 
+/* With the filter locked, SO_DETACH_FILTER is EPERM. */
 TEST_F(lock, detach_eperm)
 {
 	errno = 0;
@@ -180,6 +184,7 @@ TEST_F(lock, detach_eperm)
 	EXPECT_EQ(EPERM, errno) TH_LOG("SO_DETACH_FILTER: %s", strerror(errno));
 }
 
+/* A locked filter stays locked: SO_LOCK_FILTER 0 is EPERM. */
 TEST_F(lock, unlock_eperm)
 {
 	int zero = 0;

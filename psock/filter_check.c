@@ -128,6 +128,7 @@ FIXTURE_TEARDOWN(refused)
 	close(self->fd);
 }
 
+/* SO_ATTACH_FILTER refuses the variant's program, which breaks one rule: EINVAL. */
 TEST_F(refused, einval)
 {
 	int rc, err;
@@ -139,6 +140,10 @@ TEST_F(refused, einval)
 	EXPECT_EQ(EINVAL, err) TH_LOG("SO_ATTACH_FILTER: %s", strerror(err));
 }
 
+/*
+ * A refused program leaves the socket without a filter: SO_DETACH_FILTER
+ * after it is ENOENT.
+ */
 TEST_F(refused, leaves_no_filter)
 {
 	ASSERT_EQ(-1, bpf_attach(self->fd, variant->insns, variant->len))

@@ -156,6 +156,11 @@ static int mr(const FIXTURE_VARIANT(mr) *variant, int fd, bool add)
 #define EXPECT_LEVEL(want, what) \
 	EXPECT_EQ((want), device_level(_metadata, variant)) TH_LOG("%s", (what))
 
+/*
+ * One add of the variant's membership on lo takes what the device shows
+ * (promiscuity, allmulti or the address's dev_mcast count) from 0 to 1,
+ * the drop back to 0.
+ */
 TEST_F(mr, add_then_drop)
 {
 	EXPECT_LEVEL(0, "before");
@@ -177,6 +182,11 @@ TEST_F(mr, two_adds_need_two_drops)
 	EXPECT_LEVEL(0, "after two drops");
 }
 
+/*
+ * Two sockets holding the membership each count on the device (2; 1 for
+ * UNICAST, one uc_promisc promiscuity); a socket's drop releases only its
+ * own, a second drop on it not the other's.
+ */
 TEST_F(mr, two_sockets_each_hold_one)
 {
 	ASSERT_EQ(0, mr(variant, self->fd[0], true)) TH_LOG("add A: %s", strerror(errno));
@@ -294,6 +304,10 @@ TEST_F(mr_rules, alen_longer_than_device_einval)
 	expect_lo_untouched(_metadata, "after the refused adds");
 }
 
+/*
+ * An add on an ifindex no device has is ENODEV for every type, and lo is left
+ * untouched.
+ */
 TEST_F(mr_rules, missing_ifindex_enodev)
 {
 	for (unsigned int i = 0; i < 4; i++)
@@ -452,6 +466,11 @@ static void next_seq(struct __test_metadata *_metadata, int fd, uint32_t *seq,
 		TH_LOG("a tagged frame within %d ms: %s", PSOCK_WAIT_MS, strerror(errno));
 }
 
+/*
+ * On br0, a frame to a foreign MAC reaches the bridge's socket
+ * (PACKET_OTHERHOST) only while the socket holds a PROMISC membership of
+ * br0; before the add and after the drop only the broadcast ones do.
+ */
 TEST_F(mr_bridge, foreign_mac_frames_only_with_promisc)
 {
 	static const uint8_t foreign[6] = { 0x02, 0x70, 0x73, 0x6b, 0x00, 0x99 };

@@ -123,6 +123,10 @@ static void send_one(struct __test_metadata *_metadata, struct netns_topo *topo,
 	ASSERT_QUEUED(fd);
 }
 
+/*
+ * MSG_PEEK returns the frame and leaves it queued (SIOCINQ unchanged), twice;
+ * the next plain recv() takes the same bytes, and then the queue is empty.
+ */
 TEST_F(rcv, peek_leaves_frame_queued)
 {
 	size_t hdr = variant->type == SOCK_RAW ? 0 : ETH_HLEN, wire_len, want;
@@ -310,6 +314,11 @@ FIXTURE_TEARDOWN(rcv_flags)
 	netns_teardown(&self->topo);
 }
 
+/*
+ * The variant's flag (MSG_OOB, MSG_WAITALL, MSG_CMSG_CLOEXEC) makes recvmsg()
+ * EINVAL and leaves the frame queued: SIOCINQ still gives its length and the
+ * next recv() returns it whole.
+ */
 TEST_F(rcv_flags, refused_einval_frame_stays)
 {
 	uint8_t wire[ETH_FRAME_LEN], buf[ETH_FRAME_LEN];

@@ -165,6 +165,10 @@ FIXTURE_TEARDOWN(refuse)
 #define REQ(...) request_errno(self->fd, variant->kind, variant->version, \
 			       &(struct raw_req){ __VA_ARGS__ }, 0)
 
+/*
+ * A tp_block_size that is not a multiple of the page size (a page + 256, half
+ * a page) is EINVAL; the same frames in page-sized blocks are accepted.
+ */
 TEST_F(refuse, block_size_not_page_multiple)
 {
 	unsigned int bs = self->page + 256;
@@ -178,6 +182,10 @@ TEST_F(refuse, block_size_not_page_multiple)
 			 .frame_nr = self->page / 256));
 }
 
+/*
+ * A tp_block_size of 0, or one negative as an int (0x80000000, 0xfffff000,
+ * both page multiples), is EINVAL.
+ */
 TEST_F(refuse, block_size_zero_or_negative)
 {
 	/* (int)tp_block_size <= 0: 0x80000000 and 0xfffff000 are page multiples. */
@@ -188,6 +196,10 @@ TEST_F(refuse, block_size_zero_or_negative)
 			      .frame_nr = 0xfffffu));
 }
 
+/*
+ * A tp_frame_size 16 bytes short of the aligned frame header + sockaddr_ll is
+ * EINVAL; the smallest aligned size that holds them is accepted.
+ */
 TEST_F(refuse, frame_size_below_header)
 {
 	unsigned int min = tp_align(frame_hdrlen(variant->version));
@@ -202,6 +214,11 @@ TEST_F(refuse, frame_size_below_header)
 		TH_LOG("frame size %u", min);
 }
 
+/*
+ * With PACKET_RESERVE 100 the frame must also hold the reserve: 16 bytes
+ * short of the aligned header + sockaddr_ll + 100 is EINVAL, that size is
+ * accepted.
+ */
 TEST_F(refuse, frame_size_below_header_plus_reserve)
 {
 	unsigned int reserve = 100;
@@ -215,6 +232,10 @@ TEST_F(refuse, frame_size_below_header_plus_reserve)
 			 .frame_nr = self->page / min));
 }
 
+/*
+ * A tp_frame_size that holds any header but is not a multiple of
+ * TPACKET_ALIGNMENT (1032, 1025) is EINVAL.
+ */
 TEST_F(refuse, frame_size_not_aligned)
 {
 	/* 1032 holds any header but is not a multiple of 16. */
@@ -224,6 +245,10 @@ TEST_F(refuse, frame_size_not_aligned)
 			      .frame_nr = self->page / 1025));
 }
 
+/*
+ * A frame larger than its block (two pages in one) is EINVAL, whatever
+ * tp_frame_nr says (1 or 0).
+ */
 TEST_F(refuse, frame_larger_than_block)
 {
 	/* frames_per_block == 0; no tp_frame_nr can match. */
@@ -251,6 +276,10 @@ TEST_F(refuse, frame_nr_counts_whole_frames_per_block)
 			 .frame_nr = per_block * bn));
 }
 
+/*
+ * tp_frame_nr must be exactly frames per block times tp_block_nr: one less or
+ * one more is EINVAL, the exact count is accepted.
+ */
 TEST_F(refuse, frame_nr_mismatch)
 {
 	unsigned int n = 4 * (self->page / 2048);
@@ -278,12 +307,17 @@ TEST_F(refuse, frame_count_overflow)
 			      .frame_nr = per_block * bn));
 }
 
+/* tp_block_nr 0 (a teardown) with a tp_frame_nr other than 0 is EINVAL. */
 TEST_F(refuse, block_nr_zero_with_frames)
 {
 	EXPECT_EQ(EINVAL, REQ(.block_size = self->page, .block_nr = 0, .frame_size = 2048,
 			      .frame_nr = 2));
 }
 
+/*
+ * A teardown request (tp_block_nr and tp_frame_nr 0) without a ring is
+ * accepted, again and again, and the version can still change after it.
+ */
 TEST_F(refuse, teardown_without_ring_is_noop)
 {
 	/* tp_block_nr == 0 and tp_frame_nr == 0: "no ring", accepted repeatedly. */
@@ -294,6 +328,10 @@ TEST_F(refuse, teardown_without_ring_is_noop)
 	EXPECT_EQ(0, psock_set_version(self->fd, TPACKET_V2));
 }
 
+/*
+ * A second ring of the same kind is EBUSY while one exists, whatever its
+ * geometry; after the teardown request a ring of other geometry is accepted.
+ */
 TEST_F(refuse, second_ring_busy)
 {
 	ASSERT_EQ(0, REQ(.block_size = self->page, .block_nr = 2, .frame_size = 2048,
@@ -327,6 +365,11 @@ TEST_F(refuse, busy_while_mapped)
 	EXPECT_EQ(0, REQ(.block_nr = 0, .frame_nr = 0));
 }
 
+/*
+ * An optlen one byte short of the version's request (16 bytes tpacket_req,
+ * 28 tpacket_req3) is EINVAL, and so is a 16-byte request on a V3 socket;
+ * V1/V2 accept a longer optlen (28) and read only the tpacket_req.
+ */
 TEST_F(refuse, short_optlen)
 {
 	struct raw_req ok = {
@@ -511,6 +554,10 @@ TEST_F(reserve, shifts_offsets_exactly)
 	EXPECT_EQ(0, memcmp(first, second, KEEP));
 }
 
+/*
+ * PACKET_RESERVE is EBUSY while an RX ring exists and keeps its value (64);
+ * after the teardown a new reserve is accepted.
+ */
 TEST_F(reserve, busy_once_ring_exists)
 {
 	ASSERT_EQ(0, set_reserve(self->fd, 64));

@@ -333,11 +333,16 @@ static void check_rxhash(struct __test_metadata *_metadata, struct _test_data_rx
 		EXPECT_NE(hash[0], hash[1]);
 }
 
+/*
+ * With TP_FT_REQ_FILL_RXHASH each packet's hv1.tp_rxhash is its flow hash:
+ * not 0, equal within a flow, different between two flows.
+ */
 TEST_F(rx_v3, rxhash_filled_when_requested)
 {
 	check_rxhash(_metadata, self, true);
 }
 
+/* Without TP_FT_REQ_FILL_RXHASH every packet's hv1.tp_rxhash is 0. */
 TEST_F(rx_v3, rxhash_zero_when_not_requested)
 {
 	check_rxhash(_metadata, self, false);

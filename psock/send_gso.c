@@ -207,6 +207,10 @@ TEST_F(snd_gso, udp_l4_split_without_uso)
 
 /* ---- a super-frame over 17 pages (6.6) --------------------------------- */
 
+#define BIG_SLICES 50
+#define BIG_MSS 1400
+#define BIG_LEN (TCP_DATA_OFF + BIG_SLICES * BIG_MSS)
+
 /*
  * 70000 bytes of TCP payload in 50 slices of 1400, hdr_len 54: the paged
  * part (70000 bytes) is more than 17 x 4096 = 69632. send() returns
@@ -214,10 +218,6 @@ TEST_F(snd_gso, udp_l4_split_without_uso)
  * 54 + 1400 bytes, in order, each with its slice. 6.1: EMSGSIZE (SKIP,
  * release-keyed).
  */
-#define BIG_SLICES 50
-#define BIG_MSS 1400
-#define BIG_LEN (TCP_DATA_OFF + BIG_SLICES * BIG_MSS)
-
 TEST_F(snd_gso, tcp_over_17_pages_accepted)
 {
 	struct virtio_net_hdr vh = {

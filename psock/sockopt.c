@@ -182,7 +182,9 @@ static void expect_reads(struct __test_metadata *_metadata, const FIXTURE_VARIAN
 /*
  * optlen 3 is EINVAL for every int option; optlen 8 and 5 are EINVAL for
  * the exact ones, the others take the first int of 8; the value set at
- * optlen 4 reads back as the table says.
+ * optlen 4 reads back as the table says. Before 6.9 getsockopt() of
+ * COPY_THRESH is ENOPROTOOPT instead ("net/packet: Add getsockopt support
+ * for PACKET_COPY_THRESH").
  */
 TEST_F(opt, set_optlen_and_read_back)
 {
@@ -324,6 +326,11 @@ TEST_F(opt_names, unknown_names_enoprotoopt)
 	}
 }
 
+/*
+ * The set-only names (ADD/DROP_MEMBERSHIP, RX/TX_RING, FANOUT_DATA) are
+ * ENOPROTOOPT to getsockopt(), the get-only ones (STATISTICS, HDRLEN,
+ * ROLLOVER_STATS) to setsockopt().
+ */
 TEST_F(opt_names, one_way_names_enoprotoopt)
 {
 	static const int set_only[] = {
@@ -380,6 +387,10 @@ FIXTURE_TEARDOWN(ignore_outgoing)
 	ASSERT_EQ(0, psock_close_in_threads(fds, 2)) TH_LOG("close: %s", strerror(errno));
 }
 
+/*
+ * PACKET_IGNORE_OUTGOING takes 0 and 1 only: 2 and -1 are EINVAL and keep
+ * the value set before (1), and 0 reads back 0.
+ */
 TEST_F(ignore_outgoing, values_0_and_1_only)
 {
 	int v, one = 1, zero = 0, two = 2, minus = -1;

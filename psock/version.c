@@ -78,6 +78,7 @@ FIXTURE_TEARDOWN(version)
 	close(self->fd);
 }
 
+/* A new socket reads back TPACKET_V1, as a 4-byte int. */
 TEST_F(version, new_socket_is_v1)
 {
 	int val = -1;
@@ -88,6 +89,7 @@ TEST_F(version, new_socket_is_v1)
 	EXPECT_EQ(TPACKET_V1, val);
 }
 
+/* Versions 3, -1, 255 and INT_MAX are EINVAL and leave the version set before (V2). */
 TEST_F(version, rejects_unknown_versions)
 {
 	static const int bad[] = { 3, -1, 255, INT_MAX };
@@ -102,6 +104,10 @@ TEST_F(version, rejects_unknown_versions)
 	EXPECT_EQ(TPACKET_V2, psock_get_version(self->fd));
 }
 
+/*
+ * PACKET_VERSION with an optlen other than sizeof(int) (0 to 3, 5, 8, 16) is
+ * EINVAL, even holding a valid version; the socket stays V1.
+ */
 TEST_F(version, rejects_optlen_other_than_int)
 {
 	/* Room for any optlen; the value itself would be valid (V2). */
@@ -117,6 +123,10 @@ TEST_F(version, rejects_optlen_other_than_int)
 	EXPECT_EQ(TPACKET_V1, psock_get_version(self->fd));
 }
 
+/*
+ * getsockopt(PACKET_VERSION) writes at most sizeof(int) bytes and that length
+ * back, and with optlen 2 exactly 2 bytes, nothing past them.
+ */
 TEST_F(version, getsockopt_len_is_clamped)
 {
 	uint8_t buf[8];
@@ -143,6 +153,7 @@ TEST_F(version, getsockopt_len_is_clamped)
 	EXPECT_EQ(0xa5, buf[3]);
 }
 
+/* PACKET_HDRLEN asked for version 3, -1, 255 or INT_MAX is EINVAL. */
 TEST_F(version, hdrlen_rejects_unknown_versions)
 {
 	static const int bad[] = { 3, -1, 255, INT_MAX };
@@ -158,6 +169,10 @@ TEST_F(version, hdrlen_rejects_unknown_versions)
 	}
 }
 
+/*
+ * PACKET_HDRLEN with an optlen below sizeof(int) (0 to 3) is EINVAL and
+ * leaves the buffer as it was.
+ */
 TEST_F(version, hdrlen_rejects_short_optlen)
 {
 	static const socklen_t lens[] = { 0, 1, 2, 3 };
@@ -313,6 +328,7 @@ FIXTURE_TEARDOWN(version_ring)
 	netns_teardown(&self->topo);
 }
 
+/* The variant's version, once set, is what getsockopt(PACKET_VERSION) reads. */
 TEST_F(version_ring, set_and_read_back)
 {
 	ASSERT_EQ(0, psock_set_version(self->fd, variant->version));
@@ -397,11 +413,19 @@ static void check_busy_while_ring(struct __test_metadata *_metadata, int fd,
 	}
 }
 
+/*
+ * With an RX ring set up no version is accepted (EBUSY), the one in force
+ * included; once the ring is torn down every version is.
+ */
 TEST_F(version_ring, busy_while_rx_ring)
 {
 	check_busy_while_ring(_metadata, self->fd, PACKET_RX_RING, variant->version);
 }
 
+/*
+ * With a TX ring set up no version is accepted (EBUSY), the one in force
+ * included; once the ring is torn down every version is.
+ */
 TEST_F(version_ring, busy_while_tx_ring)
 {
 	check_busy_while_ring(_metadata, self->fd, PACKET_TX_RING, variant->version);
