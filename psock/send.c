@@ -17,7 +17,7 @@
  *    SOCK_RAW fails dev_validate_header() (EINVAL); SOCK_DGRAM sends a bare
  *    14-byte link header and returns 0.
  *  - PACKET_QDISC_BYPASS: packet_xmit() hands the skb straight to the
- *    driver (packet_direct_xmit()) instead of dev_queue_xmit(), so the
+ *    driver (dev_direct_xmit()) instead of dev_queue_xmit(), so the
  *    device's qdisc never sees it; the frame still arrives.
  *  - The sent frame is copied to every tap on the device (an ETH_P_ALL
  *    packet socket) with sll_pkttype PACKET_OUTGOING (dev_queue_xmit_nit()),

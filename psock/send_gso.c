@@ -263,7 +263,7 @@ TEST_F(snd_gso, tcp_over_17_pages_accepted)
  * before it reaches veth (validate_xmit_skb() -> tcp_gso_segment(), doff
  * below 5 is an error), so it is dropped there, send() failing with what
  * the path makes of a drop (ENOMEM from __dev_queue_xmit() without a qdisc,
- * ENOBUFS from packet_direct_xmit(); nothing at all when a qdisc queued it
+ * ENOBUFS from dev_direct_xmit(); nothing at all when a qdisc queued it
  * first). 6.12.y checks it earlier, in qdisc_pkt_len_init() at the top of
  * __dev_queue_xmit(), which fails the send with EINVAL whatever the qdisc.
  * No release gate fits a stable backport: the two EINVAL cases fail on
@@ -303,6 +303,7 @@ static void marker_next(struct __test_metadata *_metadata, struct _test_data_snd
  * right for them, so they fail there, and the expected results of those
  * series (results/expected/6.1.json, 6.18.json) declare the failure.
  */
+
 /* veth's default noqueue: EINVAL (without the check: ENOMEM). */
 TEST_F(snd_gso, tcp_doff_below_5_einval)
 {
@@ -336,8 +337,8 @@ TEST_F(snd_gso, tcp_doff_below_5_einval_through_pfifo)
 
 /*
  * PACKET_QDISC_BYPASS: __dev_direct_xmit() skips qdisc_pkt_len_init(), the
- * header check drops the frame, and packet_direct_xmit() reports the drop
- * (NET_XMIT_DROP): ENOBUFS, on every kernel.
+ * header check drops the frame, and packet_xmit() passes on the drop
+ * dev_direct_xmit() reports (NET_XMIT_DROP): ENOBUFS, on every kernel.
  */
 TEST_F(snd_gso, tcp_doff_below_5_enobufs_with_qdisc_bypass)
 {
