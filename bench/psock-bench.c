@@ -377,7 +377,7 @@ static void usage(FILE *f)
 		"      --cpus TX,RX     the sender's CPU and the capturing CPU (default: the first two)\n"
 		"  -h, --help           this text\n"
 		"The table goes to stdout. Exit 0, 1 on an error, 2 on a usage error.\n",
-		0.08, 2.0);
+		0.05, 2.0);
 }
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
@@ -444,7 +444,7 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!env.duration_s)
-		env.duration_s = env.quick ? 0.08 : 2.0;
+		env.duration_s = env.quick ? 0.05 : 2.0;
 	if (!cpus_given)
 		pick_cpus(&env);
 	if (!run_id) {
