@@ -25,6 +25,10 @@
 
 #include "ring.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* The second veth pair of the forwarding topology: the forwarder sends out of psk2. */
 #define BENCH_IF2 "psk2"
 #define BENCH_IF3 "psk3"	/* the sink: frames forwarded are counted here */

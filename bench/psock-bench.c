@@ -112,8 +112,8 @@ static size_t make_points(struct bench_point *pts)
 		point_ring(p, 64 << 10, 0);
 		p->frame_size = BENCH_BUF;
 		snprintf(p->label, sizeof(p->label), "v2 ring");
-		for (size_t b = 0; b < sizeof(v3_blocks) / sizeof(v3_blocks[0]); b++) {
-			for (size_t t = 0; t < sizeof(v3_tovs) / sizeof(v3_tovs[0]); t++) {
+		for (size_t b = 0; b < ARRAY_SIZE(v3_blocks); b++) {
+			for (size_t t = 0; t < ARRAY_SIZE(v3_tovs); t++) {
 				p = add_point(pts, &n, KIND_CAPTURE, M_V3, size);
 				point_ring(p, v3_blocks[b], v3_tovs[t]);
 				snprintf(p->label, sizeof(p->label), "v3 %uK/%ums",
@@ -126,7 +126,7 @@ static size_t make_points(struct bench_point *pts)
 
 		add_point(pts, &n, KIND_FORWARD, M_FWD_RECVFROM, size);
 		snprintf(pts[n - 1].label, sizeof(pts[n - 1].label), "recvfrom+sendto");
-		for (size_t b = 0; b < sizeof(fwd_batches) / sizeof(fwd_batches[0]); b++) {
+		for (size_t b = 0; b < ARRAY_SIZE(fwd_batches); b++) {
 			p = add_point(pts, &n, KIND_FORWARD, M_FWD_MMSG, size);
 			p->batch = fwd_batches[b];
 			snprintf(p->label, sizeof(p->label), "mmsg b=%u", fwd_batches[b]);

@@ -12,6 +12,9 @@
 
 #include "bench.h"
 
+#define TOPOLOGY \
+	"capture: TX ring on psk0 (cpu_tx) -> veth -> psk1 (cpu_rx); forward: psk1 -> forwarder (cpu_rx) -> psk2 -> veth -> psk3 (sink, PACKET_STATISTICS)"
+
 /* A share of the offered rate at or above this: the sender was the limit. */
 #define SENDER_BOUND 0.95
 
@@ -87,9 +90,9 @@ static double cpu_ns(const struct bench_point *p)
 	return (double)(p->cpu_user_ns + p->cpu_sys_ns);
 }
 
-/* The point of this kind and size with the most frames/s. */
+/* The point of this kind and size with the most frames/s, and its share of the offered rate. */
 static const struct bench_point *fastest(const struct bench_point *pts, size_t n,
-					 enum bench_kind kind, unsigned int size)
+					 enum bench_kind kind, unsigned int size, double *sh)
 {
 	const struct bench_point *best = NULL;
 
@@ -97,6 +100,7 @@ static const struct bench_point *fastest(const struct bench_point *pts, size_t n
 		if (pts[i].kind == kind && pts[i].size == size &&
 		    (!best || point_fps(&pts[i]) > point_fps(best)))
 			best = &pts[i];
+	*sh = best ? share(best->frames, best->offered) : -1;
 	return best;
 }
 
@@ -159,12 +163,11 @@ static void table_forward(FILE *f, const struct bench_point *pts, size_t n)
 static void table_fastest(FILE *f, const struct bench_point *pts, size_t n, enum bench_kind kind)
 {
 	for (int s = 0; s < BENCH_NSIZES; s++) {
-		const struct bench_point *b = fastest(pts, n, kind, bench_sizes[s]);
 		double sh;
+		const struct bench_point *b = fastest(pts, n, kind, bench_sizes[s], &sh);
 
 		if (!b)
 			continue;
-		sh = share(b->frames, b->offered);
 		fprintf(f, "  %4u bytes: fastest %s, %.0f/s = %.1f%% of the %.0f/s offered%s\n",
 			b->size, b->label, point_fps(b), 100 * sh, point_offered_fps(b),
 			sh >= SENDER_BOUND ? " (the sender is the limit: methods at least this fast look equal)" : "");
@@ -300,12 +303,11 @@ static void json_summary(FILE *f, const struct bench_point *pts, size_t n)
 	fputs("  \"fastest\": [\n", f);
 	for (int k = KIND_CAPTURE; k <= KIND_FORWARD; k++) {
 		for (int s = 0; s < BENCH_NSIZES; s++) {
-			const struct bench_point *b = fastest(pts, n, k, bench_sizes[s]);
 			double sh;
+			const struct bench_point *b = fastest(pts, n, k, bench_sizes[s], &sh);
 
 			if (!b)
 				continue;
-			sh = share(b->frames, b->offered);
 			fprintf(f, "%s    {\"kind\": \"%s\", \"size\": %u, \"label\": ", sep,
 				k == KIND_CAPTURE ? "capture" : "forward", b->size);
 			json_str(f, b->label);
@@ -335,9 +337,9 @@ static void write_json(FILE *f, const char *run_id, const struct bench_env *env,
 	fputs("  \"sizes\": [", f);
 	for (int s = 0; s < BENCH_NSIZES; s++)
 		fprintf(f, "%s%u", s ? ", " : "", bench_sizes[s]);
-	fputs("],\n  \"topology\": \"capture: TX ring on psk0 (cpu_tx) -> veth -> psk1 (cpu_rx); "
-	      "forward: psk1 -> forwarder (cpu_rx) -> psk2 -> veth -> psk3 (sink, "
-	      "PACKET_STATISTICS)\",\n", f);
+	fputs("],\n  \"topology\": ", f);
+	json_str(f, TOPOLOGY);
+	fputs(",\n", f);
 	fputs("  \"ratio_baseline\": {\"capture\": \"recvfrom\", \"forward\": \"recvfrom_sendto\"},\n",
 	      f);
 	json_summary(f, pts, n);

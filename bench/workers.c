@@ -380,6 +380,17 @@ static bool idle_stop(const struct worker *w)
 	       bench_now_ns() > w->sync->abort_ns;
 }
 
+/*
+ * After a receive call failed: nothing came within its timeout (or a signal
+ * came), else die with the errno. True when the point is over.
+ */
+static bool rx_idle(const struct worker *w, const char *call)
+{
+	if (errno != EAGAIN && errno != EINTR)
+		die_errno("%s on psk1", call);
+	return idle_stop(w);
+}
+
 /* Every 1024 rounds of a busy loop: did it run past the abort time? */
 static bool past_abort(const struct worker *w, uint64_t round)
 {
@@ -456,12 +467,9 @@ static void loop_recvfrom(struct worker *w, bool forward)
 
 		w->rx_syscalls++;
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR) {
-				if (idle_stop(w))
-					break;
-				continue;
-			}
-			die_errno("recvfrom on psk1");
+			if (rx_idle(w, "recvfrom"))
+				break;
+			continue;
 		}
 		count_frame(w, w->buf, n);
 		if (!forward)
@@ -481,12 +489,9 @@ static void loop_mmsg(struct worker *w, bool forward)
 
 		w->rx_syscalls++;
 		if (k < 0) {
-			if (errno == EAGAIN || errno == EINTR) {
-				if (idle_stop(w))
-					break;
-				continue;
-			}
-			die_errno("recvmmsg on psk1");
+			if (rx_idle(w, "recvmmsg"))
+				break;
+			continue;
 		}
 		for (int i = 0; i < k; i++) {
 			count_frame(w, w->riov[i].iov_base, w->rmsg[i].msg_len);
