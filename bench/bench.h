@@ -78,7 +78,7 @@ struct bench_point {
 
 	double window_s;		/* the sender's sending time */
 	uint64_t offered;		/* frames the sender put on the wire */
-	uint64_t refused;		/* of those, dropped by psk1's backlog (ENOBUFS) */
+	uint64_t refused;		/* sends psk1's backlog refused (ENOBUFS), retried */
 	uint64_t frames;		/* captured (tagged) or, forwarding, counted at the sink */
 	uint64_t rx_frames;		/* forwarding: tagged frames the forwarder received */
 	uint64_t kpackets, kdrops;	/* PACKET_STATISTICS of the receiving socket(s) */
@@ -116,6 +116,8 @@ struct bench_env {
 struct bench_sync {
 	pthread_barrier_t start;
 	atomic_bool sender_done;
+	int64_t end_ns;			/* when the sender stopped, once sender_done */
+	int64_t drain_ns;		/* then receivers stop at the first idle wait past this long */
 	int64_t abort_ns;		/* no worker loop runs past this (CLOCK_MONOTONIC) */
 };
 
@@ -125,13 +127,13 @@ struct sender {
 	struct ring ring;
 	uint8_t *pending;		/* slot i handed to the kernel, not yet counted */
 	unsigned int next;		/* the next slot to hand over */
-	uint64_t done;			/* slots seen back (sent, or refused) */
+	uint64_t done;			/* slots seen back: frames sent */
 	size_t len;
 	int cpu;
 	double duration_s;
 	struct bench_sync *sync;
 	uint64_t frames;		/* frames the kernel sent */
-	uint64_t refused;		/* of those, dropped at psk1's backlog */
+	uint64_t refused;		/* sends refused by psk1's full backlog */
 	int64_t t0_ns, t1_ns;
 };
 

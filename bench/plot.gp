@@ -17,7 +17,7 @@ set ytics nomirror
 set grid ytics
 set yrange [0:*]
 set offsets 0, 0, graph 0.08, 0
-set key top right box opaque title 'frame size' samplen 2
+set key outside right top box title 'frame size' samplen 2
 set bmargin 6
 set linetype 1 lc rgb '#4477aa'
 set linetype 2 lc rgb '#ee7733'

@@ -260,6 +260,8 @@ static void run_point(struct bench_env *env, struct bench_point *pt, int sink)
 
 	/* The sender stops after duration_s; nothing runs 5 s past that. */
 	sync.abort_ns = bench_now_ns() + (int64_t)((env->duration_s + 5) * 1e9);
+	/* Two retire timeouts and a wait: the last block is handed over by then. */
+	sync.drain_ns = (int64_t)(2 * pt->tov_ms + BENCH_WAIT_MS) * 1000000;
 	err = pthread_create(&ts, NULL, sender_main, &s);
 	for (unsigned int i = 0; !err && i < nw; i++)
 		err = pthread_create(&tw[i], NULL, worker_main, &w[i]);

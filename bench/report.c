@@ -184,7 +184,7 @@ void bench_table(FILE *f, const struct bench_env *env, const struct bench_point 
 		env->cpu_rx);
 	table_forward(f, pts, n);
 	table_fastest(f, pts, n, KIND_FORWARD);
-	fprintf(f, "bklog%%: offered frames psk1's receive backlog dropped; drop%%: PACKET_STATISTICS drops of the receiving socket(s)\n"
+	fprintf(f, "bklog%%: sends psk1's full receive backlog refused (the frame is sent again) per frame offered; drop%%: PACKET_STATISTICS drops\n"
 		"thr-ns/f: CPU time of the capturing/forwarding threads per frame; cpu-ns/f: busy time of CPU %d per frame\n",
 		env->cpu_rx);
 	fprintf(f, "x-recvf: frames/s over recvfrom's (capture) or recvfrom+sendto's (forwarding) of the same size, this run\n");
@@ -250,14 +250,14 @@ static void json_point(FILE *f, const struct bench_point *p)
 	json_str(f, p->label);
 	fprintf(f, ", \"size\": %u, ", p->size);
 	json_params(f, p);
-	fprintf(f, ",\n     \"window_s\": %.6f, \"offered_frames\": %llu, \"offered_fps\": %.3f, \"backlog_drops\": %llu, ",
+	fprintf(f, ",\n     \"window_s\": %.6f, \"offered_frames\": %llu, \"offered_fps\": %.3f, \"backlog_refusals\": %llu, ",
 		p->window_s, (unsigned long long)p->offered, point_offered_fps(p),
 		(unsigned long long)p->refused);
-	json_num(f, "backlog_drop_rate", share(p->refused, p->offered), "%.6f");
+	json_num(f, "backlog_refusal_rate", share(p->refused, p->offered), "%.6f");
 	fputs(",\n", f);
-	fprintf(f, "     \"%s_frames\": %llu, \"fps\": %.3f, ",
+	fprintf(f, "     \"%s_frames\": %llu, \"%s_fps\": %.3f, \"fps\": %.3f, ",
 		p->kind == KIND_CAPTURE ? "captured" : "forwarded", (unsigned long long)p->frames,
-		point_fps(p));
+		p->kind == KIND_CAPTURE ? "captured" : "forwarded", point_fps(p), point_fps(p));
 	json_num(f, "share_of_offered", share(p->frames, p->offered), "%.6f");
 	fprintf(f, ",\n     \"kernel_packets\": %llu, \"kernel_drops\": %llu, ",
 		(unsigned long long)p->kpackets, (unsigned long long)p->kdrops);

@@ -225,7 +225,9 @@ void *sender_main(void *arg)
 		if (n < 0) {
 			/*
 			 * The receiving CPU's backlog was full (netdev_max_backlog):
-			 * veth_xmit() dropped that one frame, the rest stay requested.
+			 * veth_xmit() dropped the frame, and tpacket_snd() put its
+			 * slot back to TP_STATUS_SEND_REQUEST, so the next send()
+			 * tries it again. A full backlog slows the sender down.
 			 */
 			if (errno == ENOBUFS)
 				s->refused++;
@@ -238,6 +240,7 @@ void *sender_main(void *arg)
 		now = bench_now_ns();
 	} while (now < end);
 	s->t1_ns = now;
+	s->sync->end_ns = now;
 	atomic_store_explicit(&s->sync->sender_done, true, memory_order_release);
 	return NULL;
 }
@@ -373,11 +376,19 @@ static void count_frame(struct worker *w, const uint8_t *f, size_t len)
 		w->foreign++;
 }
 
-/* After a wait that found nothing: is the point over? */
+/*
+ * After a wait that found nothing: is the point over? Once the sender is
+ * done and its last frames had the time to show up (a V3 block is handed
+ * over only when full or when its retire timer fires), yes.
+ */
 static bool idle_stop(const struct worker *w)
 {
-	return atomic_load_explicit(&w->sync->sender_done, memory_order_acquire) ||
-	       bench_now_ns() > w->sync->abort_ns;
+	int64_t now = bench_now_ns();
+
+	if (atomic_load_explicit(&w->sync->sender_done, memory_order_acquire) &&
+	    now >= w->sync->end_ns + w->sync->drain_ns)
+		return true;
+	return now > w->sync->abort_ns;
 }
 
 /*
