@@ -161,6 +161,9 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 int64_t bench_now_ns(void);
 
+/* Wait at the point's start line with the other threads, or die. */
+void bench_start_line(struct bench_sync *sync);
+
 /* Pin the calling thread on cpu (sched_setaffinity), or die. */
 void bench_pin(int cpu);
 

@@ -202,9 +202,8 @@ static int64_t cpu_busy_ns(int cpu)
 			die("/proc/stat: cannot read the line of %s", name);
 		busy = (int64_t)(user + nice + sys + irq + softirq + steal) * (1000000000 / tck);
 	}
-	if (ferror(f))
+	if (ferror(f) | fclose(f))
 		die_errno("reading /proc/stat");
-	fclose(f);
 	if (busy < 0)
 		die("/proc/stat has no line for %s", name);
 	return busy;
@@ -269,15 +268,20 @@ static void run_point(struct bench_env *env, struct bench_point *pt, int sink)
 		errno = err;
 		die_errno("pthread_create");
 	}
-	pthread_barrier_wait(&sync.start);
+	bench_start_line(&sync);
 	busy0 = cpu_busy_ns(env->cpu_rx);
-	clock_gettime(CLOCK_REALTIME, &join_deadline);
+	if (clock_gettime(CLOCK_REALTIME, &join_deadline))
+		die_errno("clock_gettime(CLOCK_REALTIME)");
 	join_deadline.tv_sec += (time_t)env->duration_s + 8;
 	join_by(ts, &join_deadline, "sender");
 	for (unsigned int i = 0; i < nw; i++)
 		join_by(tw[i], &join_deadline, "receiving");
 	pt->rx_cpu_busy_ns = cpu_busy_ns(env->cpu_rx) - busy0;
-	pthread_barrier_destroy(&sync.start);
+	err = pthread_barrier_destroy(&sync.start);
+	if (err) {
+		errno = err;
+		die_errno("pthread_barrier_destroy");
+	}
 	sender_finish(&s);
 
 	pt->window_s = (double)(s.t1_ns - s.t0_ns) / 1e9;

@@ -38,9 +38,8 @@ void bench_machine(struct bench_machine *m)
 		snprintf(m->cpu_model, sizeof(m->cpu_model), "%s", colon);
 		break;
 	}
-	if (ferror(f))
+	if (ferror(f) | fclose(f))
 		die_errno("reading /proc/cpuinfo");
-	fclose(f);
 	m->cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (m->cores < 1)
 		die_errno("sysconf(_SC_NPROCESSORS_ONLN)");
@@ -176,8 +175,9 @@ static void table_fastest(FILE *f, const struct bench_point *pts, size_t n, enum
 
 void bench_table(FILE *f, const struct bench_env *env, const struct bench_point *pts, size_t n)
 {
-	fprintf(f, "psock-bench: capture (psk0 TX ring on CPU %d -> veth -> psk1, captured on CPU %d), %.2f s per point\n",
-		env->cpu_tx, env->cpu_rx, env->duration_s);
+	fprintf(f, "psock-bench: capture (psk0 TX ring on CPU %d -> veth -> psk1, captured on CPU %d), %.2f s per point%s\n",
+		env->cpu_tx, env->cpu_rx, env->duration_s,
+		env->rps ? "" : " (no RPS: the kernel receives on the sender's CPU)");
 	table_capture(f, pts, n);
 	table_fastest(f, pts, n, KIND_CAPTURE);
 	fprintf(f, "\npsock-bench: forwarding (psk1 -> forwarder on CPU %d -> psk2 -> veth -> psk3, counted at psk3)\n",

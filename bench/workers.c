@@ -56,8 +56,19 @@ int64_t bench_now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		die_errno("clock_gettime(CLOCK_MONOTONIC)");
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void bench_start_line(struct bench_sync *sync)
+{
+	int rc = pthread_barrier_wait(&sync->start);
+
+	if (rc && rc != PTHREAD_BARRIER_SERIAL_THREAD) {
+		errno = rc;
+		die_errno("pthread_barrier_wait");
+	}
 }
 
 void bench_pin(int cpu)
@@ -215,7 +226,7 @@ void *sender_main(void *arg)
 	int64_t end, now;
 
 	bench_pin(s->cpu);
-	pthread_barrier_wait(&s->sync->start);
+	bench_start_line(s->sync);
 	s->t0_ns = bench_now_ns();
 	end = s->t0_ns + (int64_t)(s->duration_s * 1e9);
 	do {
@@ -587,7 +598,7 @@ void *worker_main(void *arg)
 	struct rusage r0, r1;
 
 	bench_pin(w->cpu);
-	pthread_barrier_wait(&w->sync->start);
+	bench_start_line(w->sync);
 	if (getrusage(RUSAGE_THREAD, &r0))
 		die_errno("getrusage(RUSAGE_THREAD)");
 	switch (w->pt->method) {
