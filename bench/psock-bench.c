@@ -354,6 +354,18 @@ static void pick_cpus(struct bench_env *env)
 	}
 }
 
+/* --cpus: both must be CPUs this process may run on. */
+static void check_cpus(const struct bench_env *env)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		die_errno("sched_getaffinity");
+	if (!CPU_ISSET(env->cpu_tx, &set) || !CPU_ISSET(env->cpu_rx, &set))
+		die("--cpus %d,%d: CPU %d is not one this process may run on", env->cpu_tx,
+		    env->cpu_rx, CPU_ISSET(env->cpu_tx, &set) ? env->cpu_rx : env->cpu_tx);
+}
+
 static int parse_cpus(const char *arg, struct bench_env *env)
 {
 	char *end;
@@ -453,6 +465,8 @@ int main(int argc, char **argv)
 		env.duration_s = env.quick ? 0.05 : 2.0;
 	if (!cpus_given)
 		pick_cpus(&env);
+	else
+		check_cpus(&env);
 	if (!run_id) {
 		time_t now = time(NULL);
 

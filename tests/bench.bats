@@ -142,5 +142,6 @@ EOF
 @test "psock-bench is not a suite binary: scripts/run looks in build/psock only" {
 	[[ -x $ROOT/build/bench/psock-bench ]]
 	[[ ! -e $ROOT/build/psock/psock-bench ]]
+	# shellcheck disable=SC2016 # the line of scripts/run, literally
 	run -0 grep -F 'BIN_DIR=${PSOCK_BIN_DIR:-$ROOT/build/psock}' "$ROOT/scripts/run"
 }
