@@ -5,7 +5,8 @@
 # into this file's temp dir (PSOCK_BENCH_RESULTS), then its table, bench.json
 # (every method of each kind at every size, every rate > 0, each ratio equal
 # to fps over the fps of recvfrom of the same kind and size in the same run,
-# recomputed here), the SVG charts (they render to PNG with rsvg-convert, and
+# recomputed here, and the counts add up: every frame offered is counted by
+# the receiving socket, every frame it kept by the loop), the SVG charts (they render to PNG with rsvg-convert, and
 # carry their axis labels and legend), results latest link; then the
 # wrapper's --help and usage errors, which never start a measurement.
 
@@ -47,7 +48,7 @@ setup() {
 	assert_eq "$(cat "$RUN/table.txt")" "$(grep -v '^psock-bench: results in ' <<<"$out")" "table.txt"
 }
 
-@test "bench.json: machine and kernel, every method and size, rates > 0, ratios from the same run" {
+@test "bench.json: machine and kernel, every method and size, rates > 0, ratios from the same run, counts that add up" {
 	run -0 python3 - "$RUN/bench.json" "$(uname -r)" <<'EOF'
 import json, math, sys
 
@@ -92,8 +93,16 @@ for p in pts:
 	want = p["fps"] / base[(p["kind"], p["size"])]
 	check(math.isclose(p["ratio_vs_recvfrom"], want, rel_tol=1e-4, abs_tol=2e-6),
 	      "%s: ratio %r, fps/recvfrom fps %r" % (name, p["ratio_vs_recvfrom"], want))
+	# Every frame sent reaches psk1's socket(s), which count it (stored or
+	# dropped); the loop counted every one the socket kept.
+	check(p["kernel_packets"] == p["offered_frames"],
+	      "%s: kernel_packets %d, offered %d" % (name, p["kernel_packets"], p["offered_frames"]))
+	rx = frames if p["kind"] == "capture" else p["rx"]["frames"]
+	check(rx == p["kernel_packets"] - p["kernel_drops"],
+	      "%s: received %d, kernel kept %d" % (name, rx, p["kernel_packets"] - p["kernel_drops"]))
 	if p["kind"] == "forward":
 		check(p["rx"]["fps"] > 0 and p["tx"]["fps"] == p["fps"], "%s: rx/tx" % name)
+		check(frames <= p["rx"]["frames"], "%s: forwarded more than received" % name)
 for e in errors:
 	print(e)
 sys.exit(1 if errors else 0)
