@@ -11,6 +11,9 @@
 #   make kbuild   a gcov kernel for vm-run in build/kernel/ (scripts/kbuild)
 #   make coverage the suite's gcov coverage of net/packet on it (scripts/coverage)
 #   make catalog  docs/CATALOG.md, every case from the sources (scripts/catalog)
+#   make bench    psock-bench (bench/run): capture and forwarding methods measured,
+#                 results/bench/RUN_ID/ (bench.json, SVG charts); QUICK=1 a smoke run
+#   make bench-build  only build build/bench/psock-bench (also part of make)
 #   make clean    remove build/
 #   JOBS=N        binaries run at once by run/test (default 4); RUNFLAGS=... more
 #                 scripts/run options, e.g. RUNFLAGS='-t fanout_*'
@@ -48,11 +51,15 @@ LIB_HDRS  := $(wildcard harness/*.h netns/*.h)
 # see scripts/lib/renames): scripts/run would still run them, so all
 # removes them.
 STALE     := $(filter-out $(TESTS),$(wildcard $(BUILD)/psock/*))
+# psock-bench: a normal program (not a kselftest binary) in build/bench/, which
+# scripts/run does not look into.
+BENCH      := $(BUILD)/bench/psock-bench
+BENCH_SRCS := $(wildcard bench/*.c)
 
-.PHONY: all run test deps matrix kselftest-export clean kbuild coverage mutate catalog
+.PHONY: all run test deps matrix kselftest-export clean kbuild coverage mutate catalog bench bench-build
 # Keep the library objects: they are shared by every binary.
 .SECONDARY:
-all: $(TESTS) $(FIXTURES)
+all: $(TESTS) $(FIXTURES) $(BENCH)
 	$(if $(STALE),rm -f -- $(STALE))
 
 $(BUILD)/kselftest/kselftest_harness.h:
@@ -80,6 +87,17 @@ $(BUILD)/psock/pcap_capture: LDLIBS += -lpcap
 $(BUILD)/tests/%: tests/fixtures/%.c $(LIB_OBJS) $(LIB_HDRS) | $(HARNESS_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(BENCH): $(BENCH_SRCS) bench/bench.h $(LIB_OBJS) $(LIB_HDRS) | $(HARNESS_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(LIB_OBJS) $(LDLIBS)
+
+bench-build: $(BENCH)
+
+# The full set in under 2 minutes; QUICK=1: a ~5 s smoke run (every method
+# and size, a short time per point). BENCHFLAGS=... more bench/run options.
+bench: deps
+	bench/run $(if $(filter-out 0,$(QUICK)),--quick) $(BENCHFLAGS)
 
 deps:
 	@scripts/deps

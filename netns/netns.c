@@ -854,6 +854,31 @@ int netns_links_up(struct netns_topo *t, char *why, size_t whylen)
 	return ret;
 }
 
+int netns_add_veth(const char *a, const char *b, char *why, size_t whylen)
+{
+	const char *const both[] = { a, b };
+	struct script s = { .len = 0 };
+	int nl, ret = -1;
+
+	if (why && whylen)
+		why[0] = '\0';
+	script_add(&s, "link add %s numtxqueues 1 numrxqueues 1 type veth peer name %s "
+		   "numtxqueues 1 numrxqueues 1\n", a, b);
+	script_add(&s, "link set %s up\nlink set %s up\n", b, a);
+	/* Subscribed before the links exist, so no notification is missed. */
+	nl = link_events_open();
+	if (nl < 0) {
+		say(why, whylen, "rtnetlink socket: %s", strerror(errno));
+		return -1;
+	}
+	if (run_ip_batch(&s, why, whylen) == 0 &&
+	    wait_oper_up(nl, both, 2, psock_monotonic_ms() +
+			 (int64_t)LINKS_UP_MS * netns_timeout_scale(), why, whylen) == 0)
+		ret = 0;
+	close(nl);
+	return ret;
+}
+
 /* The index of name in the main (peer false) or psk1's namespace, or -1. */
 static int lookup_ifindex(struct netns_topo *t, bool peer, const char *name,
 			  char *why, size_t whylen)

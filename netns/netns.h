@@ -95,6 +95,16 @@ void netns_teardown(struct netns_topo *topo);
 int netns_links_up(struct netns_topo *topo, char *why, size_t whylen);
 
 /*
+ * Add one more veth pair, a <-> b, both ends in the calling thread's
+ * namespace (after netns_setup(): the main one), for a
+ * topology beyond psk0/psk1 (psock-bench's forwarding sink): one rx and tx
+ * queue each, up, and waited for (2 s, scaled, one deadline for both) until
+ * both announce operstate UP, as netns_setup() waits for psk0 and psk1.
+ * 0, or -1 with the reason in why.
+ */
+int netns_add_veth(const char *a, const char *b, char *why, size_t whylen);
+
+/*
  * Run fn(arg) inside the namespace that holds psk1: on a thread of its own
  * that enters it (setns() moves only the calling thread, so the caller never
  * leaves the main namespace), or directly when there is no peer namespace.
