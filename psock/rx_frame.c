@@ -291,6 +291,131 @@ TEST_F(rx_meta, vlan_tags_reported)
 	}
 }
 
+/* ---- an in-band 802.1Q tag on SOCK_DGRAM ------------------------------- */
+
+FIXTURE(rx_inband) {
+	struct netns_topo topo;
+	int fd, tx;
+	struct ring ring;
+};
+
+FIXTURE_VARIANT(rx_inband) {
+	bool ring;		/* false: no ring, recvmsg() with PACKET_AUXDATA */
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(rx_inband, ring_v2) { .ring = true, .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(rx_inband, ring_v3) { .ring = true, .version = TPACKET_V3 };
+FIXTURE_VARIANT_ADD(rx_inband, recvmsg) { .ring = false };
+
+/*
+ * A SOCK_DGRAM ETH_P_ALL socket on psk0, and a SOCK_RAW socket bound to
+ * psk0 (protocol 0) that sends through it: the outgoing copy
+ * dev_queue_xmit_nit() hands the taps still has the tag in its bytes.
+ */
+FIXTURE_SETUP(rx_inband)
+{
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = self->tx = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_rx_socket(SOCK_DGRAM, variant->version, self->topo.ifindex0, ETH_P_ALL);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
+		TH_LOG("%s: %s", variant->ring ? "PACKET_RX_RING" : "PACKET_AUXDATA",
+		       strerror(errno));
+	ASSERT_EQ(variant->ring, self->ring.map != NULL);
+	self->tx = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, self->tx) TH_LOG("sending socket: %s", strerror(errno));
+	ASSERT_EQ(0, psock_bind(self->tx, self->topo.ifindex0, 0))
+		TH_LOG("bind: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_inband)
+{
+	if (self->tx >= 0)
+		close(self->tx);
+	ring_close_socket(&self->ring, self->fd);
+	netns_teardown(&self->topo);
+}
+
+/*
+ * packet_snd() leaves an 802.1Q header a SOCK_RAW socket wrote in the
+ * frame's bytes (skb->protocol 0x8100 from dev_parse_header_protocol(),
+ * the network header after the tag: packet_parse_headers()), and veth's
+ * transmit path does not move it into skb metadata before the taps see
+ * the frame. A SOCK_DGRAM socket gets it from the network header on (the
+ * tag is not in the bytes: tp_len 64), yet reports the tag:
+ * tp_vlan_tci 0xf123 read from the frame (vlan_get_tci()), tp_vlan_tpid
+ * 0x8100 (skb->protocol), both VLAN status bits, and the inner EtherType
+ * 0x88b5 as sll_protocol (vlan_get_protocol_dgram()): tpacket_rcv() V2,
+ * prb_fill_vlan_info() V3, packet_recvmsg() PACKET_AUXDATA.
+ */
+TEST_F(rx_inband, dgram_outgoing_inband_tag_reported)
+{
+	const struct frame_spec spec = {
+		.dst = self->topo.mac1, .src = self->topo.mac0,
+		.vlan_tpid = ETH_P_8021Q, .vlan_tci = 0xf123, .payload_len = 64, .seq = 5,
+	};
+	const uint32_t vlan_bits = TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID;
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t wire_len = frame_build(wire, sizeof(wire), &spec);
+	struct sockaddr_ll from;
+	uint32_t seq = ~0u;
+
+	PSOCK_SKIP_BEFORE(return, 6, 11,
+			  "af_packet: Handle outgoing VLAN packets without hardware offloading",
+			  "");
+	ASSERT_EQ(82, wire_len);
+	ASSERT_EQ(82, send(self->tx, wire, wire_len, 0)) TH_LOG("send: %s", strerror(errno));
+	if (variant->ring) {
+		struct frame_view v;
+		void *f = ring_next_tagged(&self->ring, PSOCK_WAIT_MS, 0, &seq);
+
+		ASSERT_NE(NULL, f) TH_LOG("tagged frame: %s (waited %d ms)", strerror(errno),
+					  PSOCK_WAIT_MS);
+		ASSERT_EQ(5, seq);
+		frame_view(&self->ring, f, &v);
+		EXPECT_EQ(vlan_bits, v.status & vlan_bits);
+		EXPECT_EQ(0xf123, v.vlan_tci);
+		EXPECT_EQ(0x8100, v.vlan_tpid);
+		EXPECT_EQ(64, v.len);
+		EXPECT_EQ(64, v.snaplen);
+		/* SOCK_DGRAM: tp_mac = tp_net, 80 on V2, 96 on V3 */
+		EXPECT_EQ(variant->version == TPACKET_V3 ? 96 : 80, v.net);
+		EXPECT_EQ(v.net, v.mac);
+		EXPECT_EQ(0, memcmp(wire + 18, v.data, 64));
+		EXPECT_EQ(PACKET_OUTGOING, v.sll->sll_pkttype);
+		EXPECT_EQ(htons(0x88b5), v.sll->sll_protocol);
+		ring_release_frame(&self->ring, f);
+	} else {
+		int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+		struct tpacket_auxdata aux;
+		uint8_t buf[2048];
+		ssize_t n;
+
+		do {
+			ASSERT_EQ(1, psock_wait_until(self->fd, POLLIN, deadline))
+				TH_LOG("tagged frame within %d ms: %s", PSOCK_WAIT_MS,
+				       strerror(errno));
+			n = psock_recv_auxdata(self->fd, buf, sizeof(buf), MSG_DONTWAIT, &aux,
+					       &from);
+			ASSERT_LT(0, n) TH_LOG("recvmsg: %s", strerror(errno));
+		} while (!frame_tag(buf, n, &seq));
+		ASSERT_EQ(5, seq);
+		EXPECT_EQ(64, n);
+		EXPECT_EQ(0, memcmp(wire + 18, buf, 64));
+		EXPECT_EQ(TP_STATUS_USER | vlan_bits, aux.tp_status);
+		EXPECT_EQ(0xf123, aux.tp_vlan_tci);
+		EXPECT_EQ(0x8100, aux.tp_vlan_tpid);
+		EXPECT_EQ(64, aux.tp_len);
+		EXPECT_EQ(64, aux.tp_snaplen);
+		EXPECT_EQ(0, aux.tp_mac);
+		EXPECT_EQ(0, aux.tp_net);
+		EXPECT_EQ(PACKET_OUTGOING, from.sll_pkttype);
+		EXPECT_EQ(htons(0x88b5), from.sll_protocol);
+	}
+}
+
 /* ---- checksum status, ring and recvmsg ---------------------------------- */
 
 FIXTURE(rx_csum) {
