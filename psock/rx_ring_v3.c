@@ -40,6 +40,7 @@
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "rx_expect.h"
 
 /* BLK_HDR_LEN in af_packet.c: the block descriptor, 8-byte aligned. */
 #define BLK_HDR_LEN 48
@@ -346,6 +347,99 @@ TEST_F(rx_v3, rxhash_filled_when_requested)
 TEST_F(rx_v3, rxhash_zero_when_not_requested)
 {
 	check_rxhash(_metadata, self, false);
+}
+
+/* ---- a packet larger than a block ------------------------------------- */
+
+FIXTURE(rx_v3_big) {
+	struct netns_topo topo;
+	int fd;
+	struct ring ring;
+	int64_t before, after;	/* CLOCK_REALTIME (ns) around the sends */
+	uint8_t wire[8000];
+};
+
+/*
+ * MTU 9000 on psk0 and psk1, a ring_small V3 ring (4096-byte blocks:
+ * max_frame_len 4096 - 48 = 4048) whose timer never fires during the
+ * case. An 8000-byte frame (seq 0), then a 114-byte one (seq 1); the case
+ * goes on once block 1 is retired.
+ */
+FIXTURE_SETUP(rx_v3_big)
+{
+	const struct netns_opts opts = { .mtu = 9000 };
+	const struct frame_spec spec = { .payload_len = 8000 - ETH_HLEN };
+	struct ring_geometry geo = ring_small;
+
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
+	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	geo.retire_blk_tov = 10000;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	ASSERT_EQ(8000, frame_build(self->wire, sizeof(self->wire), &spec));
+	self->before = psock_realtime_ns();
+	ASSERT_EQ(8000, peer_send(&self->topo, self->wire, 8000))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_PEER_SEND(&self->topo, 1, 0, 100);
+	ASSERT_TRUE(ring_wait_user(&self->ring, ring_block(&self->ring, 1), PSOCK_WAIT_MS))
+		TH_LOG("block 1 was not retired: %s", strerror(errno));
+	self->after = psock_realtime_ns();
+}
+
+FIXTURE_TEARDOWN(rx_v3_big)
+{
+	ring_close_socket(&self->ring, self->fd);
+	netns_teardown(&self->topo);
+}
+
+/*
+ * tpacket_rcv() clamps a packet longer than a block's max_frame_len:
+ * tp_snaplen 4048 - tp_mac 82 = 3966, tp_len 8000, the first 3966 bytes
+ * stored. It fills a fresh block exactly (the packet at 48, blk_len 4096,
+ * tp_next_offset 0): block 1, seq_num 2, one packet, retired full by
+ * the next packet (TP_STATUS_USER).
+ */
+TEST_F(rx_v3_big, packet_clamped_to_block)
+{
+	struct tpacket_block_desc *b = ring_block(&self->ring, 1);
+	struct tpacket3_hdr *h = (void *)((uint8_t *)b + 48);
+
+	EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
+	EXPECT_EQ(2, b->hdr.bh1.seq_num);
+	ASSERT_EQ(1, b->hdr.bh1.num_pkts);
+	EXPECT_EQ(48, b->hdr.bh1.offset_to_first_pkt);
+	EXPECT_EQ(4096, b->hdr.bh1.blk_len);
+	EXPECT_EQ(8000, h->tp_len);
+	EXPECT_EQ(3966, h->tp_snaplen);
+	EXPECT_EQ(82, h->tp_mac);
+	EXPECT_EQ(96, h->tp_net);
+	EXPECT_EQ(0, h->tp_next_offset);
+	EXPECT_EQ(0, memcmp(self->wire, (uint8_t *)h + 82, 3966));
+}
+
+/*
+ * The clamped packet (4048 bytes) does not fit block 0 either (48 + 4048
+ * is not below its end: __packet_lookup_frame_in_block()), so block 0 is
+ * closed with no packet (prb_close_block() from prb_retire_current_block()):
+ * TP_STATUS_USER, seq_num 1, num_pkts 0, blk_len 48, and ts_last_pkt read
+ * from the clock at that moment, between the clock reads around the sends.
+ */
+TEST_F(rx_v3_big, empty_block_closed_ts_from_clock)
+{
+	struct tpacket_block_desc *b = ring_block(&self->ring, 0);
+	struct tpacket_hdr_v1 *bh = &b->hdr.bh1;
+	int64_t last = ts_ns(bh->ts_last_pkt.ts_sec, bh->ts_last_pkt.ts_nsec);
+
+	EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
+	EXPECT_EQ(1, bh->seq_num);
+	EXPECT_EQ(0, bh->num_pkts);
+	EXPECT_EQ(48, bh->blk_len);
+	EXPECT_LE(self->before, last);
+	EXPECT_GE(self->after, last);
+	EXPECT_LE(ts_ns(bh->ts_first_pkt.ts_sec, bh->ts_first_pkt.ts_nsec), last);
 }
 
 TEST_HARNESS_MAIN
