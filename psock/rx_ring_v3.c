@@ -34,6 +34,7 @@
  *   rx_v3.rxhash_zero_when_not_requested
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -220,6 +221,39 @@ TEST_F(rx_v3, partial_block_retired_after_tov)
 	EXPECT_EQ(1, b->hdr.bh1.num_pkts);
 	EXPECT_LE(90, waited);
 	EXPECT_GT(100 + psock_timeout_ms(250), waited);
+}
+
+/*
+ * The timer does not retire an empty block: with tp_retire_blk_tov = 4 ms
+ * and nothing received, it fires on an open block with no packet and only
+ * re-arms (prb_retire_rx_blk_timer_expired(): "An empty block", then
+ * refresh_timer). poll() sees nothing for 50 ms (about a dozen expiries)
+ * and block 0 stays the kernel's; the next packet still goes into block 0
+ * (seq_num 1, num_pkts 1), which the re-armed timer then retires with
+ * TP_STATUS_BLK_TMO.
+ */
+TEST_F(rx_v3, empty_block_not_retired_by_timer)
+{
+	const struct frame_spec spec = { .payload_len = 100 };
+	struct ring_geometry geo = ring_small;
+	struct tpacket_block_desc *b;
+
+	geo.retire_blk_tov = 4;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
+	errno = 0;
+	EXPECT_EQ(0, psock_wait(self->fd, POLLIN, 50)) TH_LOG("poll: %s", strerror(errno));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	for (unsigned int i = 0; i < geo.block_nr; i++) {
+		EXPECT_EQ(TP_STATUS_KERNEL, ring_status(&self->ring, ring_block(&self->ring, i)))
+			TH_LOG("block %u", i);
+	}
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 1));
+	b = ring_next_block(&self->ring, PSOCK_WAIT_MS);
+	ASSERT_NE(NULL, b) TH_LOG("block not retired within %d ms", PSOCK_WAIT_MS);
+	EXPECT_EQ((void *)ring_block(&self->ring, 0), (void *)b);
+	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_BLK_TMO, ring_status(&self->ring, b));
+	EXPECT_EQ(1, b->hdr.bh1.seq_num);
+	EXPECT_EQ(1, b->hdr.bh1.num_pkts);
 }
 
 /*
