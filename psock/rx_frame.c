@@ -51,6 +51,11 @@
 #include <unistd.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
@@ -571,6 +576,54 @@ TEST_F(rx_csum, injected_frame_csum_none)
 		TH_LOG("send: %s", strerror(errno));
 	status = received_status(_metadata, self, 4);
 	EXPECT_EQ(0, status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID));
+}
+
+/* SIOCETHTOOL set-value command cmd (ETHTOOL_SGRO, ETHTOOL_STSO) to on for name. */
+static int ethtool_set(const char *name, uint32_t cmd, uint32_t on)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = on };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc, saved;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	rc = ioctl(fd, SIOCETHTOOL, &ifr);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* In psk1's namespace: TSO off on psk1 (ETHTOOL_STSO 0). */
+static int psk1_tso_off(void *unused)
+{
+	(void)unused;
+	return ethtool_set(NETNS_IF1, ETHTOOL_STSO, 0);
+}
+
+/*
+ * GRO on psk0 gives its veth receive queue a NAPI instance, and with TSO
+ * off on psk1 veth_xmit() hands psk1's frames to it (veth_skb_is_eligible_
+ * for_gro()). udp4_gro_receive() then checks the UDP checksum of an
+ * injected frame (CHECKSUM_NONE) in software and, being right, marks the
+ * skb CHECKSUM_UNNECESSARY (skb_gro_incr_csum_unnecessary()): the frame
+ * arrives with TP_STATUS_CSUM_VALID alone (tpacket_rcv(), and
+ * packet_recvmsg() for a frame that is not PACKET_OUTGOING).
+ */
+TEST_F(rx_csum, gro_checked_udp_csum_valid)
+{
+	const struct frame_spec spec = { .ip = 4, .payload_len = 64, .seq = 6 };
+	const uint32_t bits = TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID;
+
+	ASSERT_EQ(0, ethtool_set(NETNS_IF0, ETHTOOL_SGRO, 1))
+		TH_LOG("ETHTOOL_SGRO on psk0: %s", strerror(errno));
+	ASSERT_EQ(0, netns_in_peer(&self->topo, psk1_tso_off, NULL))
+		TH_LOG("ETHTOOL_STSO off on psk1: %s", strerror(errno));
+	ASSERT_EQ(ETH_HLEN + 28 + 64, peer_send_spec(&self->topo, &spec))
+		TH_LOG("send: %s", strerror(errno));
+	EXPECT_EQ(TP_STATUS_CSUM_VALID, received_status(_metadata, self, 6) & bits);
 }
 
 /* ---- GSO status, ring and recvmsg ------------------------------------- */
