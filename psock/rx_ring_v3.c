@@ -383,6 +383,45 @@ TEST_F(rx_v3, rxhash_zero_when_not_requested)
 	check_rxhash(_metadata, self, false);
 }
 
+/*
+ * A PACKET_RESERVE that puts tp_mac past the block's max_frame_len: with
+ * 4096-byte blocks and a reserve of 3970 (the most a 4096-byte block
+ * takes is 4096 - 48 - 68 = 3980: packet_set_ring()), tpacket_rcv()
+ * computes tp_net 4066, tp_mac 4052 > 4048, so it stores nothing:
+ * tp_snaplen 0, tp_mac moved back to 4048, tp_net left at 4066, tp_len the
+ * frame's 114. Such a packet takes a whole block, so the first one closes
+ * the open, empty block 0 and lands in block 1, which the second one
+ * closes (seq_num 2, one packet, blk_len 4096).
+ */
+TEST_F(rx_v3, reserve_past_block_stores_nothing)
+{
+	struct ring_geometry geo = ring_small;
+	struct tpacket_block_desc *b;
+	struct tpacket3_hdr *h;
+	int reserve = 3970;
+
+	geo.frame_size = 4048;
+	geo.retire_blk_tov = 10000;
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof(reserve)));
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	ASSERT_PEER_SEND(&self->topo, 0, 0, 100);
+	ASSERT_PEER_SEND(&self->topo, 1, 0, 100);
+	b = ring_block(&self->ring, 1);
+	ASSERT_TRUE(ring_wait_user(&self->ring, b, PSOCK_WAIT_MS))
+		TH_LOG("block 1 was not retired: %s", strerror(errno));
+	EXPECT_EQ(0, ring_block(&self->ring, 0)->hdr.bh1.num_pkts);
+	EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
+	EXPECT_EQ(2, b->hdr.bh1.seq_num);
+	ASSERT_EQ(1, b->hdr.bh1.num_pkts);
+	EXPECT_EQ(4096, b->hdr.bh1.blk_len);
+	h = (void *)((uint8_t *)b + 48);
+	EXPECT_EQ(114, h->tp_len);
+	EXPECT_EQ(0, h->tp_snaplen);
+	EXPECT_EQ(4048, h->tp_mac);
+	EXPECT_EQ(4066, h->tp_net);
+}
+
 /* ---- a packet larger than a block ------------------------------------- */
 
 FIXTURE(rx_v3_big) {
