@@ -21,7 +21,10 @@
  *    under the same name, even with the same index, is not joined (no
  *    NETDEV_UP can match -1). Sending without an address finds no device
  *    (packet_cached_dev_get() is NULL): ENXIO, as does an address naming the
- *    old index.
+ *    old index. Before that, packet_dev_mclist_delete() drops every
+ *    membership (PACKET_ADD_MEMBERSHIP) a socket holds on the device: its
+ *    packet_diag MCLIST keeps only those of other devices, and close()
+ *    (packet_flush_mclist()) releases those alone.
  * sk_err is read once: SO_ERROR returns it and clears it (sock_error()),
  * poll() shows POLLERR while it is set (datagram_poll()), and a recv()
  * returns it before anything queued (__skb_try_recv_datagram() checks
@@ -39,6 +42,8 @@
  *   deleted.getsockname_ifindex_minus_one
  *   deleted.send_enxio
  *   deleted.same_name_device_not_joined
+ *   deleted_mc.unregister_drops_only_that_devices_memberships
+ *   deleted_mc.close_after_unregister_releases_the_rest
  */
 #include <errno.h>
 #include <poll.h>

@@ -21,6 +21,12 @@
  *    A caller's msg_namelen shorter than that gets as many bytes and is
  *    set to 20 (move_addr_to_user()); a longer buffer is written only up
  *    to 20;
+ *  - a buffer the kernel cannot write fails the copy with EFAULT, and the
+ *    frame, already dequeued, is gone (skb_copy_datagram_msg(), out_free);
+ *  - frames the core loops back to this host (a multicast datagram sent
+ *    with IP_MULTICAST_LOOP: dev_loopback_xmit() marks the copy
+ *    PACKET_LOOPBACK) never reach a packet socket: packet_rcv() and
+ *    packet_rcv_spkt() drop them first, so only the outgoing copy is seen;
  *  - SIOCINQ is the length of the frame at the head of the receive queue
  *    (skb->len, the length recv() would return), 0 when it is empty;
  *    SIOCOUTQ is the send-buffer bytes in flight (sk_wmem_alloc): received
@@ -36,9 +42,12 @@
  *   rcv.<type>.sockaddr_ll_namelen_20
  *   rcv.<type>.short_namelen_gets_prefix_and_20
  *   rcv.<type>.siocinq_head_frame_length
+ *   rcv.<type>.unwritable_buffer_efault_frame_gone
  *   rcv_flags.<flag>.refused_einval_frame_stays
  *   rcv_outq.siocoutq_not_counting_received_or_sent
- * with <flag> = msg_oob / msg_waitall / msg_cmsg_cloexec.
+ *   rcv_mcloop.<type3>.looped_back_copy_not_delivered
+ * with <flag> = msg_oob / msg_waitall / msg_cmsg_cloexec, <type3> = raw /
+ * dgram / packet (SOCK_PACKET).
  */
 #include <errno.h>
 #include <poll.h>
@@ -482,11 +491,11 @@ FIXTURE_TEARDOWN(rcv_mcloop)
 }
 
 /*
- * A multicast datagram sent with IP_MULTICAST_LOOP goes out of psk0 and a
- * copy comes back in on psk0 with pkt_type PACKET_LOOPBACK
- * (dev_loopback_xmit()), which the local member receives. Packet sockets
- * never get that copy: packet_rcv() and packet_rcv_spkt() drop
- * PACKET_LOOPBACK first. Once the member has the datagram (the taps were
+ * Packet sockets never get the copy of a multicast datagram the core
+ * loops back (pkt_type PACKET_LOOPBACK): packet_rcv() and
+ * packet_rcv_spkt() drop it first. Sent with IP_MULTICAST_LOOP, the
+ * datagram goes out of psk0 and the copy comes back in on psk0
+ * (dev_loopback_xmit()), where the local member receives it. Once the member has the datagram (the taps were
  * offered the looped copy before ip_rcv()), the packet socket holds
  * exactly one tagged frame, the outgoing copy (sll_pkttype
  * PACKET_OUTGOING where the address says it: not SOCK_PACKET's

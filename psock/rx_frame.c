@@ -18,10 +18,21 @@
  *  - V2/V3 only: a VLAN tag the core moved into skb metadata is reported in
  *    tp_vlan_tci (the whole TCI: PCP, DEI, VID) and tp_vlan_tpid, with
  *    TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID;
+ *  - a tag still in the frame's bytes (the outgoing copy of a frame a
+ *    SOCK_RAW socket sends with an 802.1Q header: packet_parse_headers()
+ *    sets skb->protocol 0x8100 and veth's transmit path leaves the tag in
+ *    band) is reported to a SOCK_DGRAM socket all the same, read from the
+ *    frame: tp_vlan_tci by vlan_get_tci(), tp_vlan_tpid skb->protocol, on
+ *    the ring (tpacket_rcv() V2, prb_fill_vlan_info() V3) and in
+ *    PACKET_AUXDATA, and sll_protocol is the inner EtherType
+ *    (vlan_get_protocol_dgram(); Linux 6.11, "af_packet: Handle outgoing
+ *    VLAN packets without hardware offloading"; SKIP before);
  *  - checksum status: TP_STATUS_CSUMNOTREADY for a packet whose checksum is
  *    still to be filled in (CHECKSUM_PARTIAL: a local UDP socket's datagram
  *    crossing veth), never together with TP_STATUS_CSUM_VALID; neither for
- *    a frame injected by a packet socket (CHECKSUM_NONE). The no-ring path
+ *    a frame injected by a packet socket (CHECKSUM_NONE), and
+ *    TP_STATUS_CSUM_VALID for one GRO checked (CHECKSUM_UNNECESSARY: psk0
+ *    with GRO on, psk1 with TSO off, udp4_gro_receive()). The no-ring path
  *    reports the same in PACKET_AUXDATA (packet_recvmsg());
  *  - TP_STATUS_GSO_TCP (Linux 6.3) for a TCP GSO skb, as veth passes on a
  *    packet socket's vnet GSO frame; not for a UDP GSO (UDP_SEGMENT) skb
@@ -35,8 +46,10 @@
  *   rx_meta.<type>_<v>.pkttype_outgoing
  *   rx_meta.<type>_<v>.timestamps_between_clock_reads
  *   rx_meta.<type>_<v>.vlan_tags_reported
+ *   rx_inband.<path>.dgram_outgoing_inband_tag_reported   (ring_v2 / ring_v3 / recvmsg)
  *   rx_csum.<path>.udp_socket_datagram_csum_notready
  *   rx_csum.<path>.injected_frame_csum_none
+ *   rx_csum.<path>.gro_checked_udp_csum_valid
  *   rx_gso.<path>.tcp_gso_frame_status_gso_tcp
  *   rx_gso.<path>.tcp_frame_without_gso_no_gso_tcp
  *   rx_gso.<path>.udp_gso_frame_no_gso_tcp
@@ -344,16 +357,17 @@ FIXTURE_TEARDOWN(rx_inband)
 }
 
 /*
- * packet_snd() leaves an 802.1Q header a SOCK_RAW socket wrote in the
- * frame's bytes (skb->protocol 0x8100 from dev_parse_header_protocol(),
- * the network header after the tag: packet_parse_headers()), and veth's
- * transmit path does not move it into skb metadata before the taps see
- * the frame. A SOCK_DGRAM socket gets it from the network header on (the
- * tag is not in the bytes: tp_len 64), yet reports the tag:
- * tp_vlan_tci 0xf123 read from the frame (vlan_get_tci()), tp_vlan_tpid
- * 0x8100 (skb->protocol), both VLAN status bits, and the inner EtherType
- * 0x88b5 as sll_protocol (vlan_get_protocol_dgram()): tpacket_rcv() V2,
- * prb_fill_vlan_info() V3, packet_recvmsg() PACKET_AUXDATA.
+ * A SOCK_DGRAM socket reports an 802.1Q tag still in the frame's bytes as
+ * one in skb metadata: tp_vlan_tci 0xf123 read from the frame
+ * (vlan_get_tci()), tp_vlan_tpid 0x8100 (skb->protocol), both VLAN status
+ * bits, the inner EtherType 0x88b5 as sll_protocol
+ * (vlan_get_protocol_dgram()), and the data from after the tag (tp_len
+ * 64): tpacket_rcv() V2, prb_fill_vlan_info() V3, packet_recvmsg()
+ * PACKET_AUXDATA. The frame is the outgoing copy of one a SOCK_RAW socket
+ * sends with the header in it: packet_snd() keeps it in band (skb->protocol
+ * 0x8100 from dev_parse_header_protocol(), the network header after the
+ * tag: packet_parse_headers()) and veth's transmit path does not move it
+ * into metadata before the taps see the frame.
  */
 TEST_F(rx_inband, dgram_outgoing_inband_tag_reported)
 {

@@ -27,7 +27,12 @@
  * V1/V2 store at most tp_frame_size - tp_mac bytes of a packet (tp_len keeps
  * the wire length); with PACKET_COPY_THRESH set, such a packet is also queued
  * whole on the socket and the frame carries TP_STATUS_COPY. V3 packets are
- * bounded by the block, not by tp_frame_size.
+ * bounded by the block, not by tp_frame_size. The option's value is not a
+ * length: any non-zero value copies every frame longer than its slot and
+ * no frame that fits. The copy is skb_get() of the skb, or skb_clone() when
+ * it is shared (another socket on the device still holds it), and either
+ * way whole; with no free slot, the copy is dropped with the frame
+ * (tp_drops 1, nothing queued).
  *
  * Ring walking does not depend on the socket type, so the walk runs on
  * SOCK_RAW for each version; psock/rx_frame.c covers both types' metadata.
@@ -42,6 +47,10 @@
  *   rx_walk.<v>.long_frame_truncated_to_frame_size
  *   rx_walk.<v>.copy_thresh_queues_whole_packet
  *   rx_walk.<v>.copy_thresh_reads_back
+ *   rx_copy.<v12>.shared_skb_copy_is_whole_frame
+ *   rx_copy.<v12>.frame_that_fits_slot_not_copied
+ *   rx_copy.<v12>.ring_full_copy_dropped_too
+ * with <v12> = v1, v2.
  */
 #include <errno.h>
 #include <poll.h>

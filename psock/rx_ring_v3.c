@@ -16,7 +16,13 @@
  * last packet's timestamp), status TP_STATUS_USER, when the next packet does
  * not fit; prb_retire_rx_blk_timer_expired() retires a partly filled block
  * tp_retire_blk_tov ms after it was opened, with TP_STATUS_USER |
- * TP_STATUS_BLK_TMO. TP_FT_REQ_FILL_RXHASH asks for the flow hash in each
+ * TP_STATUS_BLK_TMO; an empty block it never retires (it only re-arms).
+ * A packet longer than a block's max_frame_len (block size - 48) is
+ * clamped to it by tpacket_rcv() (tp_snaplen = max_frame_len - tp_mac, or
+ * 0 with tp_mac = max_frame_len when PACKET_RESERVE put tp_mac past it);
+ * it takes a whole block, so it closes the open block even when that one
+ * is empty, and prb_close_block() then takes ts_last_pkt from the clock.
+ * TP_FT_REQ_FILL_RXHASH asks for the flow hash in each
  * packet's hv1.tp_rxhash (prb_fill_rxhash()), else it is 0
  * (prb_clear_rxhash()).
  *
@@ -32,6 +38,10 @@
  *   rx_v3.private_area_left_alone
  *   rx_v3.rxhash_filled_when_requested
  *   rx_v3.rxhash_zero_when_not_requested
+ *   rx_v3.empty_block_not_retired_by_timer
+ *   rx_v3.reserve_past_block_stores_nothing
+ *   rx_v3_big.packet_clamped_to_block
+ *   rx_v3_big.empty_block_closed_ts_from_clock
  */
 #include <errno.h>
 #include <poll.h>
