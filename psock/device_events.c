@@ -21,7 +21,10 @@
  *    under the same name, even with the same index, is not joined (no
  *    NETDEV_UP can match -1). Sending without an address finds no device
  *    (packet_cached_dev_get() is NULL): ENXIO, as does an address naming the
- *    old index.
+ *    old index. Before that, packet_dev_mclist_delete() drops every
+ *    membership (PACKET_ADD_MEMBERSHIP) a socket holds on the device: its
+ *    packet_diag MCLIST keeps only those of other devices, and close()
+ *    (packet_flush_mclist()) releases those alone.
  * sk_err is read once: SO_ERROR returns it and clears it (sock_error()),
  * poll() shows POLLERR while it is set (datagram_poll()), and a recv()
  * returns it before anything queued (__skb_try_recv_datagram() checks
@@ -39,6 +42,8 @@
  *   deleted.getsockname_ifindex_minus_one
  *   deleted.send_enxio
  *   deleted.same_name_device_not_joined
+ *   deleted_mc.unregister_drops_only_that_devices_memberships
+ *   deleted_mc.close_after_unregister_releases_the_rest
  */
 #include <errno.h>
 #include <poll.h>
@@ -47,9 +52,12 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "diag.h"
+#include "link.h"
 #include "proc_packet.h"
 #include "rx_expect.h"
 #include "stats.h"
@@ -348,6 +356,99 @@ TEST_F(deleted, same_name_device_not_joined)
 		ASSERT_RX_NONE(self->fd[i]);
 		EXPECT_PROC(self->fd[i], -1, 0, type_names[i]);
 	}
+}
+
+/* ---- memberships on a deleted device ---------------------------------- */
+
+FIXTURE(deleted_mc) {
+	struct netns_topo topo;
+	int fd;
+};
+
+static const uint8_t mc_addr[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
+
+/*
+ * One socket (unbound: the memberships do not need a binding) holding a
+ * PACKET_MR_MULTICAST and a PACKET_MR_PROMISC membership on psk0 and a
+ * PACKET_MR_MULTICAST one on lo, then the veth pair deleted. packet_diag
+ * reads the memberships (SKIP where it answers ENOENT).
+ */
+FIXTURE_SETUP(deleted_mc)
+{
+	struct pdiag_dump d;
+	char why[256];
+	int rc;
+
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	rc = pdiag_request(PACKET_SHOW_MCLIST, NLM_F_DUMP, 0, &d);
+	if (rc == -ENOENT)
+		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
+		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
+	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	self->fd = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+	ASSERT_EQ(0, psock_membership(self->fd, true, LINK_LO_IFINDEX, PACKET_MR_MULTICAST,
+				      mc_addr, 6)) TH_LOG("lo MULTICAST: %s", strerror(errno));
+	ASSERT_EQ(0, psock_membership(self->fd, true, self->topo.ifindex0, PACKET_MR_MULTICAST,
+				      mc_addr, 6)) TH_LOG("psk0 MULTICAST: %s", strerror(errno));
+	ASSERT_EQ(0, psock_membership(self->fd, true, self->topo.ifindex0, PACKET_MR_PROMISC,
+				      NULL, 0)) TH_LOG("psk0 PROMISC: %s", strerror(errno));
+	ASSERT_EQ(1, dev_mcast_users(LINK_LO_IFINDEX, mc_addr, 6));
+	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link del %s", NETNS_IF0))
+		TH_LOG("%s", why);
+}
+
+FIXTURE_TEARDOWN(deleted_mc)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	netns_teardown(&self->topo);
+}
+
+/*
+ * NETDEV_UNREGISTER drops the socket's memberships of the deleted device
+ * (packet_notifier() -> packet_dev_mclist_delete()): packet_diag's MCLIST
+ * holds one entry, lo's MULTICAST (index 1, count 1, alen 6), and lo's
+ * multicast list still counts it once.
+ */
+TEST_F(deleted_mc, unregister_drops_only_that_devices_memberships)
+{
+	uint8_t addr[32] = { 0 };
+	const struct pdiag_sock *p;
+	struct pdiag_dump d;
+
+	memcpy(addr, mc_addr, 6);
+	ASSERT_EQ(0, pdiag_request(PACKET_SHOW_MCLIST, NLM_F_DUMP, 0, &d))
+		TH_LOG("dump: %s", strerror(errno));
+	p = pdiag_find(&d, self->fd);
+	ASSERT_NE(NULL, p) TH_LOG("socket inode %lu not in the dump", pdiag_fd_ino(self->fd));
+	EXPECT_TRUE(p->has_mclist);
+	ASSERT_EQ(1, p->mc_n);
+	EXPECT_EQ(1, p->mc[0].pdmc_index);
+	EXPECT_EQ(PACKET_MR_MULTICAST, p->mc[0].pdmc_type);
+	EXPECT_EQ(6, p->mc[0].pdmc_alen);
+	EXPECT_EQ(1, p->mc[0].pdmc_count);
+	EXPECT_EQ(0, memcmp(addr, p->mc[0].pdmc_addr, 32));
+	EXPECT_EQ(1, dev_mcast_users(LINK_LO_IFINDEX, mc_addr, 6));
+}
+
+/*
+ * close() after the delete returns 0 and releases what is left
+ * (packet_release() -> packet_flush_mclist()): lo's address is off its
+ * list, and no packet socket is left in the namespace.
+ */
+TEST_F(deleted_mc, close_after_unregister_releases_the_rest)
+{
+	struct pdiag_dump d;
+	int fd = self->fd;
+
+	self->fd = -1;
+	EXPECT_EQ(0, close(fd)) TH_LOG("close: %s", strerror(errno));
+	EXPECT_EQ(0, dev_mcast_users(LINK_LO_IFINDEX, mc_addr, 6));
+	ASSERT_EQ(0, pdiag_request(PACKET_SHOW_MCLIST, NLM_F_DUMP, 0, &d))
+		TH_LOG("dump: %s", strerror(errno));
+	EXPECT_EQ(0, d.n);
 }
 
 TEST_HARNESS_MAIN

@@ -11,7 +11,8 @@
  *    another one: packet_rcv() and tpacket_rcv() check
  *    net_eq(dev_net(dev), sock_net(sk)) first. So neither frames arriving
  *    nor the copies of frames going out in another namespace, not even on
- *    its lo, come in;
+ *    its lo, come in. SOCK_PACKET's hook is on that list too, and
+ *    packet_rcv_spkt() makes the same check;
  *  - packet_do_bind() looks the ifindex up in the socket's namespace
  *    (dev_get_by_index_rcu(sock_net(sk), ...)), and packet_snd() the
  *    sll_ifindex of a sendto(): a socket opened in namespace A and used
@@ -30,9 +31,11 @@
  *   isolation.eth_p_all_sees_only_its_namespace
  *   isolation.moved_process_socket_receives_on_a
  *   isolation.moved_process_socket_sends_on_a
+ *   isolation.sock_packet_sees_only_its_namespace
  */
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -158,6 +161,41 @@ TEST_F(isolation, eth_p_all_sees_only_its_namespace)
 	ASSERT_RX_NONE(a[0]);
 	ASSERT_RX_NONE(a[1]);
 	ASSERT_RX_NONE(b);
+}
+
+/*
+ * SOCK_PACKET too: its ETH_P_ALL hook is on the list of every namespace,
+ * and packet_rcv_spkt() drops a frame of another one (the net_eq() check).
+ * A SOCK_PACKET socket in A gets a frame psk1 (B) sends once, as it
+ * arrives on psk0 (spkt_device "psk0"), not B's outgoing copy, which was
+ * offered to it before the frame crossed the pair.
+ */
+TEST_F(isolation, sock_packet_sees_only_its_namespace)
+{
+	struct sockaddr_pkt from;
+	socklen_t alen = sizeof(from);
+	uint8_t buf[256];
+	unsigned char pkttype;
+	uint32_t seq = ~0u;
+	int a;
+
+	a = self->fd[0] = socket(AF_PACKET, SOCK_PACKET, htons(ETH_P_ALL));
+	ASSERT_LE(0, a) TH_LOG("SOCK_PACKET socket: %s", strerror(errno));
+	ASSERT_PEER_SEND(&self->topo, 1, 0, PAYLOAD);
+	ASSERT_EQ(1, psock_wait(a, POLLIN, PSOCK_WAIT_MS)) TH_LOG("frame 1: %s", strerror(errno));
+	/* the first frame queued is the one from psk0, tagged 1 */
+	ASSERT_EQ(RAW_LEN, recvfrom(a, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+				    &alen)) TH_LOG("recvfrom: %s", strerror(errno));
+	EXPECT_TRUE(frame_tag(buf + ETH_HLEN, PAYLOAD, &seq));
+	EXPECT_EQ(1, seq);
+	EXPECT_STREQ(NETNS_IF0, (const char *)from.spkt_device);
+	ASSERT_RX_NONE(a);
+	/* and it still receives: frame 2 the same way */
+	ASSERT_PEER_SEND(&self->topo, 2, 0, PAYLOAD);
+	ASSERT_EQ(0, rx_next_tagged(a, PSOCK_WAIT_MS, &seq, &pkttype))
+		TH_LOG("frame 2: %s", strerror(errno));
+	EXPECT_EQ(2, seq);
+	ASSERT_RX_NONE(a);
 }
 
 /* Move this (single-threaded) process into B; check it is there. */

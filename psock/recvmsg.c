@@ -21,6 +21,12 @@
  *    A caller's msg_namelen shorter than that gets as many bytes and is
  *    set to 20 (move_addr_to_user()); a longer buffer is written only up
  *    to 20;
+ *  - a buffer the kernel cannot write fails the copy with EFAULT, and the
+ *    frame, already dequeued, is gone (skb_copy_datagram_msg(), out_free);
+ *  - frames the core loops back to this host (a multicast datagram sent
+ *    with IP_MULTICAST_LOOP: dev_loopback_xmit() marks the copy
+ *    PACKET_LOOPBACK) never reach a packet socket: packet_rcv() and
+ *    packet_rcv_spkt() drop them first, so only the outgoing copy is seen;
  *  - SIOCINQ is the length of the frame at the head of the receive queue
  *    (skb->len, the length recv() would return), 0 when it is empty;
  *    SIOCOUTQ is the send-buffer bytes in flight (sk_wmem_alloc): received
@@ -36,18 +42,23 @@
  *   rcv.<type>.sockaddr_ll_namelen_20
  *   rcv.<type>.short_namelen_gets_prefix_and_20
  *   rcv.<type>.siocinq_head_frame_length
+ *   rcv.<type>.unwritable_buffer_efault_frame_gone
  *   rcv_flags.<flag>.refused_einval_frame_stays
  *   rcv_outq.siocoutq_not_counting_received_or_sent
- * with <flag> = msg_oob / msg_waitall / msg_cmsg_cloexec.
+ *   rcv_mcloop.<type3>.looped_back_copy_not_delivered
+ * with <flag> = msg_oob / msg_waitall / msg_cmsg_cloexec, <type3> = raw /
+ * dgram / packet (SOCK_PACKET).
  */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/sockios.h>
 #include <net/if_arp.h>
+#include <netinet/in.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
@@ -284,6 +295,25 @@ TEST_F(rcv, siocinq_head_frame_length)
 	EXPECT_EQ(0, inq(_metadata, self->fd)) TH_LOG("drained");
 }
 
+/*
+ * A buffer recvmsg() cannot write (a PROT_NONE page): EFAULT from the copy
+ * (skb_copy_datagram_msg() in packet_recvmsg()), and the frame, already
+ * dequeued, is freed with it (out_free): nothing left to read.
+ */
+TEST_F(rcv, unwritable_buffer_efault_frame_gone)
+{
+	uint8_t wire[ETH_FRAME_LEN], buf[ETH_FRAME_LEN];
+	void *bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t wire_len;
+
+	ASSERT_NE(MAP_FAILED, bad) TH_LOG("mmap: %s", strerror(errno));
+	send_one(_metadata, &self->topo, self->fd, 100, 11, wire, &wire_len);
+	EXPECT_ERRNO(EFAULT, recv(self->fd, bad, 4096, MSG_DONTWAIT));
+	EXPECT_EQ(0, inq(_metadata, self->fd));
+	EXPECT_ERRNO(EAGAIN, recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT));
+	munmap(bad, 4096);
+}
+
 /* ---- flags packet_recvmsg() refuses ------------------------------------ */
 
 FIXTURE(rcv_flags) {
@@ -393,6 +423,122 @@ TEST_F(rcv_outq, siocoutq_not_counting_received_or_sent)
 		TH_LOG("barrier: %s", strerror(errno));
 	rx_barrier_close(&bar);
 	EXPECT_EQ(0, outq(_metadata, self->fd)) TH_LOG("the sent frame received by psk1");
+}
+
+/* ---- multicast looped back to the sender (PACKET_LOOPBACK) ------------ */
+
+FIXTURE(rcv_mcloop) {
+	struct netns_topo topo;
+	int fd, udp_rx, udp_tx;
+};
+
+FIXTURE_VARIANT(rcv_mcloop) {
+	int type;		/* SOCK_RAW, SOCK_DGRAM, SOCK_PACKET */
+	size_t skip;		/* where the UDP payload (the tag) starts in what recv() gets */
+};
+
+FIXTURE_VARIANT_ADD(rcv_mcloop, raw) { .type = SOCK_RAW, .skip = 42 };
+FIXTURE_VARIANT_ADD(rcv_mcloop, dgram) { .type = SOCK_DGRAM, .skip = 28 };
+FIXTURE_VARIANT_ADD(rcv_mcloop, packet) { .type = SOCK_PACKET, .skip = 42 };
+
+#define MCLOOP_GROUP "239.1.2.3"
+#define MCLOOP_PORT 4242
+
+/*
+ * psk0 with its address (psk1 in a second namespace), a UDP socket of this
+ * namespace joined to 239.1.2.3 on psk0 and bound to its port, a UDP
+ * sender with IP_MULTICAST_IF psk0 (IP_MULTICAST_LOOP on, the default),
+ * and the case's packet socket, ETH_P_ALL: on psk0 for SOCK_RAW and
+ * SOCK_DGRAM, on every device for SOCK_PACKET (it cannot bind by index).
+ */
+FIXTURE_SETUP(rcv_mcloop)
+{
+	const struct netns_opts opts = { .peer_netns = true, .addrs = true };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(MCLOOP_PORT) };
+	struct ip_mreqn mr = { .imr_ifindex = 0 };
+
+	self->fd = self->udp_rx = self->udp_tx = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
+	mr.imr_ifindex = self->topo.ifindex0;
+	inet_pton(AF_INET, MCLOOP_GROUP, &mr.imr_multiaddr);
+	self->udp_rx = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, self->udp_rx);
+	inet_pton(AF_INET, MCLOOP_GROUP, &a.sin_addr);
+	ASSERT_EQ(0, bind(self->udp_rx, (struct sockaddr *)&a, sizeof(a)))
+		TH_LOG("bind: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(self->udp_rx, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)))
+		TH_LOG("IP_ADD_MEMBERSHIP: %s", strerror(errno));
+	self->udp_tx = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, self->udp_tx);
+	ASSERT_EQ(0, setsockopt(self->udp_tx, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)))
+		TH_LOG("IP_MULTICAST_IF: %s", strerror(errno));
+	if (variant->type == SOCK_PACKET)
+		self->fd = socket(AF_PACKET, SOCK_PACKET, htons(ETH_P_ALL));
+	else
+		self->fd = psock_rx_socket(variant->type, 0, self->topo.ifindex0, ETH_P_ALL);
+	ASSERT_LE(0, self->fd) TH_LOG("packet socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rcv_mcloop)
+{
+	if (self->udp_rx >= 0)
+		close(self->udp_rx);
+	if (self->udp_tx >= 0)
+		close(self->udp_tx);
+	if (self->fd >= 0)
+		close(self->fd);
+	netns_teardown(&self->topo);
+}
+
+/*
+ * Packet sockets never get the copy of a multicast datagram the core
+ * loops back (pkt_type PACKET_LOOPBACK): packet_rcv() and
+ * packet_rcv_spkt() drop it first. Sent with IP_MULTICAST_LOOP, the
+ * datagram goes out of psk0 and the copy comes back in on psk0
+ * (dev_loopback_xmit()), where the local member receives it. Once the member has the datagram (the taps were
+ * offered the looped copy before ip_rcv()), the packet socket holds
+ * exactly one tagged frame, the outgoing copy (sll_pkttype
+ * PACKET_OUTGOING where the address says it: not SOCK_PACKET's
+ * sockaddr_pkt).
+ */
+TEST_F(rcv_mcloop, looped_back_copy_not_delivered)
+{
+	const struct frame_spec udp = { .ip = 4, .payload_len = 64, .seq = 7 };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(MCLOOP_PORT) };
+	uint8_t wire[ETH_FRAME_LEN], buf[2048];
+	size_t wire_len = frame_build(wire, sizeof(wire), &udp);
+	unsigned int tagged = 0, outgoing = 0;
+	uint32_t seq;
+
+	ASSERT_EQ(106, wire_len);
+	inet_pton(AF_INET, MCLOOP_GROUP, &to.sin_addr);
+	ASSERT_EQ(64, sendto(self->udp_tx, wire + 42, 64, 0, (struct sockaddr *)&to, sizeof(to)))
+		TH_LOG("sendto: %s", strerror(errno));
+	ASSERT_EQ(1, psock_wait(self->udp_rx, POLLIN, PSOCK_WAIT_MS))
+		TH_LOG("the looped-back datagram: %s", strerror(errno));
+	ASSERT_EQ(64, recv(self->udp_rx, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(0, memcmp(wire + 42, buf, 64));
+	for (;;) {
+		struct sockaddr_ll from;
+		socklen_t alen = sizeof(from);
+		ssize_t n = recvfrom(self->fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &alen);
+
+		if (n < 0) {
+			EXPECT_EQ(EAGAIN, errno) TH_LOG("recvfrom: %s", strerror(errno));
+			break;
+		}
+		if ((size_t)n < variant->skip || !frame_tag(buf + variant->skip, n - variant->skip,
+							      &seq))
+			continue;
+		tagged++;
+		EXPECT_EQ(7, seq);
+		EXPECT_EQ(variant->skip + 64, n);
+		if (variant->type != SOCK_PACKET && from.sll_pkttype == PACKET_OUTGOING)
+			outgoing++;
+	}
+	EXPECT_EQ(1, tagged);
+	EXPECT_EQ(variant->type == SOCK_PACKET ? 0 : 1, outgoing);
 }
 
 TEST_HARNESS_MAIN

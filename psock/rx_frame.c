@@ -18,10 +18,21 @@
  *  - V2/V3 only: a VLAN tag the core moved into skb metadata is reported in
  *    tp_vlan_tci (the whole TCI: PCP, DEI, VID) and tp_vlan_tpid, with
  *    TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID;
+ *  - a tag still in the frame's bytes (the outgoing copy of a frame a
+ *    SOCK_RAW socket sends with an 802.1Q header: packet_parse_headers()
+ *    sets skb->protocol 0x8100 and veth's transmit path leaves the tag in
+ *    band) is reported to a SOCK_DGRAM socket all the same, read from the
+ *    frame: tp_vlan_tci by vlan_get_tci(), tp_vlan_tpid skb->protocol, on
+ *    the ring (tpacket_rcv() V2, prb_fill_vlan_info() V3) and in
+ *    PACKET_AUXDATA, and sll_protocol is the inner EtherType
+ *    (vlan_get_protocol_dgram(); Linux 6.11, "af_packet: Handle outgoing
+ *    VLAN packets without hardware offloading"; SKIP before);
  *  - checksum status: TP_STATUS_CSUMNOTREADY for a packet whose checksum is
  *    still to be filled in (CHECKSUM_PARTIAL: a local UDP socket's datagram
  *    crossing veth), never together with TP_STATUS_CSUM_VALID; neither for
- *    a frame injected by a packet socket (CHECKSUM_NONE). The no-ring path
+ *    a frame injected by a packet socket (CHECKSUM_NONE), and
+ *    TP_STATUS_CSUM_VALID for one GRO checked (CHECKSUM_UNNECESSARY: psk0
+ *    with GRO on, psk1 with TSO off, udp4_gro_receive()). The no-ring path
  *    reports the same in PACKET_AUXDATA (packet_recvmsg());
  *  - TP_STATUS_GSO_TCP (Linux 6.3) for a TCP GSO skb, as veth passes on a
  *    packet socket's vnet GSO frame; not for a UDP GSO (UDP_SEGMENT) skb
@@ -35,8 +46,10 @@
  *   rx_meta.<type>_<v>.pkttype_outgoing
  *   rx_meta.<type>_<v>.timestamps_between_clock_reads
  *   rx_meta.<type>_<v>.vlan_tags_reported
+ *   rx_inband.<path>.dgram_outgoing_inband_tag_reported   (ring_v2 / ring_v3 / recvmsg)
  *   rx_csum.<path>.udp_socket_datagram_csum_notready
  *   rx_csum.<path>.injected_frame_csum_none
+ *   rx_csum.<path>.gro_checked_udp_csum_valid
  *   rx_gso.<path>.tcp_gso_frame_status_gso_tcp
  *   rx_gso.<path>.tcp_frame_without_gso_no_gso_tcp
  *   rx_gso.<path>.udp_gso_frame_no_gso_tcp
@@ -51,6 +64,11 @@
 #include <unistd.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
@@ -291,6 +309,151 @@ TEST_F(rx_meta, vlan_tags_reported)
 	}
 }
 
+/* ---- an in-band 802.1Q tag on SOCK_DGRAM ------------------------------- */
+
+FIXTURE(rx_inband) {
+	struct netns_topo topo;
+	int fd, tx;
+	struct ring ring;
+};
+
+FIXTURE_VARIANT(rx_inband) {
+	bool ring;		/* false: no ring, recvmsg() with PACKET_AUXDATA */
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(rx_inband, ring_v2) { .ring = true, .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(rx_inband, ring_v3) { .ring = true, .version = TPACKET_V3 };
+FIXTURE_VARIANT_ADD(rx_inband, recvmsg) { .ring = false };
+
+/*
+ * A SOCK_DGRAM ETH_P_ALL socket on psk0, and a SOCK_RAW socket bound to
+ * psk0 (protocol 0) that sends through it: the outgoing copy
+ * dev_queue_xmit_nit() hands the taps still has the tag in its bytes.
+ */
+FIXTURE_SETUP(rx_inband)
+{
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = self->tx = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_rx_socket(SOCK_DGRAM, variant->version, self->topo.ifindex0, ETH_P_ALL);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
+		TH_LOG("%s: %s", variant->ring ? "PACKET_RX_RING" : "PACKET_AUXDATA",
+		       strerror(errno));
+	ASSERT_EQ(variant->ring, self->ring.map != NULL);
+	self->tx = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, self->tx) TH_LOG("sending socket: %s", strerror(errno));
+	ASSERT_EQ(0, psock_bind(self->tx, self->topo.ifindex0, 0))
+		TH_LOG("bind: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_inband)
+{
+	if (self->tx >= 0)
+		close(self->tx);
+	ring_close_socket(&self->ring, self->fd);
+	netns_teardown(&self->topo);
+}
+
+/* What a SOCK_DGRAM socket said about the in-band tagged frame, ring or recvmsg(). */
+struct inband_seen {
+	uint32_t status, len, snaplen, mac, net;
+	uint16_t tci, tpid, protocol;	/* protocol: sll_protocol, network order */
+	uint8_t pkttype;
+	uint8_t data[64];
+};
+
+/* The next frame tagged seq 5 on the case's path, into *s. */
+static void inband_receive(struct __test_metadata *_metadata,
+			   struct _test_data_rx_inband *self, struct inband_seen *s)
+{
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+	struct tpacket_auxdata aux;
+	struct sockaddr_ll from;
+	uint8_t buf[2048];
+	uint32_t seq = ~0u;
+	ssize_t n;
+
+	if (self->ring.map) {
+		struct frame_view v;
+		void *f = ring_next_tagged(&self->ring, PSOCK_WAIT_MS, 0, &seq);
+
+		ASSERT_NE(NULL, f) TH_LOG("tagged frame: %s (waited %d ms)", strerror(errno),
+					  PSOCK_WAIT_MS);
+		ASSERT_EQ(5, seq);
+		frame_view(&self->ring, f, &v);
+		*s = (struct inband_seen){
+			.status = v.status, .len = v.len, .snaplen = v.snaplen, .mac = v.mac,
+			.net = v.net, .tci = v.vlan_tci, .tpid = v.vlan_tpid,
+			.protocol = v.sll->sll_protocol, .pkttype = v.sll->sll_pkttype,
+		};
+		memcpy(s->data, v.data, v.snaplen < 64 ? v.snaplen : 64);
+		ring_release_frame(&self->ring, f);
+		return;
+	}
+	do {
+		ASSERT_EQ(1, psock_wait_until(self->fd, POLLIN, deadline))
+			TH_LOG("tagged frame within %d ms: %s", PSOCK_WAIT_MS, strerror(errno));
+		n = psock_recv_auxdata(self->fd, buf, sizeof(buf), MSG_DONTWAIT, &aux, &from);
+		ASSERT_LT(0, n) TH_LOG("recvmsg: %s", strerror(errno));
+	} while (!frame_tag(buf, n, &seq));
+	ASSERT_EQ(5, seq);
+	ASSERT_EQ(64, n);
+	*s = (struct inband_seen){
+		.status = aux.tp_status, .len = aux.tp_len, .snaplen = aux.tp_snaplen,
+		.mac = aux.tp_mac, .net = aux.tp_net, .tci = aux.tp_vlan_tci,
+		.tpid = aux.tp_vlan_tpid, .protocol = from.sll_protocol,
+		.pkttype = from.sll_pkttype,
+	};
+	memcpy(s->data, buf, 64);
+}
+
+/*
+ * A SOCK_DGRAM socket reports an 802.1Q tag still in the frame's bytes as
+ * one in skb metadata: tp_vlan_tci 0xf123 read from the frame
+ * (vlan_get_tci()), tp_vlan_tpid 0x8100 (skb->protocol), both VLAN status
+ * bits, the inner EtherType 0x88b5 as sll_protocol
+ * (vlan_get_protocol_dgram()), and the data from after the tag (tp_len
+ * 64): tpacket_rcv() V2, prb_fill_vlan_info() V3, packet_recvmsg()
+ * PACKET_AUXDATA. The frame is the outgoing copy of one a SOCK_RAW socket
+ * sends with the header in it: packet_snd() keeps it in band (skb->protocol
+ * 0x8100 from dev_parse_header_protocol(), the network header after the
+ * tag: packet_parse_headers()) and veth's transmit path does not move it
+ * into metadata before the taps see the frame.
+ */
+TEST_F(rx_inband, dgram_outgoing_inband_tag_reported)
+{
+	const struct frame_spec spec = {
+		.dst = self->topo.mac1, .src = self->topo.mac0,
+		.vlan_tpid = ETH_P_8021Q, .vlan_tci = 0xf123, .payload_len = 64, .seq = 5,
+	};
+	const uint32_t vlan_bits = TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID;
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t wire_len = frame_build(wire, sizeof(wire), &spec);
+	struct inband_seen s;
+
+	ASSERT_EQ(82, wire_len);
+	ASSERT_EQ(82, send(self->tx, wire, wire_len, 0)) TH_LOG("send: %s", strerror(errno));
+	inband_receive(_metadata, self, &s);
+	PSOCK_SKIP_BEFORE(return, 6, 11,
+			  "\"af_packet: Handle outgoing VLAN packets without hardware offloading\"",
+			  s.tci == 0xf123 ? "; this kernel reports the tag: backported" : "");
+	/* the ring's status also has timestamp bits; PACKET_AUXDATA's nothing else */
+	EXPECT_EQ(TP_STATUS_USER | vlan_bits,
+		  variant->ring ? s.status & (TP_STATUS_USER | vlan_bits) : s.status);
+	EXPECT_EQ(0xf123, s.tci);
+	EXPECT_EQ(0x8100, s.tpid);
+	EXPECT_EQ(64, s.len);
+	EXPECT_EQ(64, s.snaplen);
+	/* SOCK_DGRAM: tp_mac = tp_net, 80 on V2, 96 on V3; PACKET_AUXDATA 0 and 0 */
+	EXPECT_EQ(variant->ring ? (variant->version == TPACKET_V3 ? 96 : 80) : 0, s.net);
+	EXPECT_EQ(s.net, s.mac);
+	EXPECT_EQ(0, memcmp(wire + 18, s.data, 64));
+	EXPECT_EQ(PACKET_OUTGOING, s.pkttype);
+	EXPECT_EQ(htons(0x88b5), s.protocol);
+}
+
 /* ---- checksum status, ring and recvmsg ---------------------------------- */
 
 FIXTURE(rx_csum) {
@@ -446,6 +609,54 @@ TEST_F(rx_csum, injected_frame_csum_none)
 		TH_LOG("send: %s", strerror(errno));
 	status = received_status(_metadata, self, 4);
 	EXPECT_EQ(0, status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID));
+}
+
+/* SIOCETHTOOL set-value command cmd (ETHTOOL_SGRO, ETHTOOL_STSO) to on for name. */
+static int ethtool_set(const char *name, uint32_t cmd, uint32_t on)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = on };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc, saved;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	rc = ioctl(fd, SIOCETHTOOL, &ifr);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* In psk1's namespace: TSO off on psk1 (ETHTOOL_STSO 0). */
+static int psk1_tso_off(void *unused)
+{
+	(void)unused;
+	return ethtool_set(NETNS_IF1, ETHTOOL_STSO, 0);
+}
+
+/*
+ * GRO on psk0 gives its veth receive queue a NAPI instance, and with TSO
+ * off on psk1 veth_xmit() hands psk1's frames to it (veth_skb_is_eligible_
+ * for_gro()). udp4_gro_receive() then checks the UDP checksum of an
+ * injected frame (CHECKSUM_NONE) in software and, being right, marks the
+ * skb CHECKSUM_UNNECESSARY (skb_gro_incr_csum_unnecessary()): the frame
+ * arrives with TP_STATUS_CSUM_VALID alone (tpacket_rcv(), and
+ * packet_recvmsg() for a frame that is not PACKET_OUTGOING).
+ */
+TEST_F(rx_csum, gro_checked_udp_csum_valid)
+{
+	const struct frame_spec spec = { .ip = 4, .payload_len = 64, .seq = 6 };
+	const uint32_t bits = TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID;
+
+	ASSERT_EQ(0, ethtool_set(NETNS_IF0, ETHTOOL_SGRO, 1))
+		TH_LOG("ETHTOOL_SGRO on psk0: %s", strerror(errno));
+	ASSERT_EQ(0, netns_in_peer(&self->topo, psk1_tso_off, NULL))
+		TH_LOG("ETHTOOL_STSO off on psk1: %s", strerror(errno));
+	ASSERT_EQ(ETH_HLEN + 28 + 64, peer_send_spec(&self->topo, &spec))
+		TH_LOG("send: %s", strerror(errno));
+	EXPECT_EQ(TP_STATUS_CSUM_VALID, received_status(_metadata, self, 6) & bits);
 }
 
 /* ---- GSO status, ring and recvmsg ------------------------------------- */

@@ -27,7 +27,12 @@
  * V1/V2 store at most tp_frame_size - tp_mac bytes of a packet (tp_len keeps
  * the wire length); with PACKET_COPY_THRESH set, such a packet is also queued
  * whole on the socket and the frame carries TP_STATUS_COPY. V3 packets are
- * bounded by the block, not by tp_frame_size.
+ * bounded by the block, not by tp_frame_size. The option's value is not a
+ * length: any non-zero value copies every frame longer than its slot and
+ * no frame that fits. The copy is skb_get() of the skb, or skb_clone() when
+ * it is shared (another socket on the device still holds it), and either
+ * way whole; with no free slot, the copy is dropped with the frame
+ * (tp_drops 1, nothing queued).
  *
  * Ring walking does not depend on the socket type, so the walk runs on
  * SOCK_RAW for each version; psock/rx_frame.c covers both types' metadata.
@@ -42,6 +47,10 @@
  *   rx_walk.<v>.long_frame_truncated_to_frame_size
  *   rx_walk.<v>.copy_thresh_queues_whole_packet
  *   rx_walk.<v>.copy_thresh_reads_back
+ *   rx_copy.<v12>.shared_skb_copy_is_whole_frame
+ *   rx_copy.<v12>.frame_that_fits_slot_not_copied
+ *   rx_copy.<v12>.ring_full_copy_dropped_too
+ * with <v12> = v1, v2.
  */
 #include <errno.h>
 #include <poll.h>
@@ -550,6 +559,139 @@ TEST_F(rx_walk, copy_thresh_reads_back)
 		TH_LOG("getsockopt(PACKET_COPY_THRESH): %s", strerror(errno));
 	EXPECT_EQ(4, len);
 	EXPECT_EQ(0, val);
+}
+
+/* ---- PACKET_COPY_THRESH with another socket on the device, V1/V2 --------- */
+
+FIXTURE(rx_copy) {
+	struct netns_topo topo;
+	int fd, other;
+	struct ring ring;
+	struct rx_barrier barrier;
+};
+
+FIXTURE_VARIANT(rx_copy) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(rx_copy, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(rx_copy, v2) { .version = TPACKET_V2 };
+
+/*
+ * A plain socket on psk0 (ETH_P_PSOCK, no ring) first, then the ring
+ * socket: the newer hook is first on psk0's list, so the core hands it the
+ * skb with a reference held for the other socket (deliver_skb()):
+ * skb_shared() in tpacket_rcv(). The ring socket has PACKET_COPY_THRESH 1
+ * and 1024-byte frames (small_frames: 16 slots).
+ */
+FIXTURE_SETUP(rx_copy)
+{
+	int one = 1;
+
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = self->other = -1;
+	self->barrier.fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	ASSERT_EQ(0, psock_pin_cpu()) TH_LOG("pin to a CPU: %s", strerror(errno));
+	ASSERT_EQ(0, rx_barrier_open(&self->barrier, &self->topo))
+		TH_LOG("barrier socket: %s", strerror(errno));
+	self->other = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->other) TH_LOG("other socket: %s", strerror(errno));
+	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("ring socket: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)));
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &small_frames))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_copy)
+{
+	if (self->other >= 0)
+		close(self->other);
+	ring_close_socket(&self->ring, self->fd);
+	rx_barrier_close(&self->barrier);
+	netns_teardown(&self->topo);
+}
+
+/*
+ * A 1414-byte frame in a 1024-byte slot, the skb shared: tpacket_rcv()
+ * queues a clone (skb_clone(), not skb_get()) taken after the link header
+ * was pushed back, so recv() on the ring socket returns all 1414 bytes;
+ * the slot has TP_STATUS_COPY and 958 bytes; the other socket gets the
+ * same 1414 bytes (the push undone for it: drop_n_restore); the frame is
+ * counted once (tp_packets 1, tp_drops 0).
+ */
+TEST_F(rx_copy, shared_skb_copy_is_whole_frame)
+{
+	const struct frame_spec spec = { .payload_len = 1400, .seq = 2 };
+	uint8_t wire[ETH_FRAME_LEN], got[ETH_FRAME_LEN + 1];
+	size_t wire_len = frame_build(wire, sizeof(wire), &spec);
+	struct frame_view v;
+
+	ASSERT_EQ(1414, wire_len);
+	ASSERT_EQ(1414, peer_send(&self->topo, wire, wire_len));
+	frame_view(&self->ring, expect_next(_metadata, &self->ring, ETH_HLEN, 2), &v);
+	EXPECT_EQ(TP_STATUS_COPY, v.status & TP_STATUS_COPY);
+	EXPECT_EQ(1414, v.len);
+	EXPECT_EQ(958, v.snaplen);
+	EXPECT_EQ(0, memcmp(wire, v.data, 958));
+	ASSERT_EQ(1414, recv(self->fd, got, sizeof(got), MSG_DONTWAIT))
+		TH_LOG("recv on the ring socket: %s", strerror(errno));
+	EXPECT_EQ(0, memcmp(wire, got, 1414));
+	memset(got, 0, sizeof(got));
+	ASSERT_EQ(1414, recv(self->other, got, sizeof(got), MSG_DONTWAIT))
+		TH_LOG("recv on the other socket: %s", strerror(errno));
+	EXPECT_EQ(0, memcmp(wire, got, 1414));
+	expect_received(_metadata, &self->barrier, &self->topo, self->fd, 1, 0);
+}
+
+/*
+ * PACKET_COPY_THRESH is not a length bound: with 65535, a 114-byte frame
+ * that fits its slot is not queued (no TP_STATUS_COPY, recv() EAGAIN);
+ * only a frame longer than the slot is (tpacket_rcv(): macoff + snaplen >
+ * frame_size, whatever copy_thresh holds beyond non-zero).
+ */
+TEST_F(rx_copy, frame_that_fits_slot_not_copied)
+{
+	const struct frame_spec spec = { .payload_len = 100, .seq = 3 };
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t wire_len = frame_build(wire, sizeof(wire), &spec);
+	int big = 65535;
+	struct frame_view v;
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_COPY_THRESH, &big, sizeof(big)));
+	ASSERT_EQ(114, peer_send(&self->topo, wire, wire_len));
+	frame_view(&self->ring, expect_next(_metadata, &self->ring, ETH_HLEN, 3), &v);
+	EXPECT_EQ(0, v.status & TP_STATUS_COPY);
+	EXPECT_EQ(114, v.snaplen);
+	EXPECT_ERRNO(EAGAIN, recv(self->fd, wire, sizeof(wire), MSG_DONTWAIT));
+	expect_received(_metadata, &self->barrier, &self->topo, self->fd, 1, 0);
+}
+
+/*
+ * The 16 slots full (nothing handed back), a 1414-byte frame: the copy is
+ * made, then no slot takes the frame and the copy is dropped with it
+ * (drop_n_account): nothing to recv() (EAGAIN), tp_packets 17 (16 stored
+ * + the drop), tp_drops 1, and slots 0..15 still hold frames 0..15.
+ */
+TEST_F(rx_copy, ring_full_copy_dropped_too)
+{
+	const struct frame_spec small = { .payload_len = 100 };
+	const struct frame_spec spec = { .payload_len = 1400, .seq = 16 };
+	uint8_t wire[ETH_FRAME_LEN];
+	size_t wire_len = frame_build(wire, sizeof(wire), &spec);
+
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &small, 0, 16));
+	ASSERT_EQ(1414, peer_send(&self->topo, wire, wire_len));
+	expect_received(_metadata, &self->barrier, &self->topo, self->fd, 17, 1);
+	EXPECT_ERRNO(EAGAIN, recv(self->fd, wire, sizeof(wire), MSG_DONTWAIT));
+	for (unsigned int i = 0; i < 16; i++) {
+		uint8_t *slot = self->ring.map + (size_t)i * 1024;
+
+		EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, slot) & ~TP_STATUS_TS_MASK)
+			TH_LOG("slot %u", i);
+		EXPECT_EQ(i, ring_frame_seq(&self->ring, slot, ETH_HLEN)) TH_LOG("slot %u", i);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -16,7 +16,13 @@
  * last packet's timestamp), status TP_STATUS_USER, when the next packet does
  * not fit; prb_retire_rx_blk_timer_expired() retires a partly filled block
  * tp_retire_blk_tov ms after it was opened, with TP_STATUS_USER |
- * TP_STATUS_BLK_TMO. TP_FT_REQ_FILL_RXHASH asks for the flow hash in each
+ * TP_STATUS_BLK_TMO; an empty block it never retires (it only re-arms).
+ * A packet longer than a block's max_frame_len (block size - 48) is
+ * clamped to it by tpacket_rcv() (tp_snaplen = max_frame_len - tp_mac, or
+ * 0 with tp_mac = max_frame_len when PACKET_RESERVE put tp_mac past it);
+ * it takes a whole block, so it closes the open block even when that one
+ * is empty, and prb_close_block() then takes ts_last_pkt from the clock.
+ * TP_FT_REQ_FILL_RXHASH asks for the flow hash in each
  * packet's hv1.tp_rxhash (prb_fill_rxhash()), else it is 0
  * (prb_clear_rxhash()).
  *
@@ -32,14 +38,20 @@
  *   rx_v3.private_area_left_alone
  *   rx_v3.rxhash_filled_when_requested
  *   rx_v3.rxhash_zero_when_not_requested
+ *   rx_v3.empty_block_not_retired_by_timer
+ *   rx_v3.reserve_past_block_stores_nothing
+ *   rx_v3_big.packet_clamped_to_block
+ *   rx_v3_big.empty_block_closed_ts_from_clock
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "rx_expect.h"
 
 /* BLK_HDR_LEN in af_packet.c: the block descriptor, 8-byte aligned. */
 #define BLK_HDR_LEN 48
@@ -222,6 +234,39 @@ TEST_F(rx_v3, partial_block_retired_after_tov)
 }
 
 /*
+ * The timer does not retire an empty block: with tp_retire_blk_tov = 4 ms
+ * and nothing received, it fires on an open block with no packet and only
+ * re-arms (prb_retire_rx_blk_timer_expired(): "An empty block", then
+ * refresh_timer). poll() sees nothing for 50 ms (about a dozen expiries)
+ * and block 0 stays the kernel's; the next packet still goes into block 0
+ * (seq_num 1, num_pkts 1), which the re-armed timer then retires with
+ * TP_STATUS_BLK_TMO.
+ */
+TEST_F(rx_v3, empty_block_not_retired_by_timer)
+{
+	const struct frame_spec spec = { .payload_len = 100 };
+	struct ring_geometry geo = ring_small;
+	struct tpacket_block_desc *b;
+
+	geo.retire_blk_tov = 4;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
+	errno = 0;
+	EXPECT_EQ(0, psock_wait(self->fd, POLLIN, 50)) TH_LOG("poll: %s", strerror(errno));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	for (unsigned int i = 0; i < geo.block_nr; i++) {
+		EXPECT_EQ(TP_STATUS_KERNEL, ring_status(&self->ring, ring_block(&self->ring, i)))
+			TH_LOG("block %u", i);
+	}
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 1));
+	b = ring_next_block(&self->ring, PSOCK_WAIT_MS);
+	ASSERT_NE(NULL, b) TH_LOG("block not retired within %d ms", PSOCK_WAIT_MS);
+	EXPECT_EQ((void *)ring_block(&self->ring, 0), (void *)b);
+	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_BLK_TMO, ring_status(&self->ring, b));
+	EXPECT_EQ(1, b->hdr.bh1.seq_num);
+	EXPECT_EQ(1, b->hdr.bh1.num_pkts);
+}
+
+/*
  * A ring_small ring with a 512-byte private area (pattern written into
  * every block's) and a timer that never fires during the case; three big
  * packets (seq 0..2): 560 + 2 * 1496 = 3552, two fit in block 0, the third
@@ -346,6 +391,138 @@ TEST_F(rx_v3, rxhash_filled_when_requested)
 TEST_F(rx_v3, rxhash_zero_when_not_requested)
 {
 	check_rxhash(_metadata, self, false);
+}
+
+/*
+ * A PACKET_RESERVE that puts tp_mac past the block's max_frame_len: with
+ * 4096-byte blocks and a reserve of 3970 (the most a 4096-byte block
+ * takes is 4096 - 48 - 68 = 3980: packet_set_ring()), tpacket_rcv()
+ * computes tp_net 4066, tp_mac 4052 > 4048, so it stores nothing:
+ * tp_snaplen 0, tp_mac moved back to 4048, tp_net left at 4066, tp_len the
+ * frame's 114. Such a packet takes a whole block, so the first one closes
+ * the open, empty block 0 and lands in block 1, which the second one
+ * closes (seq_num 2, one packet, blk_len 4096).
+ */
+TEST_F(rx_v3, reserve_past_block_stores_nothing)
+{
+	struct ring_geometry geo = ring_small;
+	struct tpacket_block_desc *b;
+	struct tpacket3_hdr *h;
+	int reserve = 3970;
+
+	geo.frame_size = 4048;
+	geo.retire_blk_tov = 10000;
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof(reserve)));
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	ASSERT_PEER_SEND(&self->topo, 0, 0, 100);
+	ASSERT_PEER_SEND(&self->topo, 1, 0, 100);
+	b = ring_block(&self->ring, 1);
+	ASSERT_TRUE(ring_wait_user(&self->ring, b, PSOCK_WAIT_MS))
+		TH_LOG("block 1 was not retired: %s", strerror(errno));
+	EXPECT_EQ(0, ring_block(&self->ring, 0)->hdr.bh1.num_pkts);
+	EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
+	EXPECT_EQ(2, b->hdr.bh1.seq_num);
+	ASSERT_EQ(1, b->hdr.bh1.num_pkts);
+	EXPECT_EQ(4096, b->hdr.bh1.blk_len);
+	h = (void *)((uint8_t *)b + 48);
+	EXPECT_EQ(114, h->tp_len);
+	EXPECT_EQ(0, h->tp_snaplen);
+	EXPECT_EQ(4048, h->tp_mac);
+	EXPECT_EQ(4066, h->tp_net);
+}
+
+/* ---- a packet larger than a block ------------------------------------- */
+
+FIXTURE(rx_v3_big) {
+	struct netns_topo topo;
+	int fd;
+	struct ring ring;
+	int64_t before, after;	/* CLOCK_REALTIME (ns) around the sends */
+	uint8_t wire[8000];
+};
+
+/*
+ * MTU 9000 on psk0 and psk1, a ring_small V3 ring (4096-byte blocks:
+ * max_frame_len 4096 - 48 = 4048) whose timer never fires during the
+ * case. An 8000-byte frame (seq 0), then a 114-byte one (seq 1); the case
+ * goes on once block 1 is retired.
+ */
+FIXTURE_SETUP(rx_v3_big)
+{
+	const struct netns_opts opts = { .mtu = 9000 };
+	const struct frame_spec spec = { .payload_len = 8000 - ETH_HLEN };
+	struct ring_geometry geo = ring_small;
+
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
+	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	geo.retire_blk_tov = 10000;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	ASSERT_EQ(8000, frame_build(self->wire, sizeof(self->wire), &spec));
+	self->before = psock_realtime_ns();
+	ASSERT_EQ(8000, peer_send(&self->topo, self->wire, 8000))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_PEER_SEND(&self->topo, 1, 0, 100);
+	ASSERT_TRUE(ring_wait_user(&self->ring, ring_block(&self->ring, 1), PSOCK_WAIT_MS))
+		TH_LOG("block 1 was not retired: %s", strerror(errno));
+	self->after = psock_realtime_ns();
+}
+
+FIXTURE_TEARDOWN(rx_v3_big)
+{
+	ring_close_socket(&self->ring, self->fd);
+	netns_teardown(&self->topo);
+}
+
+/*
+ * tpacket_rcv() clamps a packet longer than a block's max_frame_len:
+ * tp_snaplen 4048 - tp_mac 82 = 3966, tp_len 8000, the first 3966 bytes
+ * stored. It fills a fresh block exactly (the packet at 48, blk_len 4096,
+ * tp_next_offset 0): block 1, seq_num 2, one packet, retired full by
+ * the next packet (TP_STATUS_USER).
+ */
+TEST_F(rx_v3_big, packet_clamped_to_block)
+{
+	struct tpacket_block_desc *b = ring_block(&self->ring, 1);
+	struct tpacket3_hdr *h = (void *)((uint8_t *)b + 48);
+
+	EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
+	EXPECT_EQ(2, b->hdr.bh1.seq_num);
+	ASSERT_EQ(1, b->hdr.bh1.num_pkts);
+	EXPECT_EQ(48, b->hdr.bh1.offset_to_first_pkt);
+	EXPECT_EQ(4096, b->hdr.bh1.blk_len);
+	EXPECT_EQ(8000, h->tp_len);
+	EXPECT_EQ(3966, h->tp_snaplen);
+	EXPECT_EQ(82, h->tp_mac);
+	EXPECT_EQ(96, h->tp_net);
+	EXPECT_EQ(0, h->tp_next_offset);
+	EXPECT_EQ(0, memcmp(self->wire, (uint8_t *)h + 82, 3966));
+}
+
+/*
+ * The clamped packet (4048 bytes) does not fit block 0 either (48 + 4048
+ * is not below its end: __packet_lookup_frame_in_block()), so block 0 is
+ * closed with no packet (prb_close_block() from prb_retire_current_block()):
+ * TP_STATUS_USER, seq_num 1, num_pkts 0, blk_len 48, and ts_last_pkt read
+ * from the clock at that moment, between the clock reads around the sends.
+ */
+TEST_F(rx_v3_big, empty_block_closed_ts_from_clock)
+{
+	struct tpacket_block_desc *b = ring_block(&self->ring, 0);
+	struct tpacket_hdr_v1 *bh = &b->hdr.bh1;
+	int64_t last = ts_ns(bh->ts_last_pkt.ts_sec, bh->ts_last_pkt.ts_nsec);
+
+	EXPECT_EQ(TP_STATUS_USER, ring_status(&self->ring, b));
+	EXPECT_EQ(1, bh->seq_num);
+	EXPECT_EQ(0, bh->num_pkts);
+	EXPECT_EQ(48, bh->blk_len);
+	EXPECT_LE(self->before, last);
+	EXPECT_GE(self->after, last);
+	EXPECT_LE(ts_ns(bh->ts_first_pkt.ts_sec, bh->ts_first_pkt.ts_nsec), last);
 }
 
 TEST_HARNESS_MAIN
