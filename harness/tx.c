@@ -100,6 +100,19 @@ struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6])
 	return sll;
 }
 
+void tx_msg_unknown_cmsg(struct msghdr *msg, union tx_cmsg_buf *buf)
+{
+	struct cmsghdr *c;
+
+	memset(buf, 0, sizeof(*buf));
+	msg->msg_control = buf->buf;
+	msg->msg_controllen = sizeof(buf->buf);
+	c = CMSG_FIRSTHDR(msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = TX_CMSG_UNKNOWN;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+}
+
 int tx_frame_build(struct tx_frame *f, const struct frame_spec *spec)
 {
 	static const uint8_t psk0_mac[6] = NETNS_MAC0, psk1_mac[6] = NETNS_MAC1;

@@ -65,6 +65,18 @@ int tx_socket(int type, int version, int ifindex);
 /* A sockaddr_ll to send to: ifindex, protocol (host order), destination MAC. */
 struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6]);
 
+/* A SOL_SOCKET control message type __sock_cmsg_send() does not know: EINVAL. */
+#define TX_CMSG_UNKNOWN 0x4000
+
+/* Room for one control message carrying an int, aligned for struct cmsghdr. */
+union tx_cmsg_buf {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* Make buf msg's control buffer, holding one SOL_SOCKET TX_CMSG_UNKNOWN message (an int 0). */
+void tx_msg_unknown_cmsg(struct msghdr *msg, union tx_cmsg_buf *buf);
+
 /* ---- frames psk0 sends ------------------------------------------------ */
 
 /* Room for the largest frame a case sends: MTU 9000 plus headers. */

@@ -335,30 +335,20 @@ FIXTURE_TEARDOWN(spkt_snd)
 	netns_teardown(&self->topo);
 }
 
-/* sendmsg() of f to the device named dev, with a control message of type 0x4000 if asked. */
+/* sendmsg() of f to the device named dev, with a TX_CMSG_UNKNOWN control message if asked. */
 static ssize_t spkt_send(int fd, const struct tx_frame *f, size_t len, const char *dev,
 			 bool bad_cmsg)
 {
 	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
 	struct iovec iov = { .iov_base = (void *)f->wire, .iov_len = len };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl = {};
+	union tx_cmsg_buf ctl;
 	struct msghdr msg = {
 		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
 	};
-	struct cmsghdr *c;
 
 	strcpy((char *)to.spkt_device, dev);
-	if (bad_cmsg) {
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = 0x4000;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-	}
+	if (bad_cmsg)
+		tx_msg_unknown_cmsg(&msg, &ctl);
 	return sendmsg(fd, &msg, 0);
 }
 

@@ -590,31 +590,21 @@ static int addr_ifindex(struct __test_metadata *_metadata, struct _test_data_tx_
 
 /*
  * The variant's bad call: sendto() of no data with its address (none when
- * namelen is 0) and, with bad_cmsg, a SOL_SOCKET message of type 0x4000.
+ * namelen is 0) and, with bad_cmsg, a SOL_SOCKET message of type TX_CMSG_UNKNOWN.
  */
 static ssize_t bad_send(const FIXTURE_VARIANT(tx_addr) *variant, int fd, int ifindex,
 			const uint8_t mac[6])
 {
 	struct sockaddr_ll to = tx_addr(ifindex, ETH_P_PSOCK, mac);
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl = {};
+	union tx_cmsg_buf ctl;
 	struct msghdr msg = {
 		.msg_name = variant->namelen ? &to : NULL,
 		.msg_namelen = variant->namelen,
 	};
-	struct cmsghdr *c;
 
 	to.sll_halen = variant->halen;
-	if (variant->bad_cmsg) {
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = 0x4000;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-	}
+	if (variant->bad_cmsg)
+		tx_msg_unknown_cmsg(&msg, &ctl);
 	return sendmsg(fd, &msg, 0);
 }
 
