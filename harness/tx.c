@@ -510,6 +510,23 @@ void tx_tcp_header(uint8_t *wire, int ip, uint8_t doff)
 	th->window = htons(1000);
 }
 
+uint16_t tx_udp4_pseudo_sum(const uint8_t *frame)
+{
+	const struct iphdr *ip = (const struct iphdr *)(frame + ETH_HLEN);
+	uint16_t l4len = ntohs(ip->tot_len) - sizeof(*ip);
+	uint8_t tail[4] = { 0, IPPROTO_UDP, l4len >> 8, l4len & 0xff };
+	uint32_t sum = inet_csum_add(&ip->saddr, 8, 0);	/* saddr, daddr */
+
+	return inet_csum_add(tail, sizeof(tail), sum);
+}
+
+bool tx_udp4_csum_ok(const uint8_t *frame, size_t len)
+{
+	const size_t l4 = ETH_HLEN + sizeof(struct iphdr);
+
+	return inet_csum_add(frame + l4, len - l4, tx_udp4_pseudo_sum(frame)) == 0xffff;
+}
+
 int tx_frame_tcp(struct tx_frame *f, int ip, uint32_t seq, size_t payload_len)
 {
 	const struct frame_spec spec = { .ip = ip, .payload_len = payload_len + 12, .seq = seq };

@@ -150,6 +150,16 @@ int tx_frame_tcp(struct tx_frame *f, int ip, uint32_t seq, size_t payload_len);
 /* Write that TCP header, with data offset doff (in 32-bit words), into the frame at wire. */
 void tx_tcp_header(uint8_t *wire, int ip, uint8_t doff);
 
+/*
+ * An Ethernet/IPv4/UDP frame as frame_build() makes it (UDP at byte 34):
+ * its pseudo-header sum (folded, not inverted), what a NEEDS_CSUM sender
+ * leaves in the UDP checksum field for the device to complete; and whether
+ * the UDP checksum of the len-byte frame verifies (everything from the UDP
+ * header on, with that sum, adds up to 0xffff).
+ */
+uint16_t tx_udp4_pseudo_sum(const uint8_t *frame);
+bool tx_udp4_csum_ok(const uint8_t *frame, size_t len);
+
 /* ---- the receiving end ----------------------------------------------- */
 
 /*

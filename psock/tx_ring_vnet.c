@@ -19,14 +19,16 @@
  *
  * veth keeps what the header asked for: with its TX checksum offload (on
  * by default) a NEEDS_CSUM frame crosses still partial (psk1's socket sees
- * TP_STATUS_CSUMNOTREADY and the checksum field as sent), and with TSO a
- * TCP GSO frame crosses whole.
+ * TP_STATUS_CSUMNOTREADY and the checksum field as sent); without it the
+ * stack completes the checksum where csum_start and csum_offset say
+ * (skb_checksum_help()); with TSO a TCP GSO frame crosses whole.
  *
  * Every frame goes out of psk0 and is checked on psk1 (the sink).
  *
  * Test cases (<v> = v1 / v2 / v3):
  *   tx_vnet.<v>.plain_header_frame_sent_after_it
  *   tx_vnet.<v>.needs_csum_crosses_partial
+ *   tx_vnet.<v>.needs_csum_completed_without_offload
  *   tx_vnet.<v>.tp_len_below_header_wrong_format
  *   tx_vnet.<v>.csum_past_frame_wrong_format
  *   tx_vnet.<v>.gso_size_zero_wrong_format
@@ -36,6 +38,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/ethtool.h>
 #include <linux/tcp.h>
 #include <linux/virtio_net.h>
 
@@ -120,20 +123,27 @@ TEST_F(tx_vnet, plain_header_frame_sent_after_it)
 	ASSERT_SINK_FRAME(self->sink, &self->f, 1, PSOCK_WAIT_MS);
 }
 
+/* What needs_csum_send() saw on psk1. */
+struct csum_seen {
+	uint8_t frame[2048];
+	uint16_t psum;		/* the pseudo-header sum the slot had in the checksum field */
+	uint32_t tp_status;	/* PACKET_AUXDATA's */
+};
+
 /*
- * NEEDS_CSUM at the UDP checksum (csum_start 34, csum_offset 6): veth
- * offloading TX checksums, the frame crosses partial: psk1 sees the
- * checksum field as the slot had it (0x1234) and TP_STATUS_CSUMNOTREADY in
- * PACKET_AUXDATA; the other 341 bytes are the slot's.
+ * psk0's TX checksum offload on or off, then a 342-byte UDP frame (seq 2)
+ * with NEEDS_CSUM at its checksum (csum_start 34, csum_offset 6), the field
+ * holding the pseudo-header sum, sent from slot 0: send() returns 342, the
+ * frame arrives on psk1 with 342 bytes, all but the field the slot's.
  */
-TEST_F(tx_vnet, needs_csum_crosses_partial)
+static void needs_csum_send(struct __test_metadata *_metadata, struct _test_data_tx_vnet *self,
+			    int offload, struct csum_seen *seen)
 {
 	const struct virtio_net_hdr vh = {
 		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = L4_OFF, .csum_offset = 6,
 	};
 	uint8_t cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	static uint8_t got[2048];
-	struct iovec iov = { .iov_base = got, .iov_len = sizeof(got) };
+	struct iovec iov = { .iov_base = seen->frame, .iov_len = sizeof(seen->frame) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct tpacket_auxdata aux;
@@ -141,17 +151,52 @@ TEST_F(tx_vnet, needs_csum_crosses_partial)
 	int one = 1;
 
 	ASSERT_EQ(0, setsockopt(self->sink, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)));
+	ASSERT_EQ(0, tx_set_offload("psk0", ETHTOOL_STXCSUM, offload))
+		TH_LOG("ethtool tx %d: %s", offload, strerror(errno));
 	TX_FRAME(&self->f, .ip = 4, .sport = 4000, .dport = 4001, .payload_len = 300, .seq = 2);
-	self->f.wire[L4_OFF + 6] = 0x12;
-	self->f.wire[L4_OFF + 7] = 0x34;
+	seen->psum = tx_udp4_pseudo_sum(self->f.wire);
+	self->f.wire[L4_OFF + 6] = seen->psum >> 8;
+	self->f.wire[L4_OFF + 7] = seen->psum & 0xff;
 	put_vnet(self, &vh, 10 + self->f.len);
-	EXPECT_EQ(342, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(342, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(342, tx_sink_next_msg(self->sink, &msg, UDP_PAYLOAD_OFF, &seq, PSOCK_WAIT_MS))
 		TH_LOG("frame on psk1: %s", strerror(errno));
 	ASSERT_EQ(2, seq);
-	EXPECT_EQ(0, memcmp(got, self->f.wire, 342));
+	EXPECT_EQ(0, memcmp(seen->frame, self->f.wire, L4_OFF + 6));
+	EXPECT_EQ(0, memcmp(seen->frame + UDP_PAYLOAD_OFF, self->f.wire + UDP_PAYLOAD_OFF,
+			    342 - UDP_PAYLOAD_OFF));
 	ASSERT_EQ(1, psock_cmsg_auxdata(&msg, &aux)) TH_LOG("no PACKET_AUXDATA");
-	EXPECT_EQ(TP_STATUS_CSUMNOTREADY, aux.tp_status & TP_STATUS_CSUMNOTREADY);
+	seen->tp_status = aux.tp_status;
+}
+
+/*
+ * NEEDS_CSUM with veth offloading TX checksums (its default): the frame
+ * crosses partial, psk1 sees the pseudo-header sum still in the field and
+ * TP_STATUS_CSUMNOTREADY in PACKET_AUXDATA.
+ */
+TEST_F(tx_vnet, needs_csum_crosses_partial)
+{
+	static struct csum_seen seen;
+
+	needs_csum_send(_metadata, self, 1, &seen);
+	EXPECT_EQ(seen.psum, seen.frame[L4_OFF + 6] << 8 | seen.frame[L4_OFF + 7]);
+	EXPECT_EQ(TP_STATUS_CSUMNOTREADY, seen.tp_status & TP_STATUS_CSUMNOTREADY);
+}
+
+/*
+ * NEEDS_CSUM with psk0's offload off: the stack completes the checksum at
+ * csum_start + csum_offset before xmit (skb_checksum_help() of the partial
+ * skb virtio_net_hdr_to_skb() made): psk1 sees a UDP checksum that
+ * verifies, and no TP_STATUS_CSUMNOTREADY.
+ */
+TEST_F(tx_vnet, needs_csum_completed_without_offload)
+{
+	static struct csum_seen seen;
+
+	needs_csum_send(_metadata, self, 0, &seen);
+	EXPECT_TRUE(tx_udp4_csum_ok(seen.frame, 342))
+		TH_LOG("checksum %#x", seen.frame[L4_OFF + 6] << 8 | seen.frame[L4_OFF + 7]);
+	EXPECT_EQ(0, seen.tp_status & TP_STATUS_CSUMNOTREADY);
 }
 
 /* tp_len 9, less than the 10-byte header: EINVAL, the slot TP_STATUS_WRONG_FORMAT. */
