@@ -100,6 +100,19 @@ struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6])
 	return sll;
 }
 
+void tx_msg_unknown_cmsg(struct msghdr *msg, union tx_cmsg_buf *buf)
+{
+	struct cmsghdr *c;
+
+	memset(buf, 0, sizeof(*buf));
+	msg->msg_control = buf->buf;
+	msg->msg_controllen = sizeof(buf->buf);
+	c = CMSG_FIRSTHDR(msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = TX_CMSG_UNKNOWN;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+}
+
 int tx_frame_build(struct tx_frame *f, const struct frame_spec *spec)
 {
 	static const uint8_t psk0_mac[6] = NETNS_MAC0, psk1_mac[6] = NETNS_MAC1;
@@ -495,6 +508,23 @@ void tx_tcp_header(uint8_t *wire, int ip, uint8_t doff)
 	th->doff = doff;
 	th->ack = 1;
 	th->window = htons(1000);
+}
+
+uint16_t tx_udp4_pseudo_sum(const uint8_t *frame)
+{
+	const struct iphdr *ip = (const struct iphdr *)(frame + ETH_HLEN);
+	uint16_t l4len = ntohs(ip->tot_len) - sizeof(*ip);
+	uint8_t tail[4] = { 0, IPPROTO_UDP, l4len >> 8, l4len & 0xff };
+	uint32_t sum = inet_csum_add(&ip->saddr, 8, 0);	/* saddr, daddr */
+
+	return inet_csum_add(tail, sizeof(tail), sum);
+}
+
+bool tx_udp4_csum_ok(const uint8_t *frame, size_t len)
+{
+	const size_t l4 = ETH_HLEN + sizeof(struct iphdr);
+
+	return inet_csum_add(frame + l4, len - l4, tx_udp4_pseudo_sum(frame)) == 0xffff;
 }
 
 int tx_frame_tcp(struct tx_frame *f, int ip, uint32_t seq, size_t payload_len)

@@ -65,6 +65,18 @@ int tx_socket(int type, int version, int ifindex);
 /* A sockaddr_ll to send to: ifindex, protocol (host order), destination MAC. */
 struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6]);
 
+/* A SOL_SOCKET control message type __sock_cmsg_send() does not know: EINVAL. */
+#define TX_CMSG_UNKNOWN 0x4000
+
+/* Room for one control message carrying an int, aligned for struct cmsghdr. */
+union tx_cmsg_buf {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* Make buf msg's control buffer, holding one SOL_SOCKET TX_CMSG_UNKNOWN message (an int 0). */
+void tx_msg_unknown_cmsg(struct msghdr *msg, union tx_cmsg_buf *buf);
+
 /* ---- frames psk0 sends ------------------------------------------------ */
 
 /* Room for the largest frame a case sends: MTU 9000 plus headers. */
@@ -137,6 +149,16 @@ int tx_frame_tcp(struct tx_frame *f, int ip, uint32_t seq, size_t payload_len);
 
 /* Write that TCP header, with data offset doff (in 32-bit words), into the frame at wire. */
 void tx_tcp_header(uint8_t *wire, int ip, uint8_t doff);
+
+/*
+ * An Ethernet/IPv4/UDP frame as frame_build() makes it (UDP at byte 34):
+ * its pseudo-header sum (folded, not inverted), what a NEEDS_CSUM sender
+ * leaves in the UDP checksum field for the device to complete; and whether
+ * the UDP checksum of the len-byte frame verifies (everything from the UDP
+ * header on, with that sum, adds up to 0xffff).
+ */
+uint16_t tx_udp4_pseudo_sum(const uint8_t *frame);
+bool tx_udp4_csum_ok(const uint8_t *frame, size_t len);
 
 /* ---- the receiving end ----------------------------------------------- */
 

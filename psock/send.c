@@ -16,6 +16,8 @@
  *    for an 802.1Q-tagged frame (packet_extra_vlan_len_allowed()). Length 0:
  *    SOCK_RAW fails dev_validate_header() (EINVAL); SOCK_DGRAM sends a bare
  *    14-byte link header and returns 0.
+ *  - SO_NOFCS: a device without IFF_SUPP_NOFCS (veth has none) refuses
+ *    every send, EPROTONOSUPPORT (packet_snd(), netif_supports_nofcs()).
  *  - PACKET_QDISC_BYPASS: packet_xmit() hands the skb straight to the
  *    driver (dev_direct_xmit()) instead of dev_queue_xmit(), so the
  *    device's qdisc never sees it; the frame still arrives.
@@ -30,6 +32,7 @@
  *   snd.<type>.send_returns_bytes_passed
  *   snd.<type>.size_edges_emsgsize
  *   snd.<type>.zero_length
+ *   snd.<type>.so_nofcs_eprotonosupport_on_veth
  *   snd_vlan.vlan_8021q_frame_4_bytes_longer_allowed
  *   snd_err.no_device_enxio
  *   snd_err.device_down_enetdown
@@ -179,6 +182,27 @@ TEST_F(snd, zero_length)
 	EXPECT_EQ(0, memcmp(buf, mac_dgram, 6));
 	EXPECT_EQ(0, memcmp(buf + 6, self->topo.mac0, 6));
 	EXPECT_EQ(ETH_P_PSOCK, ntohs(*(uint16_t *)(buf + 12)));
+}
+
+/*
+ * SO_NOFCS asks to send a frame whose FCS the caller wrote; veth does not
+ * set IFF_SUPP_NOFCS (netif_supports_nofcs()), so packet_snd() refuses every
+ * send with EPROTONOSUPPORT and nothing leaves; with the option cleared the
+ * next frame is the first to arrive.
+ */
+TEST_F(snd, so_nofcs_eprotonosupport_on_veth)
+{
+	int one = 1, zero = 0;
+
+	build(_metadata, &self->f[0], variant->type, 99, 100);
+	build(_metadata, &self->f[1], variant->type, 5, 60);
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_NOFCS, &one, sizeof(one)))
+		TH_LOG("SO_NOFCS: %s", strerror(errno));
+	EXPECT_ERRNO(EPROTONOSUPPORT, send_frame(self, variant->type, &self->f[0]));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_NOFCS, &zero, sizeof(zero)));
+	ASSERT_EQ((ssize_t)sent_len(variant->type, &self->f[1]),
+		  send_frame(self, variant->type, &self->f[1])) TH_LOG("%s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &self->f[1], 5, PSOCK_WAIT_MS);
 }
 
 /* ---- an 802.1Q tag (SOCK_RAW) ----------------------------------------- */

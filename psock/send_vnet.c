@@ -69,26 +69,10 @@ FIXTURE_TEARDOWN(snd_vnet)
 #define L4_OFF (ETH_HLEN + (int)sizeof(struct iphdr))
 #define UDP_PAYLOAD_OFF (L4_OFF + (int)sizeof(struct udphdr))
 
-/* The UDP checksum field of an IPv4/UDP frame, and the pseudo-header sum. */
+/* The UDP checksum field of an IPv4/UDP frame. */
 static uint16_t udp_csum_field(const uint8_t *frame)
 {
 	return (uint16_t)(frame[L4_OFF + 6] << 8 | frame[L4_OFF + 7]);
-}
-
-static uint16_t pseudo_sum(const uint8_t *frame)
-{
-	const struct iphdr *ip = (const struct iphdr *)(frame + IP4_OFF);
-	uint16_t l4len = ntohs(ip->tot_len) - sizeof(*ip);
-	uint8_t tail[4] = { 0, IPPROTO_UDP, l4len >> 8, l4len & 0xff };
-	uint32_t sum = inet_csum_add(&ip->saddr, 8, 0);	/* saddr, daddr */
-
-	return inet_csum_add(tail, sizeof(tail), sum);
-}
-
-/* True when the UDP checksum of frame verifies (sums to 0xffff). */
-static bool udp_csum_ok(const uint8_t *frame, size_t len)
-{
-	return inet_csum_add(frame + L4_OFF, len - L4_OFF, pseudo_sum(frame)) == 0xffff;
 }
 
 /* What needs_csum_send() saw on psk1. */
@@ -126,7 +110,7 @@ static void needs_csum_send(struct __test_metadata *_metadata, struct _test_data
 	ASSERT_EQ(0, tx_set_offload("psk0", ETHTOOL_STXCSUM, offload))
 		TH_LOG("ethtool tx %d: %s", offload, strerror(errno));
 	TX_FRAME(&f, .ip = 4, .sport = 4000, .dport = 4001, .payload_len = 300, .seq = offload);
-	seen->psum = pseudo_sum(f.wire);
+	seen->psum = tx_udp4_pseudo_sum(f.wire);
 	f.wire[L4_OFF + 6] = seen->psum >> 8;
 	f.wire[L4_OFF + 7] = seen->psum & 0xff;
 	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
@@ -167,7 +151,7 @@ TEST_F(snd_vnet, needs_csum_completed_without_offload)
 	static struct csum_seen seen;
 
 	needs_csum_send(_metadata, self, 0, &seen);
-	EXPECT_TRUE(udp_csum_ok(seen.frame, seen.len))
+	EXPECT_TRUE(tx_udp4_csum_ok(seen.frame, seen.len))
 		TH_LOG("checksum %#x", udp_csum_field(seen.frame));
 	EXPECT_EQ(0, seen.tp_status & TP_STATUS_CSUMNOTREADY);
 }

@@ -18,7 +18,12 @@
  *    name in sa_data, length 16; getpeername EOPNOTSUPP;
  *  - send (packet_sendmsg_spkt()): a whole frame to the device named by a
  *    sockaddr_pkt; no address ENOTCONN, a shorter one EINVAL, an unknown
- *    name ENODEV;
+ *    name ENODEV, a device that is down ENETDOWN, SO_NOFCS on a device
+ *    without IFF_SUPP_NOFCS (veth) EPROTONOSUPPORT; more than MTU + 14 + 4
+ *    bytes EMSGSIZE at once, more than MTU + 14 without an 802.1Q tag
+ *    EMSGSIZE once the frame is read, fewer than 14 bytes EINVAL
+ *    (dev_validate_header()), a control message sock_cmsg_send() refuses
+ *    EINVAL;
  *  - no socket options of its own and no mmap: packet_ops_spkt has no
  *    setsockopt / getsockopt, so every SOL_PACKET option (PACKET_RX_RING
  *    included) is EOPNOTSUPP, and mmap is sock_no_mmap (ENODEV).
@@ -31,6 +36,9 @@
  *   spkt.sendto_by_name
  *   spkt.sendto_address_errors
  *   spkt.no_rings_no_packet_options
+ *   spkt_snd.<why>.refused_send_errno_nothing_sent (<why> = so_nofcs / device_down /
+ *     over_mtu_vlan_slack_1519 / over_mtu_untagged_1515 / shorter_than_link_header_10 /
+ *     unknown_cmsg)
  */
 #include <errno.h>
 #include <net/if_arp.h>
@@ -283,6 +291,95 @@ TEST_F(spkt, no_rings_no_packet_options)
 	len = sizeof(type);
 	EXPECT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_TYPE, &type, &len));
 	EXPECT_EQ(SOCK_PACKET, type);
+}
+
+/* ---- sends packet_sendmsg_spkt() refuses ------------------------------ */
+
+FIXTURE(spkt_snd) {
+	struct netns_topo topo;
+	int fd, sink;
+};
+
+FIXTURE_VARIANT(spkt_snd) {
+	size_t len;		/* the frame's length */
+	bool down;		/* sent to a device that is down */
+	bool nofcs;		/* SO_NOFCS set */
+	bool bad_cmsg;		/* a SOL_SOCKET control message of an unknown type */
+	int err;
+};
+
+/* veth has no IFF_SUPP_NOFCS: EPROTONOSUPPORT. */
+FIXTURE_VARIANT_ADD(spkt_snd, so_nofcs) { .len = 114, .nofcs = true, .err = EPROTONOSUPPORT };
+FIXTURE_VARIANT_ADD(spkt_snd, device_down) { .len = 114, .down = true, .err = ENETDOWN };
+/* MTU 1500 + 14 + VLAN_HLEN 4 + 1: refused before the skb is built. */
+FIXTURE_VARIANT_ADD(spkt_snd, over_mtu_vlan_slack_1519) { .len = 1519, .err = EMSGSIZE };
+/* MTU 1500 + 14 + 1, not 802.1Q: refused once the frame is read. */
+FIXTURE_VARIANT_ADD(spkt_snd, over_mtu_untagged_1515) { .len = 1515, .err = EMSGSIZE };
+/* Shorter than the Ethernet header: dev_validate_header() fails. */
+FIXTURE_VARIANT_ADD(spkt_snd, shorter_than_link_header_10) { .len = 10, .err = EINVAL };
+FIXTURE_VARIANT_ADD(spkt_snd, unknown_cmsg) { .len = 114, .bad_cmsg = true, .err = EINVAL };
+
+FIXTURE_SETUP(spkt_snd)
+{
+	self->fd = self->sink = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->sink = tx_sink_open(&self->topo);
+	ASSERT_LE(0, self->sink) TH_LOG("sink: %s", strerror(errno));
+	self->fd = socket(AF_PACKET, SOCK_PACKET, htons(ETH_P_PSOCK));
+	ASSERT_LE(0, self->fd) TH_LOG("socket(SOCK_PACKET): %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(spkt_snd)
+{
+	TX_EXPECT_CLOSE_ALL(self->fd, self->sink);
+	netns_teardown(&self->topo);
+}
+
+/* sendmsg() of f to the device named dev, with a TX_CMSG_UNKNOWN control message if asked. */
+static ssize_t spkt_send(int fd, const struct tx_frame *f, size_t len, const char *dev,
+			 bool bad_cmsg)
+{
+	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct iovec iov = { .iov_base = (void *)f->wire, .iov_len = len };
+	union tx_cmsg_buf ctl;
+	struct msghdr msg = {
+		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
+	};
+
+	strcpy((char *)to.spkt_device, dev);
+	if (bad_cmsg)
+		tx_msg_unknown_cmsg(&msg, &ctl);
+	return sendmsg(fd, &msg, 0);
+}
+
+/*
+ * packet_sendmsg_spkt() refuses the variant's send with its errno (a down
+ * device ENETDOWN; SO_NOFCS on veth EPROTONOSUPPORT; MTU + 14 + 4 + 1 bytes
+ * EMSGSIZE before the copy, MTU + 14 + 1 untagged EMSGSIZE after it; fewer
+ * than 14 bytes EINVAL; an unknown control message EINVAL) and nothing
+ * leaves: a good frame sent next is the first on psk1.
+ */
+TEST_F(spkt_snd, refused_send_errno_nothing_sent)
+{
+	struct tx_frame bad, marker;
+	int one = 1, zero = 0;
+	char why[256] = "";
+
+	if (variant->down)
+		ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why),
+				      "link add pskd0 type veth peer name pskd1"))
+			TH_LOG("ip: %s", why);
+	if (variant->nofcs)
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_NOFCS, &one, sizeof(one)))
+			TH_LOG("SO_NOFCS: %s", strerror(errno));
+	TX_FRAME(&bad, .seq = 99, .payload_len = variant->len > 100 ? variant->len - ETH_HLEN : 100);
+	EXPECT_ERRNO(variant->err, spkt_send(self->fd, &bad, variant->len,
+					     variant->down ? "pskd0" : NETNS_IF0, variant->bad_cmsg));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_NOFCS, &zero, sizeof(zero)));
+	TX_FRAME(&marker, .seq = 5, .payload_len = 60);
+	ASSERT_EQ((ssize_t)marker.len, spkt_send(self->fd, &marker, marker.len, NETNS_IF0, false))
+		TH_LOG("%s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &marker, 5, PSOCK_WAIT_MS);
 }
 
 TEST_HARNESS_MAIN

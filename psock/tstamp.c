@@ -59,8 +59,8 @@
  *   ts_recv.timestamping_raw_hardware_on_veth_no_cmsg
  *   ts_recv.opt_rx_filter_hides_software_stamp
  *   ts_tx.<path>.sw_stamp_on_error_queue
- *   ts_tx_ring.<v>.completed_slot_header_stamp   (v1 / v3)
- * with <path> = sendto_raw / sendto_dgram / txring_v3.
+ *   ts_tx_ring.<v>.completed_slot_header_stamp
+ * with <path> = sendto_raw / sendto_dgram / txring_v1 / txring_v2 / txring_v3.
  */
 #include <errno.h>
 #include <poll.h>
@@ -672,6 +672,8 @@ FIXTURE_VARIANT(ts_tx) {
 
 FIXTURE_VARIANT_ADD(ts_tx, sendto_raw) { .type = SOCK_RAW };
 FIXTURE_VARIANT_ADD(ts_tx, sendto_dgram) { .type = SOCK_DGRAM };
+FIXTURE_VARIANT_ADD(ts_tx, txring_v1) { .type = SOCK_RAW, .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(ts_tx, txring_v2) { .type = SOCK_RAW, .version = TPACKET_V2 };
 FIXTURE_VARIANT_ADD(ts_tx, txring_v3) { .type = SOCK_RAW, .version = TPACKET_V3 };
 
 FIXTURE_SETUP(ts_tx)
@@ -747,8 +749,9 @@ FIXTURE_VARIANT(ts_tx_ring) {
 	int version;
 };
 
-/* V1 stores microseconds, V2 and V3 nanoseconds (the same code path). */
+/* V1 stores microseconds, V2 and V3 nanoseconds (each its own case of __packet_set_timestamp()). */
 FIXTURE_VARIANT_ADD(ts_tx_ring, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(ts_tx_ring, v2) { .version = TPACKET_V2 };
 FIXTURE_VARIANT_ADD(ts_tx_ring, v3) { .version = TPACKET_V3 };
 
 FIXTURE_SETUP(ts_tx_ring)

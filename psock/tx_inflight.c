@@ -12,7 +12,11 @@
  * waits for all of its frames to complete (wait_for_completion on
  * skb_completion while packet_read_pending() is non-zero); with MSG_DONTWAIT
  * it returns as soon as they are queued, the slots still SENDING. The return
- * value is the sum of the tp_len of the frames sent.
+ * value is the sum of the tp_len of the frames sent. The blocking wait lasts
+ * at most SO_SNDTIMEO: then send() fails with ETIMEDOUT, the slots still
+ * SENDING. Closing the socket while frames are held frees the ring only once
+ * they are gone (packet_free_tx_ring(), packet_free_pg_vec_work() on 6.12.y):
+ * they still arrive intact.
  *
  * poll() reports POLLOUT while the slot at the head is TP_STATUS_AVAILABLE
  * (packet_poll()), but also, as for any datagram socket, whenever the send
@@ -34,6 +38,8 @@
  *   tx_held.<v>.held_slots_available_once_frames_leave
  *   tx_held.<v>.held_frames_arrive_in_order_intact
  *   tx_held.<v>.pollout_while_head_slot_sending
+ *   tx_held.<v>.blocking_send_times_out_slots_sending
+ *   tx_held.<v>.close_with_frames_held_frames_arrive_intact
  *   tx_sndbuf.pollout_follows_head_slot_when_send_buffer_full
  *   tx_sndbuf.dontwait_send_out_of_buffer_returns_bytes_so_far
  *   tx_sndbuf.pollout_back_once_send_buffer_drains
@@ -317,6 +323,68 @@ TEST_F(tx_held, pollout_while_head_slot_sending)
 		return;
 	ASSERT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 0)));
 	EXPECT_TRUE(pollout_now(_metadata, self->fd));
+}
+
+/* What SO_SNDTIMEO the timeout case sets, before scaling. */
+#define SNDTIMEO_MS 300
+
+/*
+ * A blocking send() waits for its held frames at most SO_SNDTIMEO
+ * (tpacket_snd(): wait_for_completion_interruptible_timeout() returns 0):
+ * it fails with ETIMEDOUT, although both frames were queued, after the
+ * timeout (less a jiffy of rounding: 10 ms at HZ=100) and before twice it,
+ * and both slots are still TP_STATUS_SENDING.
+ */
+TEST_F(tx_held, blocking_send_times_out_slots_sending)
+{
+	int ms = psock_timeout_ms(SNDTIMEO_MS);
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct ring *r = &self->ring;
+	int64_t start, deadline, took;
+
+	if (!hold_frames(_metadata, &self->tbf, TBF_HOLD))
+		return;
+	ASSERT_TX_RING_OPEN(r, self->fd, &two_slots);
+	send_plain(_metadata, self->plain, &self->f[0], 0);
+	ASSERT_SINK_FRAME(self->sink, &self->f[0], 0, PSOCK_WAIT_MS);
+	put_held(_metadata, r, 0, &self->f[1], 1);
+	put_held(_metadata, r, 1, &self->f[2], 2);
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		TH_LOG("SO_SNDTIMEO: %s", strerror(errno));
+	start = psock_monotonic_ms();
+	deadline = psock_deadline(2 * SNDTIMEO_MS);
+	EXPECT_ERRNO(ETIMEDOUT, send(self->fd, NULL, 0, 0));
+	took = psock_monotonic_ms() - start;
+	EXPECT_LE(ms - 10, took);
+	EXPECT_GE(deadline, start + took) TH_LOG("send() returned after %lld ms", (long long)took);
+	EXPECT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 0)));
+	EXPECT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 1)));
+}
+
+/*
+ * Closing the socket (unmapped) while its frames are held in the qdisc
+ * succeeds, and the frames still arrive afterwards, byte for byte: the
+ * ring's pages outlive the socket's release until the skbs pointing into
+ * them are gone (packet_release() -> packet_set_ring() ->
+ * packet_free_tx_ring(), which on Debian's 6.12 defers the free to
+ * packet_free_pg_vec_work() while sk_wmem_alloc is not 0; elsewhere the
+ * skb's page references keep them).
+ */
+TEST_F(tx_held, close_with_frames_held_frames_arrive_intact)
+{
+	struct ring *r = &self->ring;
+	int fd = self->fd;
+
+	if (!held(_metadata, self))
+		return;
+	ASSERT_EQ(TP_STATUS_SENDING, tx_status(r, ring_frame(r, 0)));
+	ASSERT_EQ(0, munmap(r->map_base, r->map_len)) TH_LOG("munmap: %s", strerror(errno));
+	r->map_base = NULL;
+	self->fd = -1;
+	ASSERT_EQ(0, close(fd)) TH_LOG("close: %s", strerror(errno));
+	release_frames(_metadata, self->plain, &self->f[3], 3);
+	for (uint32_t i = 1; i < 4; i++)
+		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, PSOCK_WAIT_MS);
 }
 
 /* ---- a full send buffer (TPACKET_V2) ------------------------------------ */

@@ -26,6 +26,14 @@
  * PACKET_VERSION give EBUSY while an RX or TX ring exists; PACKET_TX_HAS_OFF
  * returns 0 but keeps its old value (getsockopt() shows it).
  *
+ * A sendto() address or control message the kernel refuses (tpacket_snd():
+ * msg_namelen below 20 or below offsetof(sll_addr) + sll_halen, for
+ * SOCK_DGRAM below offsetof(sll_addr) + the device's addr_len: EINVAL; an
+ * ifindex without a device: ENXIO; a device that is down: ENETDOWN;
+ * sock_cmsg_send() refusing a control message: EINVAL) fails the call
+ * before any slot is read: the slots stay TP_STATUS_SEND_REQUEST and the
+ * next good send sends them.
+ *
  * Every frame goes out of psk0 and is checked byte for byte on psk1.
  *
  * Test cases (<v> = v1 / v2 / v3, <mtu> = mtu1500 / mtu1280 / mtu9000):
@@ -45,11 +53,17 @@
  *   tx_opts.loss_accepted_after_ring_teardown
  *   tx_opts.version_accepted_after_ring_teardown
  *   tx_opts.tx_has_off_silently_kept_with_ring
+ *   tx_addr.<bad>.bad_address_refused_slot_still_requested
+ *   tx_addr.<bad>.good_send_after_refused_sends_slot
+ * (<bad> = raw_namelen_19 / raw_halen_past_namelen / dgram_halen_past_namelen /
+ *  dgram_namelen_short_for_dev_addr / raw_no_such_ifindex / dgram_no_such_ifindex /
+ *  raw_device_down / dgram_device_down / raw_unknown_cmsg / dgram_unknown_cmsg)
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <net/if.h>
 
 #include "kselftest_harness.h"
 #include "psock.h"
@@ -458,6 +472,188 @@ TEST_F(tx_opts, tx_has_off_silently_kept_with_ring)
 	request_ring(_metadata, self->fd, PACKET_TX_RING);
 	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_TX_HAS_OFF, &zero, sizeof(zero)));
 	EXPECT_EQ(1, get_int(_metadata, self->fd, PACKET_TX_HAS_OFF));
+}
+
+/* ---- a bad address or control message on a TX ring send ------------- */
+
+/*
+ * sendto() on a TX ring socket checks the sockaddr_ll and the control
+ * messages before it looks at a slot (tpacket_snd(): the saddr checks, then
+ * dev_get_by_index(), IFF_UP and sock_cmsg_send()): a refused call returns
+ * the error and leaves every slot as it was, so the frame waiting in slot 0
+ * is still TP_STATUS_SEND_REQUEST and the next good send sends it.
+ */
+enum addr_dev {
+	ADDR_PSK0,		/* psk0 itself */
+	ADDR_NO_DEVICE,		/* an ifindex no device of the namespace has */
+	ADDR_DOWN,		/* a veth end that was never brought up */
+	ADDR_IP6TNL,		/* an ip6tnl device: dev->addr_len 16 */
+};
+
+FIXTURE(tx_addr) {
+	struct netns_topo topo;
+	int fd, sink;
+	struct ring ring;
+	struct tx_frame f;
+};
+
+FIXTURE_VARIANT(tx_addr) {
+	int type;
+	socklen_t namelen;	/* msg_namelen of the bad call (0: no address) */
+	uint8_t halen;		/* sll_halen of its address */
+	enum addr_dev dev;	/* whose ifindex it names */
+	bool bad_cmsg;		/* a SOL_SOCKET control message of an unknown type */
+	int err;		/* what the bad call fails with */
+};
+
+/* msg_namelen 19, below sizeof(struct sockaddr_ll) (20): EINVAL. */
+FIXTURE_VARIANT_ADD(tx_addr, raw_namelen_19) {
+	.type = SOCK_RAW, .namelen = 19, .halen = 6, .dev = ADDR_PSK0, .err = EINVAL,
+};
+/* sll_halen 9 needs 12 + 9 = 21 bytes of address, msg_namelen is 20: EINVAL. */
+FIXTURE_VARIANT_ADD(tx_addr, raw_halen_past_namelen) {
+	.type = SOCK_RAW, .namelen = 20, .halen = 9, .dev = ADDR_PSK0, .err = EINVAL,
+};
+FIXTURE_VARIANT_ADD(tx_addr, dgram_halen_past_namelen) {
+	.type = SOCK_DGRAM, .namelen = 20, .halen = 9, .dev = ADDR_PSK0, .err = EINVAL,
+};
+/* SOCK_DGRAM, a device whose address takes 12 + 16 = 28 bytes, msg_namelen 20: EINVAL. */
+FIXTURE_VARIANT_ADD(tx_addr, dgram_namelen_short_for_dev_addr) {
+	.type = SOCK_DGRAM, .namelen = 20, .halen = 0, .dev = ADDR_IP6TNL, .err = EINVAL,
+};
+FIXTURE_VARIANT_ADD(tx_addr, raw_no_such_ifindex) {
+	.type = SOCK_RAW, .namelen = 20, .halen = 6, .dev = ADDR_NO_DEVICE, .err = ENXIO,
+};
+FIXTURE_VARIANT_ADD(tx_addr, dgram_no_such_ifindex) {
+	.type = SOCK_DGRAM, .namelen = 20, .halen = 6, .dev = ADDR_NO_DEVICE, .err = ENXIO,
+};
+FIXTURE_VARIANT_ADD(tx_addr, raw_device_down) {
+	.type = SOCK_RAW, .namelen = 20, .halen = 6, .dev = ADDR_DOWN, .err = ENETDOWN,
+};
+FIXTURE_VARIANT_ADD(tx_addr, dgram_device_down) {
+	.type = SOCK_DGRAM, .namelen = 20, .halen = 6, .dev = ADDR_DOWN, .err = ENETDOWN,
+};
+/* No address, a control message __sock_cmsg_send() does not know: EINVAL. */
+FIXTURE_VARIANT_ADD(tx_addr, raw_unknown_cmsg) {
+	.type = SOCK_RAW, .dev = ADDR_PSK0, .bad_cmsg = true, .err = EINVAL,
+};
+FIXTURE_VARIANT_ADD(tx_addr, dgram_unknown_cmsg) {
+	.type = SOCK_DGRAM, .namelen = 20, .halen = 6, .dev = ADDR_PSK0, .bad_cmsg = true,
+	.err = EINVAL,
+};
+
+FIXTURE_SETUP(tx_addr)
+{
+	TX_RING_ENDS_SETUP(return, self, variant->type, TPACKET_V2);
+}
+
+FIXTURE_TEARDOWN(tx_addr)
+{
+	TX_RING_ENDS_TEARDOWN(self);
+}
+
+/* No device of a fresh namespace has this index (lo is 1, psk0/psk1 10/11). */
+#define ABSENT_IFINDEX 999
+
+/* The ifindex the variant's address names; SKIP (return 0) when its link type is missing. */
+static int addr_ifindex(struct __test_metadata *_metadata, struct _test_data_tx_addr *self,
+			enum addr_dev dev)
+{
+	char why[256] = "";
+	const char *name;
+	int rc, ifindex;
+
+	switch (dev) {
+	case ADDR_PSK0:
+		return self->topo.ifindex0;
+	case ADDR_NO_DEVICE:
+		return ABSENT_IFINDEX;
+	case ADDR_DOWN:
+		name = "pskd0";
+		rc = netns_ip(&self->topo, false, why, sizeof(why),
+			      "link add pskd0 type veth peer name pskd1");
+		break;
+	default:
+		name = "pskt6";
+		rc = netns_ip(&self->topo, false, why, sizeof(why),
+			      "link add pskt6 type ip6tnl local 2001:db8::1 remote 2001:db8::2");
+		if (rc && strstr(why, "Unknown device type"))
+			SKIP(return 0, "no ip6tnl links (CONFIG_IPV6_TUNNEL, module ip6_tunnel): %s",
+			     why);
+		break;
+	}
+	ASSERT_EQ(0, rc) TH_LOG("ip: %s", why);
+	ifindex = if_nametoindex(name);
+	ASSERT_LT(0, ifindex) TH_LOG("%s: %s", name, strerror(errno));
+	return ifindex;
+}
+
+/*
+ * The variant's bad call: sendto() of no data with its address (none when
+ * namelen is 0) and, with bad_cmsg, a SOL_SOCKET message of type TX_CMSG_UNKNOWN.
+ */
+static ssize_t bad_send(const FIXTURE_VARIANT(tx_addr) *variant, int fd, int ifindex,
+			const uint8_t mac[6])
+{
+	struct sockaddr_ll to = tx_addr(ifindex, ETH_P_PSOCK, mac);
+	union tx_cmsg_buf ctl;
+	struct msghdr msg = {
+		.msg_name = variant->namelen ? &to : NULL,
+		.msg_namelen = variant->namelen,
+	};
+
+	to.sll_halen = variant->halen;
+	if (variant->bad_cmsg)
+		tx_msg_unknown_cmsg(&msg, &ctl);
+	return sendmsg(fd, &msg, 0);
+}
+
+/* Frame seq 0 built for psk1 and requested in slot 0 (DGRAM: without its link header). */
+static void put_waiting(struct __test_metadata *_metadata, struct _test_data_tx_addr *self,
+			int type)
+{
+	size_t hdr = type == SOCK_DGRAM ? ETH_HLEN : 0;
+
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+	TX_FRAME(&self->f, .seq = 0, .payload_len = 100);
+	tx_put(&self->ring, 0, 0, self->f.wire + hdr, self->f.len - hdr);
+}
+
+/*
+ * A refused address or control message fails the TX ring send with the
+ * variant's errno before any slot is looked at: slot 0 stays
+ * TP_STATUS_SEND_REQUEST.
+ */
+TEST_F(tx_addr, bad_address_refused_slot_still_requested)
+{
+	int ifindex = addr_ifindex(_metadata, self, variant->dev);
+
+	if (!ifindex)
+		return;
+	put_waiting(_metadata, self, variant->type);
+	EXPECT_ERRNO(variant->err, bad_send(variant, self->fd, ifindex, self->topo.mac1));
+	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+}
+
+/*
+ * After a refused call, a sendto() with psk0's good address sends the frame
+ * still waiting in slot 0: it returns its tp_len and the frame arrives on
+ * psk1 byte for byte.
+ */
+TEST_F(tx_addr, good_send_after_refused_sends_slot)
+{
+	struct sockaddr_ll to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, self->topo.mac1);
+	int ifindex = addr_ifindex(_metadata, self, variant->dev);
+	size_t hdr = variant->type == SOCK_DGRAM ? ETH_HLEN : 0;
+
+	if (!ifindex)
+		return;
+	put_waiting(_metadata, self, variant->type);
+	ASSERT_EQ(-1, bad_send(variant, self->fd, ifindex, self->topo.mac1));
+	ASSERT_EQ((ssize_t)(self->f.len - hdr),
+		  sendto(self->fd, NULL, 0, 0, (struct sockaddr *)&to, sizeof(to)))
+		TH_LOG("%s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &self->f, 0, PSOCK_WAIT_MS);
 }
 
 TEST_HARNESS_MAIN
