@@ -17,11 +17,13 @@
  *  - getsockname (packet_getname_spkt()): AF_PACKET and the bound device's
  *    name in sa_data, length 16; getpeername EOPNOTSUPP;
  *  - send (packet_sendmsg_spkt()): a whole frame to the device named by a
- *    sockaddr_pkt; no address ENOTCONN, a shorter one EINVAL, an unknown
+ *    sockaddr_pkt (16 bytes, a struct sockaddr, are enough; spkt_protocol
+ *    is read from 18); no address ENOTCONN, a shorter one EINVAL, an unknown
  *    name ENODEV, a device that is down ENETDOWN, SO_NOFCS on a device
  *    without IFF_SUPP_NOFCS (veth) EPROTONOSUPPORT; more than MTU + 14 + 4
- *    bytes EMSGSIZE at once, more than MTU + 14 without an 802.1Q tag
- *    EMSGSIZE once the frame is read, fewer than 14 bytes EINVAL
+ *    bytes EMSGSIZE at once (an 802.1Q frame of MTU + 18 is sent), more
+ *    than MTU + 14 without an 802.1Q tag EMSGSIZE once the frame is read,
+ *    fewer than 14 bytes EINVAL
  *    (dev_validate_header()), a control message sock_cmsg_send() refuses
  *    EINVAL;
  *  - no socket options of its own and no mmap: packet_ops_spkt has no
@@ -34,11 +36,13 @@
  *   spkt.receives_whole_frame_with_sockaddr_pkt
  *   spkt.unbound_sees_every_device_bound_only_its_own
  *   spkt.sendto_by_name
+ *   spkt.sendto_sockaddr_of_16_bytes
+ *   spkt.tagged_frame_of_mtu_plus_18_sent
  *   spkt.sendto_address_errors
  *   spkt.no_rings_no_packet_options
  *   spkt_snd.<why>.refused_send_errno_nothing_sent (<why> = so_nofcs / device_down /
- *     over_mtu_vlan_slack_1519 / over_mtu_untagged_1515 / shorter_than_link_header_10 /
- *     unknown_cmsg)
+ *     over_mtu_vlan_slack_1519 / over_mtu_8021q_1519 / over_mtu_untagged_1515 /
+ *     shorter_than_link_header_10 / unknown_cmsg)
  */
 #include <errno.h>
 #include <net/if_arp.h>
@@ -252,6 +256,48 @@ TEST_F(spkt, sendto_by_name)
 }
 
 /*
+ * An address of sizeof(struct sockaddr) (16) is long enough: the name is all
+ * packet_sendmsg_spkt() needs (spkt_protocol is read only from an 18-byte
+ * sockaddr_pkt); the frame leaves whole.
+ */
+TEST_F(spkt, sendto_sockaddr_of_16_bytes)
+{
+	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct tx_frame f;
+	int sink = tx_sink_open(&self->topo);
+
+	ASSERT_LE(0, sink) TH_LOG("sink: %s", strerror(errno));
+	strcpy((char *)to.spkt_device, NETNS_IF0);
+	TX_FRAME(&f, .seq = 6, .payload_len = 100);
+	EXPECT_EQ((ssize_t)f.len, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to, 16))
+		TH_LOG("sendto: %s", strerror(errno));
+	ASSERT_SINK_FRAME(sink, &f, 6, PSOCK_WAIT_MS);
+	EXPECT_EQ(0, close(sink));
+}
+
+/*
+ * An 802.1Q frame may be MTU + 18 bytes (packet_extra_vlan_len_allowed()):
+ * 1518 bytes leave, and psk1 receives them untagged.
+ */
+TEST_F(spkt, tagged_frame_of_mtu_plus_18_sent)
+{
+	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct tx_frame f;
+	int sink = tx_sink_open(&self->topo);
+
+	ASSERT_LE(0, sink) TH_LOG("sink: %s", strerror(errno));
+	strcpy((char *)to.spkt_device, NETNS_IF0);
+	/* 14 + 4 + the MTU's 1500 bytes after the tag */
+	TX_FRAME(&f, .seq = 7, .vlan_tpid = ETH_P_8021Q, .vlan_tci = 5, .payload_len = 1500);
+	ASSERT_EQ(1518, f.len);
+	EXPECT_EQ(1518, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to, sizeof(to)))
+		TH_LOG("sendto: %s", strerror(errno));
+	ASSERT_EQ(0, tx_frame_untag(&f));
+	ASSERT_SINK_FRAME(sink, &f, 7, PSOCK_WAIT_MS);
+	EXPECT_EQ(0, close(sink));
+}
+
+/*
  * No address: ENOTCONN (send() on a bound socket too); an address shorter
  * than struct sockaddr EINVAL; a name no device has ENODEV.
  */
@@ -305,6 +351,7 @@ FIXTURE_VARIANT(spkt_snd) {
 	bool down;		/* sent to a device that is down */
 	bool nofcs;		/* SO_NOFCS set */
 	bool bad_cmsg;		/* a SOL_SOCKET control message of an unknown type */
+	uint16_t vlan_tpid;	/* an outer tag of this type in the frame (0: none) */
 	int err;
 };
 
@@ -313,6 +360,9 @@ FIXTURE_VARIANT_ADD(spkt_snd, so_nofcs) { .len = 114, .nofcs = true, .err = EPRO
 FIXTURE_VARIANT_ADD(spkt_snd, device_down) { .len = 114, .down = true, .err = ENETDOWN };
 /* MTU 1500 + 14 + VLAN_HLEN 4 + 1: refused before the skb is built. */
 FIXTURE_VARIANT_ADD(spkt_snd, over_mtu_vlan_slack_1519) { .len = 1519, .err = EMSGSIZE };
+/* 802.1Q, MTU 1500 + 14 + 4 + 1: refused before the copy, the later check would let it go. */
+FIXTURE_VARIANT_ADD(spkt_snd, over_mtu_8021q_1519) {
+	.len = 1519, .vlan_tpid = ETH_P_8021Q, .err = EMSGSIZE };
 /* MTU 1500 + 14 + 1, not 802.1Q: refused once the frame is read. */
 FIXTURE_VARIANT_ADD(spkt_snd, over_mtu_untagged_1515) { .len = 1515, .err = EMSGSIZE };
 /* Shorter than the Ethernet header: dev_validate_header() fails. */
@@ -372,7 +422,9 @@ TEST_F(spkt_snd, refused_send_errno_nothing_sent)
 	if (variant->nofcs)
 		ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_NOFCS, &one, sizeof(one)))
 			TH_LOG("SO_NOFCS: %s", strerror(errno));
-	TX_FRAME(&bad, .seq = 99, .payload_len = variant->len > 100 ? variant->len - ETH_HLEN : 100);
+	TX_FRAME(&bad, .seq = 99, .vlan_tpid = variant->vlan_tpid, .vlan_tci = variant->vlan_tpid ? 5 : 0,
+		 .payload_len = variant->len > 100 ?
+				variant->len - ETH_HLEN - (variant->vlan_tpid ? 4 : 0) : 100);
 	EXPECT_ERRNO(variant->err, spkt_send(self->fd, &bad, variant->len,
 					     variant->down ? "pskd0" : NETNS_IF0, variant->bad_cmsg));
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_NOFCS, &zero, sizeof(zero)));
