@@ -22,8 +22,9 @@
  *    name ENODEV, a device that is down ENETDOWN, SO_NOFCS on a device
  *    without IFF_SUPP_NOFCS (veth) EPROTONOSUPPORT; more than MTU + 14 + 4
  *    bytes EMSGSIZE at once (an 802.1Q frame of MTU + 18 is sent), more
- *    than MTU + 14 without an 802.1Q tag EMSGSIZE once the frame is read,
- *    fewer than 14 bytes EINVAL
+ *    than MTU + 14 without an 802.1Q tag EMSGSIZE once the frame is read
+ *    (MTU + 14 is sent), a buffer it cannot read EFAULT, fewer than 14
+ *    bytes EINVAL
  *    (dev_validate_header()), a control message sock_cmsg_send() refuses
  *    EINVAL;
  *  - no socket options of its own and no mmap: packet_ops_spkt has no
@@ -37,7 +38,8 @@
  *   spkt.unbound_sees_every_device_bound_only_its_own
  *   spkt.sendto_by_name
  *   spkt.sendto_sockaddr_of_16_bytes
- *   spkt.tagged_frame_of_mtu_plus_18_sent
+ *   spkt.largest_frames_sent
+ *   spkt.unreadable_buffer_efault_nothing_sent
  *   spkt.sendto_address_errors
  *   spkt.no_rings_no_packet_options
  *   spkt_snd.<why>.refused_send_errno_nothing_sent (<why> = so_nofcs / device_down /
@@ -276,24 +278,54 @@ TEST_F(spkt, sendto_sockaddr_of_16_bytes)
 }
 
 /*
- * An 802.1Q frame may be MTU + 18 bytes (packet_extra_vlan_len_allowed()):
- * 1518 bytes leave, and psk1 receives them untagged.
+ * The largest frames are sent whole: MTU + 14 bytes untagged and, as an
+ * 802.1Q frame may be 4 bytes longer (packet_extra_vlan_len_allowed()),
+ * MTU + 18 tagged, which psk1 receives untagged.
  */
-TEST_F(spkt, tagged_frame_of_mtu_plus_18_sent)
+TEST_F(spkt, largest_frames_sent)
 {
 	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
-	struct tx_frame f;
+	struct tx_frame plain, tagged;
 	int sink = tx_sink_open(&self->topo);
 
 	ASSERT_LE(0, sink) TH_LOG("sink: %s", strerror(errno));
 	strcpy((char *)to.spkt_device, NETNS_IF0);
-	/* 14 + 4 + the MTU's 1500 bytes after the tag */
-	TX_FRAME(&f, .seq = 7, .vlan_tpid = ETH_P_8021Q, .vlan_tci = 5, .payload_len = 1500);
-	ASSERT_EQ(1518, f.len);
-	EXPECT_EQ(1518, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to, sizeof(to)))
-		TH_LOG("sendto: %s", strerror(errno));
-	ASSERT_EQ(0, tx_frame_untag(&f));
-	ASSERT_SINK_FRAME(sink, &f, 7, PSOCK_WAIT_MS);
+	/* 14 (+ 4) + the MTU's 1500 bytes */
+	TX_FRAME(&plain, .seq = 7, .payload_len = 1500);
+	TX_FRAME(&tagged, .seq = 8, .vlan_tpid = ETH_P_8021Q, .vlan_tci = 5, .payload_len = 1500);
+	ASSERT_EQ(1514, plain.len);
+	ASSERT_EQ(1518, tagged.len);
+	EXPECT_EQ(1514, sendto(self->fd, plain.wire, plain.len, 0, (struct sockaddr *)&to,
+			       sizeof(to))) TH_LOG("sendto: %s", strerror(errno));
+	EXPECT_EQ(1518, sendto(self->fd, tagged.wire, tagged.len, 0, (struct sockaddr *)&to,
+			       sizeof(to))) TH_LOG("sendto: %s", strerror(errno));
+	ASSERT_EQ(0, tx_frame_untag(&tagged));
+	ASSERT_SINK_FRAME(sink, &plain, 7, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(sink, &tagged, 8, PSOCK_WAIT_MS);
+	EXPECT_EQ(0, close(sink));
+}
+
+/*
+ * A frame user space cannot read (its buffer in a PROT_NONE page) is
+ * EFAULT from the copy (memcpy_from_msg()), and nothing is sent: a frame
+ * sent next is the first on psk1.
+ */
+TEST_F(spkt, unreadable_buffer_efault_nothing_sent)
+{
+	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct tx_frame f;
+	int sink = tx_sink_open(&self->topo);
+	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_LE(0, sink) TH_LOG("sink: %s", strerror(errno));
+	ASSERT_NE(MAP_FAILED, page) TH_LOG("mmap: %s", strerror(errno));
+	strcpy((char *)to.spkt_device, NETNS_IF0);
+	EXPECT_ERRNO(EFAULT, sendto(self->fd, page, 114, 0, (struct sockaddr *)&to, sizeof(to)));
+	TX_FRAME(&f, .seq = 9, .payload_len = 100);
+	EXPECT_EQ((ssize_t)f.len, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to,
+					 sizeof(to))) TH_LOG("sendto: %s", strerror(errno));
+	ASSERT_SINK_FRAME(sink, &f, 9, PSOCK_WAIT_MS);
+	EXPECT_EQ(0, munmap(page, 4096));
 	EXPECT_EQ(0, close(sink));
 }
 
