@@ -77,6 +77,15 @@ FIXTURE_TEARDOWN(spkt)
 	netns_teardown(&self->topo);
 }
 
+/* The sockaddr_pkt a send names dev with: AF_PACKET, ETH_P_PSOCK. */
+static struct sockaddr_pkt spkt_to(const char *dev)
+{
+	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+
+	strncpy((char *)to.spkt_device, dev, sizeof(to.spkt_device) - 1);
+	return to;
+}
+
 /* A struct sockaddr naming dev, as packet_bind_spkt() reads it. */
 static struct sockaddr spkt_name(const char *dev)
 {
@@ -244,12 +253,11 @@ TEST_F(spkt, unbound_sees_every_device_bound_only_its_own)
 /* sendto() with a sockaddr_pkt naming psk0: the frame leaves whole, the length is returned. */
 TEST_F(spkt, sendto_by_name)
 {
-	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct sockaddr_pkt to = spkt_to(NETNS_IF0);
 	struct tx_frame f;
 	int sink = tx_sink_open(&self->topo);
 
 	ASSERT_LE(0, sink) TH_LOG("sink: %s", strerror(errno));
-	strcpy((char *)to.spkt_device, NETNS_IF0);
 	TX_FRAME(&f, .seq = 5, .payload_len = 300);
 	EXPECT_EQ((ssize_t)f.len, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to,
 					 sizeof(to))) TH_LOG("sendto: %s", strerror(errno));
@@ -264,12 +272,11 @@ TEST_F(spkt, sendto_by_name)
  */
 TEST_F(spkt, sendto_sockaddr_of_16_bytes)
 {
-	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct sockaddr_pkt to = spkt_to(NETNS_IF0);
 	struct tx_frame f;
 	int sink = tx_sink_open(&self->topo);
 
 	ASSERT_LE(0, sink) TH_LOG("sink: %s", strerror(errno));
-	strcpy((char *)to.spkt_device, NETNS_IF0);
 	TX_FRAME(&f, .seq = 6, .payload_len = 100);
 	EXPECT_EQ((ssize_t)f.len, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to, 16))
 		TH_LOG("sendto: %s", strerror(errno));
@@ -284,12 +291,11 @@ TEST_F(spkt, sendto_sockaddr_of_16_bytes)
  */
 TEST_F(spkt, largest_frames_sent)
 {
-	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct sockaddr_pkt to = spkt_to(NETNS_IF0);
 	struct tx_frame plain, tagged;
 	int sink = tx_sink_open(&self->topo);
 
 	ASSERT_LE(0, sink) TH_LOG("sink: %s", strerror(errno));
-	strcpy((char *)to.spkt_device, NETNS_IF0);
 	/* 14 (+ 4) + the MTU's 1500 bytes */
 	TX_FRAME(&plain, .seq = 7, .payload_len = 1500);
 	TX_FRAME(&tagged, .seq = 8, .vlan_tpid = ETH_P_8021Q, .vlan_tci = 5, .payload_len = 1500);
@@ -312,14 +318,13 @@ TEST_F(spkt, largest_frames_sent)
  */
 TEST_F(spkt, unreadable_buffer_efault_nothing_sent)
 {
-	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct sockaddr_pkt to = spkt_to(NETNS_IF0);
 	struct tx_frame f;
 	int sink = tx_sink_open(&self->topo);
 	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_LE(0, sink) TH_LOG("sink: %s", strerror(errno));
 	ASSERT_NE(MAP_FAILED, page) TH_LOG("mmap: %s", strerror(errno));
-	strcpy((char *)to.spkt_device, NETNS_IF0);
 	EXPECT_ERRNO(EFAULT, sendto(self->fd, page, 114, 0, (struct sockaddr *)&to, sizeof(to)));
 	TX_FRAME(&f, .seq = 9, .payload_len = 100);
 	EXPECT_EQ((ssize_t)f.len, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to,
@@ -335,15 +340,14 @@ TEST_F(spkt, unreadable_buffer_efault_nothing_sent)
  */
 TEST_F(spkt, sendto_address_errors)
 {
-	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct sockaddr_pkt to = spkt_to(NETNS_IF0);
 	struct tx_frame f;
 
 	TX_FRAME(&f, .payload_len = 100);
 	BIND_NAME(self->fd, NETNS_IF0);
 	EXPECT_ERRNO(ENOTCONN, send(self->fd, f.wire, f.len, 0));
-	strcpy((char *)to.spkt_device, NETNS_IF0);
 	EXPECT_ERRNO(EINVAL, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to, 15));
-	strcpy((char *)to.spkt_device, "psknone");
+	to = spkt_to("psknone");
 	EXPECT_ERRNO(ENODEV, sendto(self->fd, f.wire, f.len, 0, (struct sockaddr *)&to,
 				    sizeof(to)));
 }
@@ -421,14 +425,13 @@ FIXTURE_TEARDOWN(spkt_snd)
 static ssize_t spkt_send(int fd, const struct tx_frame *f, size_t len, const char *dev,
 			 bool bad_cmsg)
 {
-	struct sockaddr_pkt to = { .spkt_family = AF_PACKET, .spkt_protocol = htons(ETH_P_PSOCK) };
+	struct sockaddr_pkt to = spkt_to(dev);
 	struct iovec iov = { .iov_base = (void *)f->wire, .iov_len = len };
 	union tx_cmsg_buf ctl;
 	struct msghdr msg = {
 		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
 	};
 
-	strcpy((char *)to.spkt_device, dev);
 	if (bad_cmsg)
 		tx_msg_unknown_cmsg(&msg, &ctl);
 	return sendmsg(fd, &msg, 0);
