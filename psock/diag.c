@@ -36,6 +36,7 @@
  *   pdiag.lists_exactly_the_sockets_of_the_netns
  *   pdiag.info_defaults_unbound
  *   pdiag.info_options_and_flags
+ *   pdiag.info_flag_bits_each_alone
  *   pdiag.mclist_memberships_with_counts
  *   pdiag_ring.<v>.ring_geometry   (<v> = v2 / v3)
  *   pdiag.fanout_id_and_type
@@ -208,6 +209,33 @@ TEST_F(pdiag, info_options_and_flags)
 	DUMP(self, PACKET_SHOW_INFO);
 	FIND(p, self, self->fd);
 	EXPECT_EQ(PDI_RUNNING | PDI_AUXDATA | PDI_ORIGDEV, p->info.pdi_flags);
+}
+
+/*
+ * Each flag alone, on an unbound socket of protocol 0 (not RUNNING), is
+ * exactly its own bit: PACKET_AUXDATA 0x2, PACKET_ORIGDEV 0x4,
+ * PACKET_VNET_HDR 0x8, PACKET_LOSS 0x10 (pdiag_put_info() ORs one bit per
+ * option, RUNNING 0x1 only for a hooked socket).
+ */
+TEST_F(pdiag, info_flag_bits_each_alone)
+{
+	static const struct { int option; uint32_t bit; } opts[] = {
+		{ PACKET_AUXDATA, 0x2 }, { PACKET_ORIGDEV, 0x4 },
+		{ PACKET_VNET_HDR, 0x8 }, { PACKET_LOSS, 0x10 },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(opts); i++) {
+		const struct pdiag_sock *p;
+		int fd = psock_socket(SOCK_RAW, 0);
+
+		ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+		set_int(_metadata, fd, opts[i].option, 1);
+		DUMP(self, PACKET_SHOW_INFO);
+		FIND(p, self, fd);
+		ASSERT_TRUE(p->has_info);
+		EXPECT_EQ(opts[i].bit, p->info.pdi_flags) TH_LOG("option %d", opts[i].option);
+		EXPECT_EQ(0, close(fd));
+	}
 }
 
 /*
