@@ -129,7 +129,7 @@ setup() {
 	cp -r "$FIX/run" "$BATS_TEST_TMPDIR/run"
 	run --separate-stderr "$MUTATE" --report "$BATS_TEST_TMPDIR/run"
 	assert_eq 0 "$status" status
-	assert_match "${lines[1]}" "^fix_check +2 +2 +1 +1 +0 +0 +50\.0%$"
+	assert_match "${lines[1]}" "^fix_check +2 +2 +1 +1 +0 +0 +0 +50\.0%$"
 	assert_eq "mutate: 6 mutants: 2 killed, 2 survived, 1 not compiled, 1 no area, 0 errors, 0 pending; score 50.0%; compile 9.0 s/mutant (5); run 14.0 s/mutant (3); survivors in $BATS_TEST_TMPDIR/run/survivors.txt" "${lines[-1]}"
 	assert_eq "net/packet/af_packet.c:17 fix_check: if (len < 14) -> if (len <= 14)
 net/packet/af_packet.c:19 fix_check: if (len >= 1500 && -> if (len > 1500 &&" "$(cat "$BATS_TEST_TMPDIR/run/survivors.txt")" survivors.txt
@@ -149,4 +149,54 @@ af_packet-0006 no-area " "$output" summary.json
 	assert_eq 0 "$status" status
 	assert_eq "net/packet/af_packet.c:19 fix_check: if (len >= 1500 && -> if (len > 1500 &&" "$(cat "$BATS_TEST_TMPDIR/run/survivors.txt")" "survivors.txt, --area stats"
 	assert_match "${lines[-1]}" "^mutate: 2 mutants: 1 killed, 1 survived, "
+}
+
+# A per-case map for the stored C file: its sum, the lines gcov counts, what
+# the load and two cases reached.
+fixture_map() { # FILE [SUM]
+	local sum=${2:-$(sha1sum <"$FIX/af_packet.c" | cut -d' ' -f1)}
+	printf '%s\n' "# psock cases.map 1" "# release test" "# source af_packet.c $sum" \
+		"# exec af_packet.c 17-20,22-24,28,36-37,39-40" >"$1"
+	printf '%s\t%s\t%s\t%s\n' load - af_packet.c=36 diag.c= \
+		version:v.a 0 af_packet.c=17-20,28 diag.c= \
+		stats:s.b 0 af_packet.c=17,22-24 diag.c= >>"$1"
+}
+
+@test "mutate --map: each mutant gets the cases that reach its lines; none reach: unreached; init or uncounted lines: the area" {
+	fixture_map "$BATS_TEST_TMPDIR/cases.map"
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --map "$BATS_TEST_TMPDIR/cases.map"
+	assert_eq 0 "$status" status
+	# Line 17: both cases, the binaries in name order (neither is the area).
+	assert_line_in "$output" "af_packet-0001 net/packet/af_packet.c:17 fix_check guard-false: if (len < 14) -> if (0) (2 cases: stats:s.b version:v.a)"
+	assert_line_in "$output" "af_packet-0003 net/packet/af_packet.c:18 fix_check errno: return -EINVAL; -> return -EDOM; (1 cases: version:v.a)"
+	# Lines 19-20: one mutant spans both, one case reaches them.
+	assert_line_in "$output" "af_packet-0004 net/packet/af_packet.c:19 fix_check guard-false: if (len >= 1500 && (flags & FIX_FLAG)) -> if (0) (1 cases: version:v.a)"
+	assert_line_in "$output" "af_packet-0010 net/packet/af_packet.c:24 fix_check errno: return -ENOBUFS; -> return -EINVAL; (1 cases: stats:s.b)"
+	# Line 36 was reached by the load, 42 is no line gcov counts: the area
+	# (none for these functions); 37 no case reaches.
+	assert_line_in "$output" "af_packet-0012 net/packet/af_packet.c:36 fix_fill field-value: h->tp_len = len; -> h->tp_len = (len) + 1;"
+	assert_line_in "$output" "af_packet-0016 net/packet/af_packet.c:42 fix_fill counter-rm: s++; -> (void)0;"
+	assert_line_in "$output" "af_packet-0013 net/packet/af_packet.c:37 fix_fill field-value: h->tp_status = len > 0 ? 1 : 0; -> h->tp_status = (len > 0 ? 1 : 0) + 1; (unreached)"
+	assert_match "$output" "function fix_fill +3  \(unreached\)"
+	assert_line_in "$output" "cases run (per-case map): 13, unreached mutants: 3"
+	assert_eq "" "$stderr" stderr
+	# --area keeps the cases of that binary.
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --map "$BATS_TEST_TMPDIR/cases.map" --area stats -f fix_check
+	assert_eq 0 "$status" status
+	assert_line_in "$output" "af_packet-0001 net/packet/af_packet.c:17 fix_check guard-false: if (len < 14) -> if (0) (1 cases: stats:s.b)"
+	assert_not_in "$output" "af_packet-0003 "
+}
+
+@test "mutate --map: a map of another source, a missing file and a file that is no map are refused" {
+	fixture_map "$BATS_TEST_TMPDIR/other.map" 0123456789abcdef0123456789abcdef01234567
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --map "$BATS_TEST_TMPDIR/other.map"
+	assert_eq 2 "$status" status
+	assert_eq "mutate-plan: --map $BATS_TEST_TMPDIR/other.map was measured on another af_packet.c than $FIX/af_packet.c" "$stderr"
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --map "$BATS_TEST_TMPDIR/none.map"
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: --map $BATS_TEST_TMPDIR/none.map: no such file (a cases.map of scripts/coverage --per-case, or none)" "${stderr_lines[0]}"
+	echo "hello" >"$BATS_TEST_TMPDIR/junk.map"
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --map "$BATS_TEST_TMPDIR/junk.map"
+	assert_eq 2 "$status" status
+	assert_eq "mutate-plan: --map $BATS_TEST_TMPDIR/junk.map: not a cases.map (scripts/coverage --per-case)" "$stderr"
 }
