@@ -124,6 +124,70 @@ diag.c packet_diag_dump 20 0 0/3 0/2 3" "$got"
 	[[ ! -e $OUT/summary.json ]]
 }
 
+@test "coverage --per-case: with --report, --uncovered or -j: exit 2, one line saying which" {
+	run --separate-stderr "$COVERAGE" --per-case --report "$INFO"
+	assert_eq 2 "$status" status
+	assert_eq "scripts/coverage: --per-case and --report do not go together" "${stderr_lines[0]}"
+	run --separate-stderr "$COVERAGE" --per-case --uncovered
+	assert_eq 2 "$status" status
+	assert_eq "scripts/coverage: --per-case writes a map, not a report: --uncovered does not go with it" "${stderr_lines[0]}"
+	run --separate-stderr "$COVERAGE" --per-case -j 2
+	assert_eq 2 "$status" status
+	assert_eq "scripts/coverage: --per-case runs one case at a time: -j does not go with it" "${stderr_lines[0]}"
+}
+
+# A gcc --coverage program standing in for the modules: net/packet/af_packet.c
+# (pick: line 3 the test, 4 one return, 5 the other) and diag.c, run once
+# for the "load" (nothing called) and once for each of two cases, its .gcda
+# files moved aside after each run, as the guest leaves them.
+make_gcov_fixture() { # DIR
+	local d=$1 n a
+	mkdir -p "$d/src/net/packet" "$d/obj" "$d/cases"
+	printf 'int pick(int x)\n{\n\tif (x > 0)\n\t\treturn 1;\n\treturn 2;\n}\n' >"$d/src/net/packet/af_packet.c"
+	printf 'int diag_fn(int x)\n{\n\treturn x + 1;\n}\n' >"$d/src/net/packet/diag.c"
+	printf '#include <stdlib.h>\nint pick(int);\nint diag_fn(int);\nint main(int argc, char **argv)\n{\n\tif (argc > 1)\n\t\tpick(atoi(argv[1]));\n\tif (argc > 2)\n\t\tdiag_fn(1);\n\treturn 0;\n}\n' >"$d/main.c"
+	(
+		cd "$d/obj" &&
+			gcc --coverage -c ../src/net/packet/af_packet.c -o af_packet.o &&
+			gcc --coverage -c ../src/net/packet/diag.c -o diag.o &&
+			gcc --coverage ../main.c af_packet.o diag.o -o prog
+	) || return
+	for n in load:"" 1:"1" 2:"-1 x"; do
+		a=${n#*:}
+		# shellcheck disable=SC2086 # the program's arguments
+		(cd "$d/obj" && rm -f ./*.gcda && ./prog $a) || return
+		mv "$d/obj/af_packet.gcda" "$d/cases/${n%%:*}.af_packet.gcda" &&
+			mv "$d/obj/diag.gcda" "$d/cases/${n%%:*}.diag.gcda" || return
+	done
+	printf 'b:c.one\nb:c.two\n' >"$d/cases.list"
+	printf '1 0 b:c.one\n2 1 b:c.two\n' >"$d/cases/index"
+}
+
+@test "coverage-map: each case's reached lines from its .gcda, the lines gcov counts, the source's sums" {
+	local d=$BATS_TEST_TMPDIR/g
+	make_gcov_fixture "$d"
+	run --separate-stderr python3 "$ROOT/scripts/lib/coverage-map" "$d/obj" "$d/cases" "$d/cases.list" "$d/src/net/packet" REL
+	assert_eq 0 "$status" status
+	assert_eq "# psock cases.map 1
+# release REL
+# source af_packet.c $(sha1sum <"$d/src/net/packet/af_packet.c" | cut -d' ' -f1) diag.c $(sha1sum <"$d/src/net/packet/diag.c" | cut -d' ' -f1)
+# exec af_packet.c 1,3-5
+# exec diag.c 1,3
+load	-	af_packet.c=	diag.c=
+b:c.one	0	af_packet.c=1,3-4	diag.c=
+b:c.two	1	af_packet.c=1,3,5	diag.c=1,3" "$output" cases.map
+	# A case the guest did not reach, and a .gcda of another build.
+	printf 'b:c.one\nb:c.two\nb:c.three\n' >"$d/cases.list"
+	run --separate-stderr python3 "$ROOT/scripts/lib/coverage-map" "$d/obj" "$d/cases" "$d/cases.list" "$d/src/net/packet" REL
+	assert_eq 1 "$status" status
+	assert_eq "coverage-map: case 3 (b:c.three) was not measured: the guest stopped (see its console.log)" "$stderr"
+	printf 'b:c.one\nb:c.two\n' >"$d/cases.list"
+	cp "$d/cases/1.diag.gcda" "$d/cases/1.af_packet.gcda"
+	run --separate-stderr python3 "$ROOT/scripts/lib/coverage-map" "$d/obj" "$d/cases" "$d/cases.list" "$d/src/net/packet" REL
+	assert_eq 1 "$status" status
+	assert_match "$stderr" "^coverage-map: gcov failed on $d/cases/1.af_packet.gcda: "
+}
+
 @test "kbuild: --help; an unknown option, a bad -j, a stray argument, a missing KSRC: exit 2, nothing built" {
 	run -0 --separate-stderr "$KBUILD" --help
 	assert_match "${lines[0]}" '^usage: scripts/kbuild '
