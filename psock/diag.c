@@ -574,7 +574,9 @@ TEST_F(pdiag, ss_lists_socket_and_process)
  * Not a test: sk_diag_fill() returning -EINVAL instead of -EMSGSIZE when
  * nlmsg_put() fails (mutant diag-0037) is not observable: its only caller,
  * packet_diag_dump(), tests "< 0", stops the same way and returns skb->len,
- * so netlink_dump() never sees the error code.
+ * so netlink_dump() never sees the error code; nor pdiag_put_mclist()
+ * returning -EINVAL (diag-0017, diag-0019): sk_diag_fill() tests it for
+ * non-zero and returns its own -EMSGSIZE.
  */
 #define PDIAG_MANY 500
 #define PDIAG_SHINFO 320	/* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)), x86_64 */
