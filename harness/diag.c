@@ -61,7 +61,8 @@ static void parse_attrs(struct pdiag_sock *p, struct nlattr *a, int len)
 	}
 }
 
-int pdiag_request(uint32_t show, uint16_t flags, uint8_t protocol, struct pdiag_dump *out)
+/* A NETLINK_SOCK_DIAG socket that has sent the request: its fd, or -1 with errno. */
+static int pdiag_send(uint32_t show, uint16_t flags, uint8_t protocol)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -75,16 +76,29 @@ int pdiag_request(uint32_t show, uint16_t flags, uint8_t protocol, struct pdiag_
 			 .pdiag_show = show },
 	};
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	int fd, err;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -1;
+	if (sendto(fd, &rq, sizeof(rq), 0, (struct sockaddr *)&nl, sizeof(nl)) == sizeof(rq))
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+int pdiag_request(uint32_t show, uint16_t flags, uint8_t protocol, struct pdiag_dump *out)
+{
 	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
 	static char buf[65536];
 	int fd, rc = -1, err = 0;
 
 	memset(out, 0, sizeof(*out));
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	fd = pdiag_send(show, flags, protocol);
 	if (fd < 0)
 		return -1;
-	if (sendto(fd, &rq, sizeof(rq), 0, (struct sockaddr *)&nl, sizeof(nl)) != sizeof(rq))
-		goto out;
 	for (;;) {
 		struct nlmsghdr *h;
 		ssize_t n;
@@ -115,6 +129,96 @@ int pdiag_request(uint32_t show, uint16_t flags, uint8_t protocol, struct pdiag_
 			memcpy(&p->msg, NLMSG_DATA(h), sizeof(p->msg));
 			parse_attrs(p, (void *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(p->msg)),
 				    h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(p->msg))));
+		}
+	}
+out:
+	if (!err)
+		err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+int pdiag_dump_batches(uint32_t show, uint32_t *ino, unsigned int ino_max,
+		       struct pdiag_batches *out)
+{
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+	static char buf[65536] __attribute__((aligned(4)));
+	int fd, rc = -1, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	fd = pdiag_send(show, NLM_F_DUMP, 0);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		unsigned int msgs = 0;
+		bool done = false;
+		struct nlmsghdr *h;
+		ssize_t peek, n;
+
+		if (psock_wait_until(fd, POLLIN, deadline) != 1)
+			goto out;
+		/* The next skb's length, nothing copied, max_recvmsg_len unchanged. */
+		peek = recv(fd, buf, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+		if (peek < 0)
+			goto out;
+		if (peek == 0 || peek > (ssize_t)sizeof(buf)) {
+			err = EPROTO;
+			goto out;
+		}
+		n = recv(fd, buf, peek, MSG_DONTWAIT);
+		if (n < 0)
+			goto out;
+		if (n != peek) {
+			err = EPROTO;
+			goto out;
+		}
+		for (h = (void *)buf; !done && NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				/* short, or something after it */
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int)) ||
+				    n != (ssize_t)NLMSG_ALIGN(h->nlmsg_len)) {
+					err = EPROTO;
+					goto out;
+				}
+				memcpy(&out->done_errno, NLMSG_DATA(h), sizeof(int));
+				out->done_msgs = msgs;
+				done = true;
+				continue;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				rc = e->error;
+				goto out;
+			}
+			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || out->n_ino == ino_max ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct packet_diag_msg))) {
+				err = EPROTO;
+				goto out;
+			}
+			ino[out->n_ino++] = ((struct packet_diag_msg *)NLMSG_DATA(h))->pdiag_ino;
+			msgs++;
+		}
+		if ((!done && n) || (msgs && out->n == PDIAG_MAX_BATCHES)) {
+			err = EPROTO;	/* a partial message, too many batches */
+			goto out;
+		}
+		if (msgs) {
+			out->msgs[out->n] = msgs;
+			out->len[out->n] = peek;
+			out->n++;
+		}
+		if (done) {
+			/* The dump is over: nothing else may be queued. */
+			if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0 || errno != EAGAIN) {
+				err = EPROTO;
+				goto out;
+			}
+			rc = 0;
+			err = 0;
+			errno = 0;
+			goto out;
 		}
 	}
 out:

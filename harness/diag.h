@@ -2,7 +2,9 @@
 /*
  * packet_diag (net/packet/diag.c) over NETLINK_SOCK_DIAG: one dump of the
  * packet sockets of the current network namespace, parsed into a struct
- * per socket, for psock/diag.c and psock/pcap_capture.c.
+ * per socket, for psock/diag.c and psock/pcap_capture.c; and a dump read
+ * one netlink batch (one dump skb) at a time, for dumps that do not fit in
+ * one (psock/diag.c's pdiag_many).
  */
 #ifndef PSOCK_DIAG_H
 #define PSOCK_DIAG_H
@@ -52,5 +54,38 @@ const struct pdiag_sock *pdiag_find(const struct pdiag_dump *d, int fd);
 
 /* The inode of fd (what pdiag_ino holds), 0 if fstat() fails. */
 unsigned long pdiag_fd_ino(int fd);
+
+/* At most this many batches (recv() calls with socket messages) in one pdiag_dump_batches(). */
+#define PDIAG_MAX_BATCHES 32
+
+/* A dump as pdiag_dump_batches() received it, one recv() at a time. */
+struct pdiag_batches {
+	unsigned int n;				/* recv() calls that returned socket messages */
+	unsigned int msgs[PDIAG_MAX_BATCHES];	/* SOCK_DIAG_BY_FAMILY messages in each */
+	unsigned int len[PDIAG_MAX_BATCHES];	/* bytes each recv() returned */
+	unsigned int done_msgs;			/* socket messages in the recv() with NLMSG_DONE (in n too) */
+	int done_errno;				/* the int NLMSG_DONE carries */
+	unsigned int n_ino;			/* entries written to ino[] */
+};
+
+/*
+ * A SOCK_DIAG_BY_FAMILY AF_PACKET dump (NLM_F_DUMP, pdiag_show = show)
+ * read batch by batch: each netlink_dump() call queues one skb, and each
+ * recv() here returns one, so every recv() is one batch. Each skb is first
+ * peeked (MSG_PEEK | MSG_TRUNC, length 0) and then received with exactly its
+ * length: no recv() asks for more than the skb holds, so the socket's
+ * max_recvmsg_len never exceeds NLMSG_GOODSIZE and netlink_dump() sizes
+ * every dump skb NLMSG_GOODSIZE (never the 32 KiB it tries for larger
+ * reads, an allocation that may fail). The pdiag_ino of each socket message,
+ * in order, goes to ino[0..ino_max). Returns 0 once NLMSG_DONE came and
+ * nothing is queued after it; -errno of an NLMSG_ERROR; or -1 with errno:
+ * the netlink socket's, ETIMEDOUT when the answer stops before NLMSG_DONE
+ * (one deadline, PSOCK_WAIT_MS scaled, for the whole dump), EPROTO for a
+ * message that is not a packet_diag one, a recv() that did not return the
+ * peeked length, more than PDIAG_MAX_BATCHES batches or ino_max sockets,
+ * or anything after NLMSG_DONE.
+ */
+int pdiag_dump_batches(uint32_t show, uint32_t *ino, unsigned int ino_max,
+		       struct pdiag_batches *out);
 
 #endif

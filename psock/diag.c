@@ -32,18 +32,29 @@
  * sdiag_protocol other than 0 EINVAL. Where the module is missing the sock_diag
  * core answers ENOENT: the cases SKIP naming af_packet_diag.
  *
+ * A dump that does not fit in one skb goes on over several recvmsg() calls:
+ * netlink_dump() fills one skb per call; when a socket's message does not
+ * fit (sk_diag_fill() or an attribute returns -EMSGSIZE), packet_diag_dump()
+ * keeps its place in cb->args[0] and returns skb->len, and the next recvmsg()
+ * resumes there. A socket that does not fit even in an empty skb (a huge
+ * MCLIST) ends the dump: the callback returned 0, which the netlink core
+ * takes for "done", so NLMSG_DONE comes with errno 0 and it and the sockets
+ * after it are not listed.
+ *
  * Test cases:
  *   pdiag.lists_exactly_the_sockets_of_the_netns
  *   pdiag.info_defaults_unbound
  *   pdiag.info_options_and_flags
  *   pdiag.info_flag_bits_each_alone
  *   pdiag.mclist_memberships_with_counts
+ *   pdiag.mclist_too_big_for_a_dump_skb_ends_the_dump
  *   pdiag_ring.<v>.ring_geometry   (<v> = v2 / v3)
  *   pdiag.fanout_id_and_type
  *   pdiag.filter_program_and_uid
  *   pdiag.meminfo_is_so_meminfo
  *   pdiag.request_without_dump_eopnotsupp
  *   pdiag.ss_lists_socket_and_process
+ *   pdiag_many.<v>.every_socket_once_across_batches   (<v> = bare / mclist)
  */
 #include <errno.h>
 #include <poll.h>
@@ -281,6 +292,68 @@ TEST_F(pdiag, mclist_memberships_with_counts)
 }
 
 /*
+ * A socket whose MCLIST does not fit in an empty dump skb ends the dump
+ * there, silently: NLMSG_DONE with errno 0, and neither that socket nor any
+ * socket after it is listed, whatever the reader's buffer. Here A (the
+ * fixture's socket), then B with 1000 MULTICAST memberships of psk0, then
+ * C, in the netns's list in that order (packet_create() adds at the tail).
+ * B's message is 16 + 16 + 4 + 1000 * 44 = 44036 bytes, more than the
+ * largest dump skb, SKB_WITH_OVERHEAD(32768) = 32448 (737 would do), so:
+ * pdiag_put_mclist()'s nla_reserve_nohdr() fails, sk_diag_fill() cancels
+ * B's message and returns -EMSGSIZE, packet_diag_dump() stops with
+ * cb->args[0] at B and returns skb->len. The first skb holds A (36 bytes);
+ * in the next, B is first, skb->len is 0, and netlink_dump() takes a dump
+ * callback's 0 as the end: netlink_dump_done() writes NLMSG_DONE with
+ * dump_done_errno 0 (the core's "EMSGSIZE with nothing in the skb" error
+ * needs the callback to return -EMSGSIZE, which packet_diag_dump() never
+ * does). Read batch by batch (NLMSG_GOODSIZE skbs) and with 64 KiB reads
+ * (32 KiB skbs) alike; without PACKET_SHOW_MCLIST all three are listed.
+ */
+TEST_F(pdiag, mclist_too_big_for_a_dump_skb_ends_the_dump)
+{
+	struct packet_mreq mc = { .mr_ifindex = NETNS_IFINDEX0, .mr_type = PACKET_MR_MULTICAST,
+				  .mr_alen = 6, .mr_address = { 0x03, 0x70, 0x73, 0x6b } };
+	int b = psock_socket(SOCK_RAW, 0), c;
+	struct pdiag_batches bt;
+	uint32_t ino[4];
+	int rc;
+
+	ASSERT_LE(0, b) TH_LOG("socket: %s", strerror(errno));
+	for (int i = 0; i < 1000; i++) {
+		mc.mr_address[4] = i >> 8;	/* 03:70:73:6b:HI:LO, locally administered */
+		mc.mr_address[5] = i & 0xff;
+		ASSERT_EQ(0, setsockopt(b, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mc, sizeof(mc)))
+			TH_LOG("membership %d: %s", i, strerror(errno));
+	}
+	c = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, c) TH_LOG("socket: %s", strerror(errno));
+
+	rc = pdiag_dump_batches(PACKET_SHOW_MCLIST, ino, 4, &bt);
+	ASSERT_EQ(0, rc) TH_LOG("dump: %d, %s", rc, strerror(errno));
+	ASSERT_EQ(1, bt.n_ino) TH_LOG("sockets listed");
+	EXPECT_EQ(pdiag_fd_ino(self->fd), ino[0]);
+	ASSERT_EQ(1, bt.n);
+	EXPECT_EQ(1, bt.msgs[0]);
+	EXPECT_EQ(36, bt.len[0]);
+	EXPECT_EQ(0, bt.done_msgs) TH_LOG("NLMSG_DONE alone, in a recv() of its own");
+	EXPECT_EQ(0, bt.done_errno);
+
+	DUMP(self, PACKET_SHOW_MCLIST);
+	EXPECT_EQ(1, self->d.n);
+	EXPECT_NE(NULL, pdiag_find(&self->d, self->fd));
+
+	rc = pdiag_dump_batches(0, ino, 4, &bt);
+	ASSERT_EQ(0, rc) TH_LOG("dump: %d, %s", rc, strerror(errno));
+	ASSERT_EQ(3, bt.n_ino);
+	EXPECT_EQ(pdiag_fd_ino(self->fd), ino[0]);
+	EXPECT_EQ(pdiag_fd_ino(b), ino[1]);
+	EXPECT_EQ(pdiag_fd_ino(c), ino[2]);
+	EXPECT_EQ(0, bt.done_errno);
+	EXPECT_EQ(0, close(b));
+	EXPECT_EQ(0, close(c));
+}
+
+/*
  * RX and TX rings of ring_small geometry (4 blocks of 4096, 2048-byte
  * frames, 8 frames) on one socket. V2: the V3 fields are 0. V3 RX: the
  * retire timeout, sizeof_priv and feature word asked for (60 ms, 16,
@@ -481,6 +554,119 @@ TEST_F(pdiag, ss_lists_socket_and_process)
 	got[n] = 0;
 	EXPECT_EQ(0, pclose(f));
 	EXPECT_STREQ(want, got);
+}
+
+/*
+ * Dumps larger than one netlink batch: PDIAG_MANY unbound sockets of
+ * protocol 0 (no hook, nothing to receive), read with
+ * pdiag_dump_batches(), whose reads never ask for more than the skb holds,
+ * so that netlink_dump() sizes every dump skb NLMSG_GOODSIZE (a read of
+ * more raises the socket's max_recvmsg_len, and netlink_dump() then tries a
+ * 32 KiB skb without direct reclaim, falling back to NLMSG_GOODSIZE when
+ * that fails: how many sockets a batch holds would then depend on memory).
+ * NLMSG_GOODSIZE is SKB_WITH_OVERHEAD(min(PAGE_SIZE, 8192)): the page less
+ * SKB_DATA_ALIGN(sizeof(struct skb_shared_info)), 320 bytes on x86_64 with
+ * MAX_SKB_FRAGS 17 (fixed in 6.1, CONFIG_MAX_SKB_FRAGS's default since 6.2),
+ * so 3776 with 4 KiB pages; a kernel built with more frags has less. Variants: bare (pdiag_show 0, a message of nlmsghdr 16 +
+ * packet_diag_msg 16 = 32 bytes) and mclist (PACKET_SHOW_MCLIST, + an empty
+ * nest of 4 = 36 bytes).
+ *
+ * Not a test: sk_diag_fill() returning -EINVAL instead of -EMSGSIZE when
+ * nlmsg_put() fails (mutant diag-0037) is not observable: its only caller,
+ * packet_diag_dump(), tests "< 0", stops the same way and returns skb->len,
+ * so netlink_dump() never sees the error code; nor pdiag_put_mclist()
+ * returning -EINVAL (diag-0017, diag-0019): sk_diag_fill() tests it for
+ * non-zero and returns its own -EMSGSIZE.
+ */
+#define PDIAG_MANY 500
+#define PDIAG_SHINFO 320	/* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)), x86_64 */
+
+FIXTURE(pdiag_many) {
+	struct netns_topo topo;
+	int fds[PDIAG_MANY];
+	uint32_t ino[PDIAG_MANY];
+};
+
+FIXTURE_VARIANT(pdiag_many) {
+	uint32_t show;
+	unsigned int msg_len;	/* bytes of one socket's message */
+};
+
+FIXTURE_VARIANT_ADD(pdiag_many, bare) { .show = 0, .msg_len = 32 };
+FIXTURE_VARIANT_ADD(pdiag_many, mclist) { .show = PACKET_SHOW_MCLIST, .msg_len = 36 };
+
+FIXTURE_SETUP(pdiag_many)
+{
+	struct pdiag_dump d;
+	int rc;
+
+	memset(self->fds, -1, sizeof(self->fds));
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	rc = pdiag_request(0, NLM_F_DUMP, 0, &d);
+	if (rc == -ENOENT)
+		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
+		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
+	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	ASSERT_EQ(0, d.n) TH_LOG("a fresh namespace has no packet socket");
+	for (unsigned int i = 0; i < PDIAG_MANY; i++) {
+		self->fds[i] = psock_socket(SOCK_RAW, 0);
+		ASSERT_LE(0, self->fds[i]) TH_LOG("socket %u: %s", i, strerror(errno));
+		self->ino[i] = pdiag_fd_ino(self->fds[i]);
+		ASSERT_NE(0, self->ino[i]) TH_LOG("fstat: %s", strerror(errno));
+	}
+}
+
+FIXTURE_TEARDOWN(pdiag_many)
+{
+	EXPECT_EQ(0, psock_close_in_threads(self->fds, PDIAG_MANY))
+		TH_LOG("close: %s", strerror(errno));
+	netns_teardown(&self->topo);
+}
+
+/*
+ * A dump of more sockets than one batch holds lists every socket exactly
+ * once, in creation order, and nothing else: each dump skb takes as many
+ * whole messages as fit in NLMSG_GOODSIZE (3776 / 32 = 118 bare, 3776 / 36
+ * = 104 mclist: 4 x 118 + 28 and 4 x 104 + 84 for 500 sockets), the socket
+ * that does not fit opens the next batch, and NLMSG_DONE, errno 0, comes
+ * alone after the last. The socket that does not fit: bare, nlmsg_put()
+ * fails in sk_diag_fill() (0 bytes left), which returns -EMSGSIZE;
+ * mclist, 32 bytes are left, nlmsg_put() fits and nla_nest_start_noflag()
+ * fails in pdiag_put_mclist(), whose -EMSGSIZE makes sk_diag_fill()
+ * nlmsg_cancel() the message; either way packet_diag_dump() stops,
+ * cb->args[0] at that socket, and returns skb->len, so netlink_dump() sends
+ * the skb and the next recvmsg() resumes at it. packet_diag_dump() returns
+ * skb->len > 0 for every batch it filled, so netlink_dump() never puts
+ * NLMSG_DONE into one: the callback's 0 on a call with nothing left ends
+ * the dump (netlink_dump_done()).
+ */
+TEST_F(pdiag_many, every_socket_once_across_batches)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int goodsize = (page < 8192 ? page : 8192) - PDIAG_SHINFO;
+	unsigned int per = goodsize / variant->msg_len;
+	unsigned int batches = (PDIAG_MANY + per - 1) / per;
+	uint32_t got[PDIAG_MANY + 1];
+	struct pdiag_batches b;
+	int rc;
+
+	ASSERT_LT(0, page) TH_LOG("sysconf: %s", strerror(errno));
+	rc = pdiag_dump_batches(variant->show, got, PDIAG_MANY + 1, &b);
+	ASSERT_EQ(0, rc) TH_LOG("dump: %d, %s", rc, strerror(errno));
+	ASSERT_EQ(PDIAG_MANY, b.n_ino) TH_LOG("sockets listed");
+	for (unsigned int i = 0; i < PDIAG_MANY; i++) {
+		EXPECT_EQ(self->ino[i], got[i]) TH_LOG("socket %u", i);
+	}
+	EXPECT_LT(1, batches);
+	ASSERT_EQ(batches, b.n) TH_LOG("%u sockets a batch (NLMSG_GOODSIZE %u)", per, goodsize);
+	for (unsigned int i = 0; i < b.n; i++) {
+		unsigned int want = i < b.n - 1 ? per : PDIAG_MANY - per * (b.n - 1);
+
+		EXPECT_EQ(want, b.msgs[i]) TH_LOG("batch %u", i);
+		EXPECT_EQ(want * variant->msg_len, b.len[i]) TH_LOG("batch %u", i);
+	}
+	EXPECT_EQ(0, b.done_msgs) TH_LOG("NLMSG_DONE alone, in a recv() of its own");
+	EXPECT_EQ(0, b.done_errno);
 }
 
 TEST_HARNESS_MAIN
