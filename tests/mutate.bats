@@ -152,14 +152,19 @@ af_packet-0006 no-area " "$output" summary.json
 }
 
 # A per-case map for the stored C file: its sum, the lines gcov counts, what
-# the load and two cases reached.
+# the load and two cases reached. The cases are two of the suite's (scripts/mutate
+# drops the map's cases the suite does not have): $CASE_A of version, $CASE_B
+# of stats; a third, gone from the suite, is left out.
 fixture_map() { # FILE [SUM]
 	local sum=${2:-$(sha1sum <"$FIX/af_packet.c" | cut -d' ' -f1)}
+	CASE_A=$("$ROOT/scripts/run" --list -t version | head -n1)
+	CASE_B=$("$ROOT/scripts/run" --list -t stats | head -n1)
 	printf '%s\n' "# psock cases.map 1" "# release test" "# source af_packet.c $sum" \
-		"# exec af_packet.c 17-20,22-24,28,36-37,39-40" >"$1"
+		"# exec af_packet.c 17,19-20,22-24,36-37,39-40" >"$1"
 	printf '%s\t%s\t%s\t%s\n' load - af_packet.c=36 diag.c= \
-		version:v.a 0 af_packet.c=17-20,28 diag.c= \
-		stats:s.b 0 af_packet.c=17,22-24 diag.c= >>"$1"
+		"$CASE_A" 0 af_packet.c=17,19-20 diag.c= \
+		"$CASE_B" 0 af_packet.c=17,22-24 diag.c= \
+		gone:g.one 0 af_packet.c=17-40 diag.c= >>"$1"
 }
 
 @test "mutate --map: each mutant gets the cases that reach its lines; none reach: unreached; init or uncounted lines: the area" {
@@ -167,24 +172,27 @@ fixture_map() { # FILE [SUM]
 	run --separate-stderr "$MUTATE" --list --src "$FIX" --map "$BATS_TEST_TMPDIR/cases.map"
 	assert_eq 0 "$status" status
 	# Line 17: both cases, the binaries in name order (neither is the area).
-	assert_line_in "$output" "af_packet-0001 net/packet/af_packet.c:17 fix_check guard-false: if (len < 14) -> if (0) (2 cases: stats:s.b version:v.a)"
-	assert_line_in "$output" "af_packet-0003 net/packet/af_packet.c:18 fix_check errno: return -EINVAL; -> return -EDOM; (1 cases: version:v.a)"
+	assert_line_in "$output" "af_packet-0001 net/packet/af_packet.c:17 fix_check guard-false: if (len < 14) -> if (0) (2 cases: $CASE_B $CASE_A)"
+	# Line 18 (a return gcov does not count): the cases of the guard above.
+	assert_line_in "$output" "af_packet-0003 net/packet/af_packet.c:18 fix_check errno: return -EINVAL; -> return -EDOM; (2 cases: $CASE_B $CASE_A)"
 	# Lines 19-20: one mutant spans both, one case reaches them.
-	assert_line_in "$output" "af_packet-0004 net/packet/af_packet.c:19 fix_check guard-false: if (len >= 1500 && (flags & FIX_FLAG)) -> if (0) (1 cases: version:v.a)"
-	assert_line_in "$output" "af_packet-0010 net/packet/af_packet.c:24 fix_check errno: return -ENOBUFS; -> return -EINVAL; (1 cases: stats:s.b)"
-	# Line 36 was reached by the load, 42 is no line gcov counts: the area
-	# (none for these functions); 37 no case reaches.
+	assert_line_in "$output" "af_packet-0004 net/packet/af_packet.c:19 fix_check guard-false: if (len >= 1500 && (flags & FIX_FLAG)) -> if (0) (1 cases: $CASE_A)"
+	assert_line_in "$output" "af_packet-0010 net/packet/af_packet.c:24 fix_check errno: return -ENOBUFS; -> return -EINVAL; (1 cases: $CASE_B)"
+	# Line 28 is not counted and a label and a brace are above it: the area.
+	assert_line_in "$output" "af_packet-0011 net/packet/af_packet.c:28 fix_check errno: return -EMSGSIZE; -> return -EINVAL;"
+	# Line 36 was reached by the load: the area (none for these functions).
+	# No case reaches 37, nor 40, the counted line above 42.
 	assert_line_in "$output" "af_packet-0012 net/packet/af_packet.c:36 fix_fill field-value: h->tp_len = len; -> h->tp_len = (len) + 1;"
-	assert_line_in "$output" "af_packet-0016 net/packet/af_packet.c:42 fix_fill counter-rm: s++; -> (void)0;"
 	assert_line_in "$output" "af_packet-0013 net/packet/af_packet.c:37 fix_fill field-value: h->tp_status = len > 0 ? 1 : 0; -> h->tp_status = (len > 0 ? 1 : 0) + 1; (unreached)"
-	assert_match "$output" "function fix_fill +3  \(unreached\)"
-	assert_line_in "$output" "cases run (per-case map): 13, unreached mutants: 3"
-	assert_eq "" "$stderr" stderr
+	assert_line_in "$output" "af_packet-0016 net/packet/af_packet.c:42 fix_fill counter-rm: s++; -> (void)0; (unreached)"
+	assert_match "$output" "function fix_fill +4  \\(unreached\\)"
+	assert_line_in "$output" "cases run (per-case map): 13, unreached mutants: 4"
+	assert_eq "mutate-plan: 1 cases of the map are no longer in the suite (first: gone:g.one): left out" "$stderr" stderr
 	# --area keeps the cases of that binary.
 	run --separate-stderr "$MUTATE" --list --src "$FIX" --map "$BATS_TEST_TMPDIR/cases.map" --area stats -f fix_check
 	assert_eq 0 "$status" status
-	assert_line_in "$output" "af_packet-0001 net/packet/af_packet.c:17 fix_check guard-false: if (len < 14) -> if (0) (1 cases: stats:s.b)"
-	assert_not_in "$output" "af_packet-0003 "
+	assert_line_in "$output" "af_packet-0001 net/packet/af_packet.c:17 fix_check guard-false: if (len < 14) -> if (0) (1 cases: $CASE_B)"
+	assert_not_in "$output" "af_packet-0004 "
 }
 
 @test "mutate --map: a map of another source, a missing file and a file that is no map are refused" {
