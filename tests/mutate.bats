@@ -208,3 +208,17 @@ fixture_map() { # FILE [SUM]
 	assert_eq 2 "$status" status
 	assert_eq "mutate-plan: --map $BATS_TEST_TMPDIR/junk.map: not a cases.map (scripts/coverage --per-case)" "$stderr"
 }
+
+@test "mutate --map twice: the later map's row of a case takes the place of the earlier one's" {
+	fixture_map "$BATS_TEST_TMPDIR/cases.map"
+	{
+		printf '%s\n' "# psock cases.map 1" "# release test" \
+			"# source af_packet.c $(sha1sum <"$FIX/af_packet.c" | cut -d' ' -f1)" "# exec af_packet.c 37"
+		printf '%s\t%s\t%s\t%s\n' load - af_packet.c= diag.c= "$CASE_A" 0 af_packet.c=37 diag.c=
+	} >"$BATS_TEST_TMPDIR/again.map"
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --map "$BATS_TEST_TMPDIR/cases.map" --map "$BATS_TEST_TMPDIR/again.map"
+	assert_eq 0 "$status" status
+	assert_line_in "$output" "af_packet-0013 net/packet/af_packet.c:37 fix_fill field-value: h->tp_status = len > 0 ? 1 : 0; -> h->tp_status = (len > 0 ? 1 : 0) + 1; (1 cases: $CASE_A)"
+	assert_line_in "$output" "af_packet-0001 net/packet/af_packet.c:17 fix_check guard-false: if (len < 14) -> if (0) (1 cases: $CASE_B)"
+	assert_line_in "$output" "af_packet-0004 net/packet/af_packet.c:19 fix_check guard-false: if (len >= 1500 && (flags & FIX_FLAG)) -> if (0) (unreached)"
+}
