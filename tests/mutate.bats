@@ -222,3 +222,13 @@ fixture_map() { # FILE [SUM]
 	assert_line_in "$output" "af_packet-0001 net/packet/af_packet.c:17 fix_check guard-false: if (len < 14) -> if (0) (1 cases: $CASE_B)"
 	assert_line_in "$output" "af_packet-0004 net/packet/af_packet.c:19 fix_check guard-false: if (len >= 1500 && (flags & FIX_FLAG)) -> if (0) (unreached)"
 }
+
+@test "mutate --id: only those mutants; an unknown id is named, exit 2" {
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --id af_packet-0003 --id af_packet-0012
+	assert_eq 0 "$status" status
+	assert_eq "af_packet-0003 net/packet/af_packet.c:18 fix_check errno: return -EINVAL; -> return -EDOM;
+af_packet-0012 net/packet/af_packet.c:36 fix_fill field-value: h->tp_len = len; -> h->tp_len = (len) + 1;" "$(grep '^af_packet-' <<<"$output")"
+	run --separate-stderr "$MUTATE" --list --src "$FIX" --id af_packet-9999
+	assert_eq 2 "$status" status
+	assert_eq "mutate-plan: --id af_packet-9999: no such mutant" "$stderr"
+}
