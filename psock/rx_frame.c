@@ -271,11 +271,13 @@ TEST_F(rx_meta, timestamps_between_clock_reads)
 }
 
 /*
- * 802.1Q with PCP 7 and DEI set, 802.1ad, and no tag. V2/V3 report the
- * whole TCI and the TPID with both VLAN status bits; an untagged frame has
- * neither bit and zero fields. V1's header has no VLAN fields: no bits.
- * The status is exact but for the timestamp bits: TP_STATUS_USER | 0x50
- * (prb_fill_vlan_info() sets 0x50 on V3, tpacket_rcv() ORs in the rest).
+ * V2/V3 report a tag in skb metadata with the whole TCI, the TPID and
+ * tp_status exactly TP_STATUS_USER | TP_STATUS_VLAN_VALID |
+ * TP_STATUS_VLAN_TPID_VALID (0x51, less the machine's timestamp bits:
+ * prb_fill_vlan_info() sets 0x50 on V3, tpacket_rcv() ORs in the rest);
+ * an untagged frame has 0x1 and zero fields, and V1, whose header has no
+ * VLAN fields, 0x1 for every frame. Frames: 802.1Q with PCP 7 and DEI set,
+ * 802.1ad, and no tag.
  * The tag is not part of the stored bytes (it lives in skb metadata).
  */
 TEST_F(rx_meta, vlan_tags_reported)

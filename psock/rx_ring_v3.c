@@ -24,7 +24,9 @@
  * is empty, and prb_close_block() then takes ts_last_pkt from the clock.
  * TP_FT_REQ_FILL_RXHASH asks for the flow hash in each
  * packet's hv1.tp_rxhash (prb_fill_rxhash()), else it is 0
- * (prb_clear_rxhash()).
+ * (prb_clear_rxhash()). The value is skb->hash, the one a socket filter
+ * reads as SKF_AD_RXHASH in run_filter() just before, when the hash was
+ * computed before the filter ran (skb_get_hash() computes it once).
  *
  * psock/rx_ring.c walks rings of every version: order, wrapping, drops,
  * poll().
