@@ -296,6 +296,11 @@ void *ring_next_frame(struct ring *r, int timeout_ms)
 	return next_frame_until(r, psock_deadline(timeout_ms));
 }
 
+void *ring_next_frame_until(struct ring *r, int64_t deadline)
+{
+	return next_frame_until(r, deadline);
+}
+
 void ring_release_frame(struct ring *r, void *frame)
 {
 	if (r->version != TPACKET_V3) {

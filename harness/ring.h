@@ -126,6 +126,12 @@ void ring_set_status(const struct ring *r, void *frame_or_block, uint32_t status
 void *ring_next_frame(struct ring *r, int timeout_ms);
 
 /*
+ * ring_next_frame() up to an absolute deadline (psock_deadline(), already
+ * scaled), so a caller that looks at several frames keeps one deadline.
+ */
+void *ring_next_frame_until(struct ring *r, int64_t deadline);
+
+/*
  * RX: hand the frame returned by ring_next_frame() back to the kernel and
  * move on. For V3 the block goes back when its last packet is released.
  */

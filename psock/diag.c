@@ -49,6 +49,9 @@
  *   pdiag.mclist_memberships_with_counts
  *   pdiag.mclist_too_big_for_a_dump_skb_ends_the_dump
  *   pdiag_ring.<v>.ring_geometry   (<v> = v2 / v3)
+ *   pdiag_retire.<v>.default_retire_tmo_from_bound_device
+ *       (<v> = unbound_4k / lo_4k / bridge_4k / veth_4k / veth_1m / veth_4m /
+ *        veth_1m_tov3)
  *   pdiag.fanout_id_and_type
  *   pdiag.filter_program_and_uid
  *   pdiag.meminfo_is_so_meminfo
@@ -57,6 +60,7 @@
  *   pdiag_many.<v>.every_socket_once_across_batches   (<v> = bare / mclist)
  */
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -438,6 +442,172 @@ TEST_F(pdiag_ring, ring_geometry)
 	EXPECT_EQ(0, p->tx.pdr_retire_tmo);
 	EXPECT_EQ(0, p->tx.pdr_sizeof_priv);
 	EXPECT_EQ(0, p->tx.pdr_features);
+}
+
+/*
+ * The retire timeout of a V3 RX ring asked for with tp_retire_blk_tov 0:
+ * init_prb_bdqc() takes prb_calc_retire_blk_tmo(po, tp_block_size), worked
+ * out once, at PACKET_RX_RING time, from the device the socket is bound to
+ * then (po->ifindex) and its ethtool link speed:
+ *
+ *   no such device (ifindex 0: unbound)            -> DEFAULT_PRB_RETIRE_TOV, 8
+ *   __ethtool_get_link_ksettings() fails            -> 8
+ *   speed < SPEED_1000 or SPEED_UNKNOWN (u32 ~0)    -> 8
+ *   otherwise div = speed / 1000,
+ *             mbits = block_size * 8 / (1024 * 1024) (integer division),
+ *             mbits / div + 1                        (div is never 0 here)
+ *
+ * The devices, from their drivers: lo has no get_link_ksettings
+ * (loopback_ethtool_ops: get_link and get_ts_info only), so -EOPNOTSUPP;
+ * a bridge without ports reports SPEED_UNKNOWN (br_get_link_ksettings()
+ * starts from it and only ports that are up raise it); veth reports
+ * SPEED_10000 (veth_get_link_ksettings()), div 10. A tp_retire_blk_tov
+ * other than 0 is taken as it is. pdiag_put_ring() reports the result as
+ * pdr_retire_tmo. Each variant is one socket type (SOCK_RAW, TPACKET_V3),
+ * one block of block_size, 2048-byte frames, bound (or not) before the
+ * ring is made.
+ *
+ * What the variants tell apart in prb_calc_retire_blk_tmo():
+ *   - bridge_4k: the speed guard (ecmd.base.speed < SPEED_1000 ||
+ *     == SPEED_UNKNOWN). Without it div = 4294967295 / 1000 = 4294967,
+ *     0 / div + 1 = 1, not 8; without its "== SPEED_UNKNOWN" half the same.
+ *   - veth_1m: the first "if (div) mbits /= div": without it 8 + 1 = 9,
+ *     not 8 / 10 + 1 = 1; veth_4m the same (33, not 4). The second
+ *     "if (div) return mbits + 1": without it 0 (veth_4k, veth_1m) or 3
+ *     (veth_4m), not 1, 1 and 4. veth_4m (mbits 32, div 10) pins the mbits
+ *     arithmetic itself (4096-byte and 1 MiB blocks round to 1 whatever it
+ *     is), e.g. 32 / 10 + 1 = 4 against 4 MiB taken as 4 Mbit (1).
+ *   - veth_1m_tov3: the tp_retire_blk_tov test in init_prb_bdqc(): 3, not
+ *     the computed 1.
+ *   - unbound_4k, lo_4k: the !dev and err returns, 8.
+ * Not killable here: "if (err)" -> "if (0)" (lo_4k gives 8 either way: the
+ * failing __ethtool_get_link_ksettings() returns before its memset(), and
+ * with CONFIG_INIT_STACK_ALL_ZERO, the default where the compiler has it,
+ * ecmd is all zero, speed 0 < SPEED_1000, 8 again; no driver here fails
+ * after writing a speed), and "< SPEED_1000" -> "<= SPEED_1000" (needs a
+ * device reporting exactly 1000 Mb/s).
+ */
+enum retire_dev { RETIRE_UNBOUND, RETIRE_LO, RETIRE_BRIDGE, RETIRE_VETH };
+
+FIXTURE(pdiag_retire) {
+	struct netns_topo topo;
+	int fd;
+};
+
+FIXTURE_VARIANT(pdiag_retire) {
+	enum retire_dev dev;
+	unsigned int block_size;
+	unsigned int tov;		/* tp_retire_blk_tov asked for */
+	unsigned int want;		/* pdr_retire_tmo */
+};
+
+/* ifindex 0: __dev_get_by_index() finds nothing: DEFAULT_PRB_RETIRE_TOV. */
+FIXTURE_VARIANT_ADD(pdiag_retire, unbound_4k) {
+	.dev = RETIRE_UNBOUND, .block_size = 4096, .want = 8,
+};
+/* lo: no get_link_ksettings, -EOPNOTSUPP: DEFAULT_PRB_RETIRE_TOV. */
+FIXTURE_VARIANT_ADD(pdiag_retire, lo_4k) {
+	.dev = RETIRE_LO, .block_size = 4096, .want = 8,
+};
+/* br0, no ports: SPEED_UNKNOWN: DEFAULT_PRB_RETIRE_TOV. */
+FIXTURE_VARIANT_ADD(pdiag_retire, bridge_4k) {
+	.dev = RETIRE_BRIDGE, .block_size = 4096, .want = 8,
+};
+/* veth 10000: div 10, mbits 4096 * 8 / 1048576 = 0, 0 / 10 + 1 = 1. */
+FIXTURE_VARIANT_ADD(pdiag_retire, veth_4k) {
+	.dev = RETIRE_VETH, .block_size = 4096, .want = 1,
+};
+/* veth 10000: mbits 1048576 * 8 / 1048576 = 8, 8 / 10 = 0, + 1 = 1. */
+FIXTURE_VARIANT_ADD(pdiag_retire, veth_1m) {
+	.dev = RETIRE_VETH, .block_size = 1 << 20, .want = 1,
+};
+/* veth 10000: mbits 4194304 * 8 / 1048576 = 32, 32 / 10 = 3, + 1 = 4. */
+FIXTURE_VARIANT_ADD(pdiag_retire, veth_4m) {
+	.dev = RETIRE_VETH, .block_size = 4 << 20, .want = 4,
+};
+/* tp_retire_blk_tov 3 is kept (computed it would be 1, as veth_1m). */
+FIXTURE_VARIANT_ADD(pdiag_retire, veth_1m_tov3) {
+	.dev = RETIRE_VETH, .block_size = 1 << 20, .tov = 3, .want = 3,
+};
+
+FIXTURE_SETUP(pdiag_retire)
+{
+	struct pdiag_dump d;
+	char why[256] = "";
+	int rc, ifindex = 0;
+
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	rc = pdiag_request(0, NLM_F_DUMP, 0, &d);
+	if (rc == -ENOENT)
+		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
+		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
+	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	switch (variant->dev) {
+	case RETIRE_UNBOUND:
+		self->fd = psock_socket(SOCK_RAW, 0);
+		ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+		ASSERT_EQ(0, psock_set_version(self->fd, TPACKET_V3))
+			TH_LOG("TPACKET_V3: %s", strerror(errno));
+		return;
+	case RETIRE_LO:
+		ifindex = if_nametoindex("lo");
+		ASSERT_EQ(1, ifindex) TH_LOG("lo: %s", strerror(errno));
+		break;
+	case RETIRE_BRIDGE:
+		/* A bridge with no port; the link type missing is a real absence. */
+		rc = netns_ip(&self->topo, false, why, sizeof(why),
+			      "link add name br0 type bridge stp_state 0");
+		if (rc && strstr(why, "Unknown device type"))
+			SKIP(return, "no bridge link type (module bridge, CONFIG_BRIDGE): %s", why);
+		ASSERT_EQ(0, rc) TH_LOG("bridge: %s", why);
+		ifindex = if_nametoindex("br0");
+		ASSERT_LT(0, ifindex) TH_LOG("br0: %s", strerror(errno));
+		break;
+	case RETIRE_VETH:
+		ifindex = self->topo.ifindex0;
+		break;
+	}
+	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, ifindex, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("socket on ifindex %d: %s", ifindex, strerror(errno));
+}
+
+FIXTURE_TEARDOWN(pdiag_retire)
+{
+	if (self->fd >= 0)
+		EXPECT_EQ(0, close(self->fd));
+	netns_teardown(&self->topo);
+}
+
+/*
+ * A V3 RX ring asked for with tp_retire_blk_tov 0 gets the retire timeout
+ * prb_calc_retire_blk_tmo() derives from the bound device's link speed and
+ * the block size (8 ms, DEFAULT_PRB_RETIRE_TOV, without a device, without
+ * get_link_ksettings, below 1000 Mb/s or SPEED_UNKNOWN; else
+ * block_size * 8 / 2^20 / (speed / 1000) + 1), and one asked for with
+ * another value gets that value (init_prb_bdqc()); packet_diag's
+ * pdiag_put_ring() reports it as pdr_retire_tmo.
+ */
+TEST_F(pdiag_retire, default_retire_tmo_from_bound_device)
+{
+	struct ring_geometry geo = {
+		.block_size = variant->block_size, .block_nr = 1, .frame_size = 2048,
+		.retire_blk_tov = variant->tov,
+	};
+	struct pdiag_dump d;
+	const struct pdiag_sock *p;
+	int rc;
+
+	ASSERT_EQ(0, ring_request(self->fd, PACKET_RX_RING, TPACKET_V3, &geo))
+		TH_LOG("RX ring of one %u-byte block: %s", variant->block_size, strerror(errno));
+	rc = pdiag_request(PACKET_SHOW_RING_CFG, NLM_F_DUMP, 0, &d);
+	ASSERT_EQ(0, rc) TH_LOG("dump: %d, %s", rc, strerror(errno));
+	p = pdiag_find(&d, self->fd);
+	ASSERT_NE(NULL, p) TH_LOG("socket inode %lu not in the dump", pdiag_fd_ino(self->fd));
+	ASSERT_TRUE(p->has_rx);
+	EXPECT_EQ(variant->block_size, p->rx.pdr_block_size);
+	EXPECT_EQ(1, p->rx.pdr_block_nr);
+	EXPECT_EQ(variant->want, p->rx.pdr_retire_tmo);
 }
 
 /*

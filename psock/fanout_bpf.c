@@ -16,7 +16,11 @@
  *  - fanout_set_data_ebpf(): the data must be a 4-byte fd of a
  *          BPF_PROG_TYPE_SOCKET_FILTER program (bpf_prog_get_type()):
  *          EINVAL for another length, another kind of fd or another
- *          program type, EBADF for a closed fd.
+ *          program type, EBADF for a closed fd;
+ *  - both: EPERM on a member whose filter is locked (SO_LOCK_FILTER,
+ *          SOCK_FILTER_LOCKED), before the data is read; EFAULT for data
+ *          the kernel cannot read (copy_bpf_fprog_from_user(),
+ *          copy_from_sockptr()).
  * The programs are loaded with bpf(2) BPF_PROG_LOAD (harness/bpf.c).
  *
  * Test cases (<m> = m2, m3, m4):
@@ -25,6 +29,8 @@
  *   bpf.<m>.no_program_member0
  *   bpf_data.bad_program_data_refused
  *   bpf_data.ebpf_group_refuses_other_program_type
+ *   bpf_data.locked_filter_refuses_program_eperm
+ *   bpf_data.unreadable_data_efault
  */
 #include <errno.h>
 #include <string.h>
@@ -228,6 +234,59 @@ TEST_F(bpf_data, ebpf_group_refuses_other_program_type)
 	ASSERT_FIXTURE_GROUP(&self->f, 1, 0, NULL, ETH_P_PSOCK, GID, PACKET_FANOUT_EBPF);
 	EXPECT_ERRNO(EINVAL, setsockopt(self->f.g.m[0].fd, SOL_PACKET, PACKET_FANOUT_DATA,
 					&self->prog_fd, sizeof(self->prog_fd)));
+}
+
+/*
+ * A member whose filter is locked (SO_LOCK_FILTER) may not set the group's
+ * program: EPERM from fanout_set_data_cbpf()/_ebpf() before the data is
+ * looked at, so a valid classic program is refused as well as a 4-byte
+ * value that is no fd; the CBPF group keeps choosing member 0 (no program,
+ * fanout_demux_bpf()).
+ */
+TEST_F(bpf_data, locked_filter_refuses_program_eperm)
+{
+	struct sock_filter one[] = { BPF_STMT(BPF_RET | BPF_K, 1) };
+	struct sock_fprog prog = { .len = 1, .filter = one };
+	struct frame_spec s = { .payload_len = 32 };
+	struct fanout_group e;
+	int on = 1, junk = -1;
+
+	ASSERT_FIXTURE_GROUP(&self->f, 2, 0, NULL, ETH_P_PSOCK, GID, PACKET_FANOUT_CBPF);
+	ASSERT_EQ(0, setsockopt(self->f.g.m[0].fd, SOL_SOCKET, SO_LOCK_FILTER, &on, sizeof(on)))
+		TH_LOG("SO_LOCK_FILTER: %s", strerror(errno));
+	EXPECT_ERRNO(EPERM, setsockopt(self->f.g.m[0].fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog,
+				       sizeof(prog)));
+	ASSERT_SEND_COLLECT(&self->f.topo, &self->f.g, &s, 0, 8, NULL, 0, self->f.count);
+	EXPECT_EQ(8, self->f.count[0]);
+	EXPECT_EQ(0, self->f.count[1]);
+
+	ASSERT_EQ(0, fanout_group_open(&e, 1, 0, NULL, self->f.topo.ifindex0, ETH_P_PSOCK,
+				       GID + 1, PACKET_FANOUT_EBPF));
+	ASSERT_EQ(0, setsockopt(e.m[0].fd, SOL_SOCKET, SO_LOCK_FILTER, &on, sizeof(on)))
+		TH_LOG("SO_LOCK_FILTER: %s", strerror(errno));
+	EXPECT_ERRNO(EPERM, setsockopt(e.m[0].fd, SOL_PACKET, PACKET_FANOUT_DATA, &junk,
+				       sizeof(junk)));
+	fanout_group_close(&e);
+}
+
+/*
+ * Program data the kernel cannot read is EFAULT: a struct sock_fprog at an
+ * unmapped address (copy_bpf_fprog_from_user() in fanout_set_data_cbpf()),
+ * and a 4-byte fd at one (copy_from_sockptr() in fanout_set_data_ebpf()).
+ */
+TEST_F(bpf_data, unreadable_data_efault)
+{
+	void *unmapped = (void *)8;
+	struct fanout_group e;
+
+	ASSERT_FIXTURE_GROUP(&self->f, 2, 0, NULL, ETH_P_PSOCK, GID, PACKET_FANOUT_CBPF);
+	EXPECT_ERRNO(EFAULT, setsockopt(self->f.g.m[0].fd, SOL_PACKET, PACKET_FANOUT_DATA, unmapped,
+					sizeof(struct sock_fprog)));
+	ASSERT_EQ(0, fanout_group_open(&e, 1, 0, NULL, self->f.topo.ifindex0, ETH_P_PSOCK,
+				       GID + 1, PACKET_FANOUT_EBPF));
+	EXPECT_ERRNO(EFAULT, setsockopt(e.m[0].fd, SOL_PACKET, PACKET_FANOUT_DATA, unmapped,
+					sizeof(int)));
+	fanout_group_close(&e);
 }
 
 TEST_HARNESS_MAIN

@@ -38,6 +38,7 @@
  *   vnet_rx.<path>_<n>.tcp_gso_frame
  *   vnet_rx.<path>_<n>.plain_frame_zero_header
  *   vnet_rx.<path>_<n>.udp_gso_frame
+ *   vnet_short.hdr_<n>.buffer_shorter_than_header_einval_frame_dropped
  *   vnet_opt.dgram_einval
  *   vnet_opt.hdr_sz_other_sizes_einval
  *   vnet_opt.ebusy_with_ring
@@ -358,6 +359,94 @@ TEST_F(vnet_rx, udp_gso_frame)
 	ASSERT_EQ(len, s.len);
 	/* The UDP socket's own headers (IP id, checksum): compare the payload. */
 	EXPECT_EQ(0, memcmp(wire + UDP_DATA_OFF, s.frame + UDP_DATA_OFF, 3 * GSO_SIZE));
+}
+
+/* ---- a buffer shorter than the header -------------------------------- */
+
+FIXTURE(vnet_short) {
+	struct netns_topo topo;
+	int fd;
+};
+
+FIXTURE_VARIANT(vnet_short) {
+	int hdr;	/* 10: PACKET_VNET_HDR 1; 12: PACKET_VNET_HDR_SZ 12 */
+};
+
+FIXTURE_VARIANT_ADD(vnet_short, hdr_10) { .hdr = 10 };
+FIXTURE_VARIANT_ADD(vnet_short, hdr_12) { .hdr = 12 };
+
+/* psk1 in its own namespace; the receiver on psk0, ETH_P_PSOCK only, with the header set. */
+FIXTURE_SETUP(vnet_short)
+{
+	const struct netns_opts opts = { .peer_netns = true };
+	int one = 1;
+
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
+	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	if (variant->hdr == 12) {
+		SKIP_WITHOUT_VNET_HDR_SZ(return, self->fd);
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR_SZ, &variant->hdr,
+					sizeof(variant->hdr)))
+			TH_LOG("PACKET_VNET_HDR_SZ 12: %s", strerror(errno));
+	} else {
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
+			TH_LOG("PACKET_VNET_HDR: %s", strerror(errno));
+	}
+}
+
+FIXTURE_TEARDOWN(vnet_short)
+{
+	if (self->fd >= 0)
+		EXPECT_EQ(0, close(self->fd));
+	netns_teardown(&self->topo);
+}
+
+/* recvmsg() of the next frame into a buffer of len bytes: its return value (or -errno). */
+static ssize_t vnet_short_recv(struct __test_metadata *_metadata, int fd, uint8_t *buf,
+			       size_t len, int *msg_flags)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	EXPECT_EQ(1, psock_wait(fd, POLLIN, PSOCK_WAIT_MS)) TH_LOG("no frame: %s", strerror(errno));
+	n = recvmsg(fd, &mh, MSG_DONTWAIT);
+	*msg_flags = mh.msg_flags;
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * packet_rcv_vnet(): a recvmsg() buffer shorter than the vnet header is
+ * EINVAL and the frame is gone (packet_recvmsg() frees it); a buffer of
+ * exactly the header's size gets the header alone, MSG_TRUNC, and the
+ * return value is the header's size (the frame's bytes are not counted:
+ * no MSG_TRUNC in the flags given). Frames 1, 2, 3 (64-byte payloads):
+ * 1 is lost to the short buffer, 2 arrives whole, 3 as a header only.
+ */
+TEST_F(vnet_short, buffer_shorter_than_header_einval_frame_dropped)
+{
+	const size_t frame_len = ETH_HLEN + 64;
+	uint8_t buf[2048];
+	uint32_t seq = 0;
+	int flags = 0;
+
+	for (uint32_t i = 1; i <= 3; i++) {
+		const struct frame_spec spec = { .payload_len = 64, .seq = i };
+
+		ASSERT_EQ((ssize_t)frame_len, peer_send_spec(&self->topo, &spec))
+			TH_LOG("send %u: %s", i, strerror(errno));
+	}
+	EXPECT_EQ(-EINVAL, vnet_short_recv(_metadata, self->fd, buf, variant->hdr - 1, &flags));
+	ASSERT_EQ((ssize_t)(variant->hdr + frame_len),
+		  vnet_short_recv(_metadata, self->fd, buf, sizeof(buf), &flags));
+	EXPECT_EQ(0, flags & MSG_TRUNC);
+	ASSERT_TRUE(frame_tag(buf + variant->hdr + ETH_HLEN, 64, &seq));
+	EXPECT_EQ(2, seq);
+	EXPECT_EQ(variant->hdr, vnet_short_recv(_metadata, self->fd, buf, variant->hdr, &flags));
+	EXPECT_EQ(MSG_TRUNC, flags & MSG_TRUNC);
+	EXPECT_ERRNO(EAGAIN, recv(self->fd, buf, sizeof(buf), MSG_DONTWAIT));
 }
 
 /* ---- the option itself ---------------------------------------------- */

@@ -499,7 +499,9 @@ FIXTURE_TEARDOWN(rcv_mcloop)
  * offered the looped copy before ip_rcv()), the packet socket holds
  * exactly one tagged frame, the outgoing copy (sll_pkttype
  * PACKET_OUTGOING where the address says it: not SOCK_PACKET's
- * sockaddr_pkt).
+ * sockaddr_pkt). The looped copy has no link header (dev_loopback_xmit()
+ * sets the MAC header at the network header), so its tag is looked for
+ * 14 bytes earlier as well: a copy let through is counted either way.
  */
 TEST_F(rcv_mcloop, looped_back_copy_not_delivered)
 {
@@ -528,12 +530,17 @@ TEST_F(rcv_mcloop, looped_back_copy_not_delivered)
 			EXPECT_EQ(EAGAIN, errno) TH_LOG("recvfrom: %s", strerror(errno));
 			break;
 		}
-		if ((size_t)n < variant->skip || !frame_tag(buf + variant->skip, n - variant->skip,
-							      &seq))
+		if ((size_t)n >= variant->skip &&
+		    frame_tag(buf + variant->skip, n - variant->skip, &seq)) {
+			EXPECT_EQ(variant->skip + 64, n);
+		} else if (variant->type != SOCK_DGRAM && (size_t)n >= variant->skip - 14 &&
+			   frame_tag(buf + variant->skip - 14, n - variant->skip + 14, &seq)) {
+			TH_LOG("a frame without its link header: the looped-back copy");
+		} else {
 			continue;
+		}
 		tagged++;
 		EXPECT_EQ(7, seq);
-		EXPECT_EQ(variant->skip + 64, n);
 		if (variant->type != SOCK_PACKET && from.sll_pkttype == PACKET_OUTGOING)
 			outgoing++;
 	}

@@ -49,6 +49,7 @@
  *   rx_meta.<type>_<v>.timestamps_between_clock_reads
  *   rx_meta.<type>_<v>.vlan_tags_reported
  *   rx_inband.<path>.dgram_outgoing_inband_tag_reported   (ring_v2 / ring_v3 / recvmsg)
+ *   rx_inband.<path>.dgram_outgoing_cut_tag_tci_zero      (ring_v2 / ring_v3 / recvmsg)
  *   rx_csum.<path>.udp_socket_datagram_csum_notready
  *   rx_csum.<path>.injected_frame_csum_none
  *   rx_csum.<path>.gro_checked_udp_csum_valid
@@ -270,9 +271,13 @@ TEST_F(rx_meta, timestamps_between_clock_reads)
 }
 
 /*
- * 802.1Q with PCP 7 and DEI set, 802.1ad, and no tag. V2/V3 report the
- * whole TCI and the TPID with both VLAN status bits; an untagged frame has
- * neither bit and zero fields. V1's header has no VLAN fields: no bits.
+ * V2/V3 report a tag in skb metadata with the whole TCI, the TPID and
+ * tp_status exactly TP_STATUS_USER | TP_STATUS_VLAN_VALID |
+ * TP_STATUS_VLAN_TPID_VALID (0x51, less the machine's timestamp bits:
+ * prb_fill_vlan_info() sets 0x50 on V3, tpacket_rcv() ORs in the rest);
+ * an untagged frame has 0x1 and zero fields, and V1, whose header has no
+ * VLAN fields, 0x1 for every frame. Frames: 802.1Q with PCP 7 and DEI set,
+ * 802.1ad, and no tag.
  * The tag is not part of the stored bytes (it lives in skb metadata).
  */
 TEST_F(rx_meta, vlan_tags_reported)
@@ -297,7 +302,9 @@ TEST_F(rx_meta, vlan_tags_reported)
 		ASSERT_EQ(ETH_HLEN + (tag[i].tpid ? 4 : 0) + 64, peer_send_spec(&self->topo, &spec))
 			TH_LOG("send: %s", strerror(errno));
 		f = next_tagged(_metadata, &self->ring, variant->type, &spec, i, &v);
-		EXPECT_EQ(tagged ? vlan_bits : 0, v.status & vlan_bits) TH_LOG("frame %u", i);
+		/* exact, less the machine's timestamp bits: TP_STATUS_USER 0x1 (| 0x50) */
+		EXPECT_EQ(tagged ? TP_STATUS_USER | vlan_bits : TP_STATUS_USER,
+			  v.status & ~TP_STATUS_TS_MASK) TH_LOG("frame %u: tp_status %#x", i, v.status);
 		EXPECT_EQ(hdr + 64, v.len) TH_LOG("frame %u", i);
 		if (variant->type == SOCK_RAW) {
 			/* The stored link header is untagged: EtherType right after the MACs. */
@@ -440,7 +447,8 @@ TEST_F(rx_inband, dgram_outgoing_inband_tag_reported)
 	inband_receive(_metadata, self, &s);
 	/* the ring's status also has timestamp bits; PACKET_AUXDATA's nothing else */
 	EXPECT_EQ(TP_STATUS_USER | vlan_bits,
-		  variant->ring ? s.status & (TP_STATUS_USER | vlan_bits) : s.status);
+		  variant->ring ? s.status & ~TP_STATUS_TS_MASK : s.status)
+		TH_LOG("tp_status %#x", s.status);
 	EXPECT_EQ(0xf123, s.tci);
 	EXPECT_EQ(0x8100, s.tpid);
 	EXPECT_EQ(64, s.len);
@@ -451,6 +459,100 @@ TEST_F(rx_inband, dgram_outgoing_inband_tag_reported)
 	EXPECT_EQ(0, memcmp(wire + 18, s.data, 64));
 	EXPECT_EQ(PACKET_OUTGOING, s.pkttype);
 	EXPECT_EQ(htons(0x88b5), s.protocol);
+}
+
+/*
+ * The next outgoing frame of two bytes f1 23 on the case's path (nothing
+ * else that crosses psk0 has such a frame): what the socket said into *s,
+ * the bytes into s->data. One deadline for every frame looked at.
+ */
+static void short_tag_receive(struct __test_metadata *_metadata,
+			      struct _test_data_rx_inband *self, struct inband_seen *s)
+{
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+	struct tpacket_auxdata aux;
+	struct sockaddr_ll from;
+	uint8_t buf[2048];
+	ssize_t n;
+
+	if (self->ring.map) {
+		for (;;) {
+			struct frame_view v;
+			void *f = ring_next_frame_until(&self->ring, deadline);
+
+			ASSERT_NE(NULL, f) TH_LOG("2-byte frame within %d ms: %s", PSOCK_WAIT_MS,
+						  strerror(errno));
+			frame_view(&self->ring, f, &v);
+			if (v.snaplen == 2 && v.data[0] == 0xf1 && v.data[1] == 0x23 &&
+			    v.sll->sll_pkttype == PACKET_OUTGOING) {
+				*s = (struct inband_seen){
+					.status = v.status, .len = v.len, .snaplen = v.snaplen,
+					.mac = v.mac, .net = v.net, .tci = v.vlan_tci,
+					.tpid = v.vlan_tpid, .protocol = v.sll->sll_protocol,
+					.pkttype = v.sll->sll_pkttype,
+				};
+				memcpy(s->data, v.data, 2);
+				ring_release_frame(&self->ring, f);
+				return;
+			}
+			ring_release_frame(&self->ring, f);
+		}
+	}
+	for (;;) {
+		ASSERT_EQ(1, psock_wait_until(self->fd, POLLIN, deadline))
+			TH_LOG("2-byte frame within %d ms: %s", PSOCK_WAIT_MS, strerror(errno));
+		n = psock_recv_auxdata(self->fd, buf, sizeof(buf), MSG_DONTWAIT, &aux, &from);
+		ASSERT_LT(0, n) TH_LOG("recvmsg: %s", strerror(errno));
+		if (n == 2 && buf[0] == 0xf1 && buf[1] == 0x23 &&
+		    from.sll_pkttype == PACKET_OUTGOING)
+			break;
+	}
+	*s = (struct inband_seen){
+		.status = aux.tp_status, .len = aux.tp_len, .snaplen = aux.tp_snaplen,
+		.mac = aux.tp_mac, .net = aux.tp_net, .tci = aux.tp_vlan_tci,
+		.tpid = aux.tp_vlan_tpid, .protocol = from.sll_protocol,
+		.pkttype = from.sll_pkttype,
+	};
+	memcpy(s->data, buf, 2);
+}
+
+/*
+ * An 802.1Q frame cut inside its tag is still reported as tagged, with
+ * tp_vlan_tci 0: a 16-byte frame (EtherType 0x8100, then only the TCI
+ * bytes f1 23) that a SOCK_RAW socket sends keeps skb->protocol 0x8100
+ * (dev_parse_header_protocol()) and its network header at 14
+ * (packet_parse_headers(): vlan_get_protocol_and_depth() cannot read the
+ * 4-byte vlan_hdr), so a SOCK_DGRAM socket gets tp_len 2, the two TCI
+ * bytes as data, both VLAN status bits, tp_vlan_tpid 0x8100, and
+ * tp_vlan_tci 0 from vlan_get_tci(), whose skb_header_pointer() of the
+ * 4-byte header past the 2 bytes there returns NULL; sll_protocol 0
+ * (vlan_get_protocol_dgram() cannot read it either). tpacket_rcv() V2,
+ * prb_fill_vlan_info() V3, packet_recvmsg() PACKET_AUXDATA.
+ */
+TEST_F(rx_inband, dgram_outgoing_cut_tag_tci_zero)
+{
+	uint8_t wire[16];
+	struct inband_seen s;
+
+	memcpy(wire, self->topo.mac1, 6);
+	memcpy(wire + 6, self->topo.mac0, 6);
+	wire[12] = 0x81;
+	wire[13] = 0x00;
+	wire[14] = 0xf1;
+	wire[15] = 0x23;
+	ASSERT_EQ(16, send(self->tx, wire, sizeof(wire), 0)) TH_LOG("send: %s", strerror(errno));
+	short_tag_receive(_metadata, self, &s);
+	/* the ring's status also has timestamp bits; PACKET_AUXDATA's nothing else */
+	EXPECT_EQ(0x51, variant->ring ? s.status & ~TP_STATUS_TS_MASK : s.status)
+		TH_LOG("tp_status %#x", s.status);
+	EXPECT_EQ(0, s.tci);
+	EXPECT_EQ(0x8100, s.tpid);
+	EXPECT_EQ(2, s.len);
+	EXPECT_EQ(2, s.snaplen);
+	EXPECT_EQ(variant->ring ? (variant->version == TPACKET_V3 ? 96 : 80) : 0, s.net);
+	EXPECT_EQ(s.net, s.mac);
+	EXPECT_EQ(PACKET_OUTGOING, s.pkttype);
+	EXPECT_EQ(0, s.protocol);
 }
 
 /* ---- checksum status, ring and recvmsg ---------------------------------- */

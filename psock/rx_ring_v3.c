@@ -24,7 +24,9 @@
  * is empty, and prb_close_block() then takes ts_last_pkt from the clock.
  * TP_FT_REQ_FILL_RXHASH asks for the flow hash in each
  * packet's hv1.tp_rxhash (prb_fill_rxhash()), else it is 0
- * (prb_clear_rxhash()).
+ * (prb_clear_rxhash()). The value is skb->hash, the one a socket filter
+ * reads as SKF_AD_RXHASH in run_filter() just before, when the hash was
+ * computed before the filter ran (skb_get_hash() computes it once).
  *
  * psock/rx_ring.c walks rings of every version: order, wrapping, drops,
  * poll().
@@ -40,6 +42,8 @@
  *   rx_v3.rxhash_zero_when_not_requested
  *   rx_v3.empty_block_not_retired_by_timer
  *   rx_v3.reserve_past_block_stores_nothing
+ *   rx_v3_hash.rxhash_is_filter_skb_hash
+ *   rx_v3_hash.rxhash_zero_without_request_skb_hashed
  *   rx_v3_big.packet_clamped_to_block
  *   rx_v3_big.empty_block_closed_ts_from_clock
  */
@@ -52,6 +56,7 @@
 #include "kselftest_harness.h"
 #include "psock.h"
 #include "rx_expect.h"
+#include "bpf.h"
 
 /* BLK_HDR_LEN in af_packet.c: the block descriptor, 8-byte aligned. */
 #define BLK_HDR_LEN 48
@@ -430,6 +435,130 @@ TEST_F(rx_v3, reserve_past_block_stores_nothing)
 	EXPECT_EQ(0, h->tp_snaplen);
 	EXPECT_EQ(4048, h->tp_mac);
 	EXPECT_EQ(4066, h->tp_net);
+}
+
+/* ---- tp_rxhash against the hash the socket filter read ---------------- */
+
+FIXTURE(rx_v3_hash) {
+	struct netns_topo topo;
+	int fd;
+	struct ring ring;
+};
+
+/*
+ * Two tx and rx queues on each veth end: psk1's dev_queue_xmit() then
+ * picks a queue by skb_tx_hash(), which computes and stores skb->hash
+ * (skb_get_hash(): sw_hash or l4_hash set), and veth hands the skb to psk0
+ * with it (skb_scrub_packet() keeps the hash). So the hash exists before
+ * psk0's socket filter runs, and prb_fill_rxhash()'s skb_get_hash() of the
+ * same skb returns it unchanged. (A PACKET_FANOUT_HASH group would not do:
+ * fanout_demux_hash() uses __skb_get_hash_symmetric(), which stores
+ * nothing; with one queue SKF_AD_RXHASH reads 0.) A SOCK_RAW V3 socket on
+ * psk0 bound to ETH_P_IP, with a classic filter that keeps
+ * 64 + (SKF_AD_RXHASH & 0xff) bytes.
+ */
+FIXTURE_SETUP(rx_v3_hash)
+{
+	const struct netns_opts opts = { .queues = 2 };
+	const struct sock_filter snap_is_hash[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_RXHASH),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff),
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 64),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+
+	memset(&self->ring, 0, sizeof(self->ring));
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
+	self->fd = psock_rx_socket(SOCK_RAW, TPACKET_V3, self->topo.ifindex0, ETH_P_IP);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	ASSERT_EQ(0, bpf_attach(self->fd, snap_is_hash, PROG_LEN(snap_is_hash)))
+		TH_LOG("SO_ATTACH_FILTER: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_v3_hash)
+{
+	ring_close_socket(&self->ring, self->fd);
+	netns_teardown(&self->topo);
+}
+
+#define HASH_FRAMES 8
+
+/*
+ * Open a ring with feature_req_word, send HASH_FRAMES UDP frames of 442
+ * bytes, four flows (sport 4000..4003) twice over, and record for each the
+ * hash's low byte the filter saw (tp_snaplen - 64) and tp_rxhash. Each
+ * frame must be whole on the wire (tp_len 442) and snapped by the filter
+ * (tp_snaplen 64..319).
+ */
+static void hash_receive(struct __test_metadata *_metadata, struct _test_data_rx_v3_hash *self,
+			 unsigned int feature_req_word, uint32_t *seen, uint32_t *rxhash)
+{
+	struct ring_geometry geo = ring_small;
+	struct frame_spec spec = { .ip = 4, .dport = 5000, .payload_len = 400 };
+	size_t skip = rx_payload_offset(SOCK_RAW, &spec);
+
+	geo.retire_blk_tov = 4;
+	geo.feature_req_word = feature_req_word;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo))
+		TH_LOG("PACKET_RX_RING: %s", strerror(errno));
+	for (unsigned int i = 0; i < HASH_FRAMES; i++) {
+		spec.sport = 4000 + i % 4;
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, i, 1))
+			TH_LOG("send: %s", strerror(errno));
+	}
+	for (unsigned int i = 0; i < HASH_FRAMES; i++) {
+		uint32_t seq = ~0u;
+		struct tpacket3_hdr *h = ring_next_tagged(&self->ring, PSOCK_WAIT_MS, skip, &seq);
+
+		ASSERT_NE(NULL, h) TH_LOG("UDP frame %u: %s", i, strerror(errno));
+		ASSERT_EQ(i, seq);
+		EXPECT_EQ(442, h->tp_len) TH_LOG("frame %u", i);
+		ASSERT_LE(64, h->tp_snaplen) TH_LOG("frame %u", i);
+		ASSERT_GE(64 + 0xff, h->tp_snaplen) TH_LOG("frame %u", i);
+		seen[i] = h->tp_snaplen - 64;
+		rxhash[i] = h->hv1.tp_rxhash;
+		ring_release_frame(&self->ring, h);
+	}
+}
+
+/*
+ * With TP_FT_REQ_FILL_RXHASH, tp_rxhash is exactly skb->hash, the value
+ * the socket filter read as SKF_AD_RXHASH (run_filter() and
+ * prb_fill_rxhash() in tpacket_rcv() see the same skb, and skb_get_hash()
+ * returns a hash already computed): each frame's tp_snaplen - 64 is
+ * tp_rxhash & 0xff, the hash is not 0 (__skb_get_hash() never leaves 0),
+ * and one flow's two frames have the same one.
+ */
+TEST_F(rx_v3_hash, rxhash_is_filter_skb_hash)
+{
+	uint32_t seen[HASH_FRAMES], rxhash[HASH_FRAMES];
+
+	hash_receive(_metadata, self, TP_FT_REQ_FILL_RXHASH, seen, rxhash);
+	for (unsigned int i = 0; i < HASH_FRAMES; i++) {
+		EXPECT_EQ(seen[i], rxhash[i] & 0xff)
+			TH_LOG("frame %u: tp_rxhash %#x, filter saw %#x", i, rxhash[i], seen[i]);
+		EXPECT_NE(0, rxhash[i]) TH_LOG("frame %u", i);
+		EXPECT_EQ(rxhash[i % 4], rxhash[i]) TH_LOG("frame %u", i);
+	}
+}
+
+/*
+ * Without TP_FT_REQ_FILL_RXHASH, tp_rxhash is 0 (prb_clear_rxhash()) even
+ * though the skb carries a hash: the filter saw one, the same low byte for
+ * both frames of each flow, and not 0 for all four flows (chance 2^-32).
+ */
+TEST_F(rx_v3_hash, rxhash_zero_without_request_skb_hashed)
+{
+	uint32_t seen[HASH_FRAMES], rxhash[HASH_FRAMES], any = 0;
+
+	hash_receive(_metadata, self, 0, seen, rxhash);
+	for (unsigned int i = 0; i < HASH_FRAMES; i++) {
+		EXPECT_EQ(0, rxhash[i]) TH_LOG("frame %u", i);
+		EXPECT_EQ(seen[i % 4], seen[i]) TH_LOG("frame %u", i);
+		any |= seen[i];
+	}
+	EXPECT_NE(0, any) TH_LOG("the filter saw no hash: SKF_AD_RXHASH 0 for every flow");
 }
 
 /* ---- a packet larger than a block ------------------------------------- */

@@ -30,6 +30,8 @@
  *   snd_vnet.vnet_hdr_sz_default_10
  *   snd_vnet.vnet_hdr_sz_12_reads_back
  *   snd_vnet.vnet_hdr_sz_12
+ *   snd_vnet.hdr_len_up_to_frame_length
+ *   snd_vnet.short_or_unreadable_header_refused
  */
 #include <errno.h>
 #include <stdio.h>
@@ -411,6 +413,54 @@ TEST_F(snd_vnet, vnet_hdr_sz_12)
 	ASSERT_EQ((ssize_t)(12 + f.len), tx_send_vnet(self->fd, &vh, 12, f.wire, f.len))
 		TH_LOG("send: %s", strerror(errno));
 	ASSERT_SINK_FRAME(self->sink, &f, 4, PSOCK_WAIT_MS);
+}
+
+/*
+ * hdr_len may be the whole frame but not more (__packet_snd_vnet_parse():
+ * hdr_len > length is EINVAL, the frame not sent): a header-only hint of
+ * exactly the frame's length is sent; one byte more is refused, and the
+ * next frame on the sink is the one sent after it.
+ */
+TEST_F(snd_vnet, hdr_len_up_to_frame_length)
+{
+	struct virtio_net_hdr vh = { 0 };
+	static struct tx_frame a, b, c;
+
+	TX_FRAME(&a, .seq = 5, .payload_len = 100);
+	TX_FRAME(&b, .seq = 6, .payload_len = 100);
+	TX_FRAME(&c, .seq = 7, .payload_len = 100);
+	vh.hdr_len = a.len;
+	ASSERT_EQ((ssize_t)(sizeof(vh) + a.len), tx_send_vnet(self->fd, &vh, sizeof(vh), a.wire, a.len))
+		TH_LOG("send with hdr_len %zu: %s", a.len, strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &a, 5, PSOCK_WAIT_MS);
+	vh.hdr_len = b.len + 1;
+	EXPECT_ERRNO(EINVAL, tx_send_vnet(self->fd, &vh, sizeof(vh), b.wire, b.len));
+	vh.hdr_len = 0;
+	ASSERT_EQ((ssize_t)(sizeof(vh) + c.len), tx_send_vnet(self->fd, &vh, sizeof(vh), c.wire, c.len))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &c, 7, PSOCK_WAIT_MS);
+}
+
+/*
+ * packet_snd_vnet_parse(): a send shorter than the vnet header is EINVAL
+ * (9 bytes where 10 are the header), and a header the kernel cannot read
+ * is EFAULT; neither sends anything (the next frame on the sink is the
+ * one sent after them). A send of the header alone is EINVAL as well, but
+ * from packet_snd(): no link header (dev_validate_header()).
+ */
+TEST_F(snd_vnet, short_or_unreadable_header_refused)
+{
+	static struct tx_frame f;
+	uint8_t nine[9] = { 0 }, ten[10] = { 0 };
+
+	EXPECT_ERRNO(EINVAL, send(self->fd, nine, sizeof(nine), 0));
+	EXPECT_ERRNO(EFAULT, send(self->fd, (void *)8, 100, 0));
+	EXPECT_ERRNO(EINVAL, send(self->fd, ten, sizeof(ten), 0));
+	TX_FRAME(&f, .seq = 8, .payload_len = 100);
+	ASSERT_EQ((ssize_t)(10 + f.len), tx_send_vnet(self->fd, &(struct virtio_net_hdr){ 0 }, 10,
+						      f.wire, f.len))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &f, 8, PSOCK_WAIT_MS);
 }
 
 TEST_HARNESS_MAIN
