@@ -560,7 +560,7 @@ FIXTURE_TEARDOWN(rollover_pressure)
 	fanout_teardown(&self->f.g, &self->f.topo, NULL, 0);
 }
 
-/* Expect slot i of member m's V2 ring to hold the frame tagged seq. */
+/* Expect slot i of the V2 ring r to be the user's and hold the frame tagged seq. */
 static void expect_slot(struct __test_metadata *_metadata, struct ring *r, unsigned int i,
 			size_t skip, uint32_t seq)
 {
