@@ -39,6 +39,7 @@
  *   create.user_ns_not_owning_netns_eperm
  *   create.other_types_esocktnosupport
  *   create.proc_net_packet_rows
+ *   create.other_ioctls_go_to_the_device_layer
  *   proto.protocol_at_socket_hooks_every_device
  *   proto.eth_p_all_vs_one_ethertype
  *   proto.bind_protocol_zero_keeps_protocol
@@ -46,6 +47,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -279,6 +282,28 @@ TEST_F(create, proc_net_packet_rows)
 }
 
 /* ---- delivery: the default veth pair -------------------------------- */
+
+/*
+ * packet_ioctl() answers SIOCOUTQ and SIOCINQ itself and passes the inet
+ * address and route requests to inet_dgram_ops; any other request is
+ * -ENOIOCTLCMD, which sock_do_ioctl() hands to the device layer
+ * (dev_ioctl()) when it is a socket ioctl and answers ENOTTY otherwise:
+ * SIOCGIFINDEX of lo on a packet socket is 1 (lo's index in a new
+ * namespace), a request no layer knows is ENOTTY.
+ */
+TEST_F(create, other_ioctls_go_to_the_device_layer)
+{
+	struct ifreq ifr;
+
+	self->fd[0] = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, self->fd[0]) TH_LOG("socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	ASSERT_EQ(0, ioctl(self->fd[0], SIOCGIFINDEX, &ifr)) TH_LOG("SIOCGIFINDEX: %s",
+								      strerror(errno));
+	EXPECT_EQ(1, ifr.ifr_ifindex);
+	EXPECT_ERRNO(ENOTTY, ioctl(self->fd[0], _IO('p', 0x7e), 0));
+}
 
 FIXTURE(proto) {
 	struct netns_topo topo;
