@@ -30,6 +30,8 @@
  *   snd_vnet.vnet_hdr_sz_default_10
  *   snd_vnet.vnet_hdr_sz_12_reads_back
  *   snd_vnet.vnet_hdr_sz_12
+ *   snd_vnet.csum_fields_ignored_without_needs_csum
+ *   snd_vnet.needs_csum_field_at_frame_end_accepted
  *   snd_vnet.hdr_len_up_to_frame_length
  *   snd_vnet.short_or_unreadable_header_refused
  */
@@ -413,6 +415,47 @@ TEST_F(snd_vnet, vnet_hdr_sz_12)
 	ASSERT_EQ((ssize_t)(12 + f.len), tx_send_vnet(self->fd, &vh, 12, f.wire, f.len))
 		TH_LOG("send: %s", strerror(errno));
 	ASSERT_SINK_FRAME(self->sink, &f, 4, PSOCK_WAIT_MS);
+}
+
+/*
+ * Without VIRTIO_NET_HDR_F_NEEDS_CSUM the checksum fields are not looked at
+ * (__packet_snd_vnet_parse() raises hdr_len only for NEEDS_CSUM): a header
+ * whose csum_start + csum_offset + 2 lies past the frame is sent, the frame
+ * intact.
+ */
+TEST_F(snd_vnet, csum_fields_ignored_without_needs_csum)
+{
+	struct virtio_net_hdr vh = { 0 };
+	static struct tx_frame f;
+
+	TX_FRAME(&f, .seq = 9, .payload_len = 100);
+	vh.csum_start = f.len;
+	vh.csum_offset = 6;
+	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &f, 9, PSOCK_WAIT_MS);
+}
+
+/*
+ * NEEDS_CSUM with the 2-byte checksum field ending exactly at the frame's
+ * end: __packet_snd_vnet_parse() raises hdr_len to csum_start + csum_offset
+ * + 2, the frame's length, which is allowed, and the frame is sent (the
+ * field is the device's to fill: the rest arrives intact).
+ */
+TEST_F(snd_vnet, needs_csum_field_at_frame_end_accepted)
+{
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.csum_start = L4_OFF,
+	};
+	static struct tx_frame f;
+
+	TX_FRAME(&f, .ip = 4, .sport = 4000, .dport = 4001, .payload_len = 100, .seq = 10);
+	vh.csum_offset = f.len - L4_OFF - 2;
+	ASSERT_EQ((ssize_t)(sizeof(vh) + f.len), tx_send_vnet(self->fd, &vh, sizeof(vh), f.wire, f.len))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_SINK_GETS(self->sink, PSOCK_WAIT_MS, .bytes = f.wire, .len = f.len,
+			 .skip = UDP_PAYLOAD_OFF, .seq = 10, .ignore = f.len - 2);
 }
 
 /*
