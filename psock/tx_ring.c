@@ -49,6 +49,7 @@
  *   tx_ring.<type>_<v>.tp_mac_tp_net_ignored_without_tx_has_off
  *   tx_ring.<type>_<v>.tx_has_off_offset_honoured
  *   tx_ring.<type>_<v>.tx_has_off_offset_out_of_slot_einval
+ *   tx_ring.<type>_<v>.tx_has_off_offset_at_slot_end_sent
  *   tx_ring.<type>_<v>.tx_has_off_refused_slot_sent_once_fixed
  *   tx_walk.<v>.empty_ring_sends_nothing
  *   tx_walk.<v>.request_behind_available_head_not_sent
@@ -299,6 +300,26 @@ TEST_F(tx_ring, tx_has_off_offset_out_of_slot_einval)
 		EXPECT_EQ(EINVAL, errno) TH_LOG("offset %u", bad[i]);
 		EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(r, slot)) TH_LOG("offset %u", bad[i]);
 	}
+}
+
+/*
+ * The largest offset allowed ends the frame exactly at the slot's end
+ * (tpacket_parse_header(): off_max = tp_frame_size - tp_len): a frame
+ * placed there is sent whole.
+ */
+TEST_F(tx_ring, tx_has_off_offset_at_slot_end_sent)
+{
+	struct ring *r = &self->ring;
+	size_t len, off;
+	struct tx_frame f;
+	void *slot = put_has_off_frame(_metadata, self, variant->type, &f, &len);
+	const uint8_t *b = slot_bytes(variant->type, &f, &len);
+
+	off = r->geo.frame_size - len;
+	tx_put(r, 0, off, b, len);
+	tx_set_offsets(r, slot, off, off);
+	ASSERT_EQ((ssize_t)len, ring_send(self, variant->type, 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &f, 8, PSOCK_WAIT_MS);
 }
 
 /*
