@@ -22,6 +22,7 @@
  * Test cases (<v> = v1, v2, v3):
  *   lifecycle.<v>.new_geometry_after_teardown
  *   lifecycle.<v>.teardown_ebusy_while_mapped
+ *   lifecycle.<v>.teardown_ebusy_while_child_maps_ring
  *   lifecycle.<v>.mmap_without_ring_einval
  *   lifecycle.<v>.mmap_length_must_match_ring
  *   lifecycle.<v>.second_mapping_of_ring_allowed
@@ -41,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -203,6 +205,41 @@ TEST_F(lifecycle, teardown_ebusy_while_mapped)
 	EXPECT_EQ(-1, ring_teardown(self->fd, PACKET_RX_RING, variant->version));
 	EXPECT_EQ(EBUSY, errno);
 	ASSERT_EQ(0, munmap(m, RX_LEN));
+	EXPECT_EQ(0, ring_teardown(self->fd, PACKET_RX_RING, variant->version))
+		TH_LOG("%s", strerror(errno));
+}
+
+/*
+ * A mapping inherited by fork() counts as one more (packet_mm_open() on
+ * the child's copy of the vma): with the parent's own mapping gone, the
+ * teardown is still EBUSY while the child lives, and succeeds once the
+ * child has exited (packet_mm_close() on its exit).
+ */
+TEST_F(lifecycle, teardown_ebusy_while_child_maps_ring)
+{
+	int hold[2], status = 0;
+	char c = 0;
+	pid_t pid;
+	void *m;
+
+	ASSERT_EQ(0, ring_request(self->fd, PACKET_RX_RING, variant->version, &ring_small));
+	m = map_ring(self->fd, PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, m) TH_LOG("mmap of the ring's size: %s", strerror(errno));
+	ASSERT_EQ(0, pipe(hold)) TH_LOG("pipe: %s", strerror(errno));
+	pid = fork();
+	ASSERT_LE(0, pid) TH_LOG("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* Hold the inherited mapping until the parent closes the pipe. */
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(hold[0]);
+	EXPECT_EQ(0, munmap(m, RX_LEN));
+	EXPECT_EQ(-1, ring_teardown(self->fd, PACKET_RX_RING, variant->version));
+	EXPECT_EQ(EBUSY, errno);
+	close(hold[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0)) TH_LOG("waitpid: %s", strerror(errno));
+	EXPECT_EQ(0, status);
 	EXPECT_EQ(0, ring_teardown(self->fd, PACKET_RX_RING, variant->version))
 		TH_LOG("%s", strerror(errno));
 }
