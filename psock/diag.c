@@ -83,6 +83,20 @@
 #define SHOW_ALL (PACKET_SHOW_INFO | PACKET_SHOW_MCLIST | PACKET_SHOW_RING_CFG | \
 		  PACKET_SHOW_FANOUT | PACKET_SHOW_MEMINFO | PACKET_SHOW_FILTER)
 
+/*
+ * The probe of every fixture: a dump of the namespace (show, into *dump);
+ * SKIP (then statement) when packet_diag is absent (ENOENT), any other
+ * error fails the case.
+ */
+#define SKIP_WITHOUT_PDIAG(statement, show, dump) do {				\
+	int rc_ = pdiag_request((show), NLM_F_DUMP, 0, (dump));			\
+										\
+	if (rc_ == -ENOENT)							\
+		SKIP(statement, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives " \
+		     "ENOENT (CONFIG_PACKET_DIAG, module af_packet_diag)");	\
+	ASSERT_EQ(0, rc_) TH_LOG("packet_diag dump: %d, %s", rc_, strerror(errno)); \
+} while (0)
+
 FIXTURE(pdiag) {
 	struct netns_topo topo;
 	int fd;
@@ -91,16 +105,11 @@ FIXTURE(pdiag) {
 
 FIXTURE_SETUP(pdiag)
 {
-	int rc;
 
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
 	/* The probe: a dump of the (empty) namespace. */
-	rc = pdiag_request(SHOW_ALL, NLM_F_DUMP, 0, &self->d);
-	if (rc == -ENOENT)
-		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
-		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
-	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	SKIP_WITHOUT_PDIAG(return, SHOW_ALL, &self->d);
 	ASSERT_EQ(0, self->d.n) TH_LOG("a fresh namespace has no packet socket");
 	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
@@ -379,17 +388,12 @@ FIXTURE_VARIANT_ADD(pdiag_ring, v3) { .version = TPACKET_V3 };
 FIXTURE_SETUP(pdiag_ring)
 {
 	struct pdiag_dump d;
-	int rc;
 
 	memset(&self->rx, 0, sizeof(self->rx));
 	memset(&self->tx, 0, sizeof(self->tx));
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	rc = pdiag_request(0, NLM_F_DUMP, 0, &d);
-	if (rc == -ENOENT)
-		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
-		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
-	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	SKIP_WITHOUT_PDIAG(return, 0, &d);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
 }
@@ -538,11 +542,7 @@ FIXTURE_SETUP(pdiag_retire)
 
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	rc = pdiag_request(0, NLM_F_DUMP, 0, &d);
-	if (rc == -ENOENT)
-		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
-		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
-	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	SKIP_WITHOUT_PDIAG(return, 0, &d);
 	switch (variant->dev) {
 	case RETIRE_UNBOUND:
 		self->fd = psock_socket(SOCK_RAW, 0);
@@ -768,15 +768,10 @@ FIXTURE_VARIANT_ADD(pdiag_many, mclist) { .show = PACKET_SHOW_MCLIST, .msg_len =
 FIXTURE_SETUP(pdiag_many)
 {
 	struct pdiag_dump d;
-	int rc;
 
 	memset(self->fds, -1, sizeof(self->fds));
 	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	rc = pdiag_request(0, NLM_F_DUMP, 0, &d);
-	if (rc == -ENOENT)
-		SKIP(return, "packet_diag is absent: SOCK_DIAG_BY_FAMILY AF_PACKET gives ENOENT "
-		     "(CONFIG_PACKET_DIAG, module af_packet_diag)");
-	ASSERT_EQ(0, rc) TH_LOG("packet_diag dump: %d, %s", rc, strerror(errno));
+	SKIP_WITHOUT_PDIAG(return, 0, &d);
 	ASSERT_EQ(0, d.n) TH_LOG("a fresh namespace has no packet socket");
 	for (unsigned int i = 0; i < PDIAG_MANY; i++) {
 		self->fds[i] = psock_socket(SOCK_RAW, 0);

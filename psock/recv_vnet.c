@@ -90,6 +90,25 @@
 	ASSERT_EQ(0, e_) TH_LOG("getsockopt(PACKET_VNET_HDR_SZ): %s", strerror(e_));	\
 } while (0)
 
+/*
+ * The receiver's header: 12 with PACKET_VNET_HDR_SZ (SKIP, then statement,
+ * where the option is unknown), 10 with PACKET_VNET_HDR 1.
+ */
+#define SET_VNET_HDR(statement, fd, hdr) do {					\
+	int hdr_ = (hdr), one_ = 1;						\
+										\
+	if (hdr_ == 12) {							\
+		SKIP_WITHOUT_VNET_HDR_SZ(statement, (fd));			\
+		ASSERT_EQ(0, setsockopt((fd), SOL_PACKET, PACKET_VNET_HDR_SZ, &hdr_,	\
+					sizeof(hdr_)))				\
+			TH_LOG("PACKET_VNET_HDR_SZ 12: %s", strerror(errno));	\
+	} else {								\
+		ASSERT_EQ(0, setsockopt((fd), SOL_PACKET, PACKET_VNET_HDR, &one_,	\
+					sizeof(one_)))				\
+			TH_LOG("PACKET_VNET_HDR: %s", strerror(errno));		\
+	}									\
+} while (0)
+
 /* ---- the header on each receive path -------------------------------- */
 
 FIXTURE(vnet_rx) {
@@ -140,22 +159,12 @@ static void ring_fill(struct ring *r)
 FIXTURE_SETUP(vnet_rx)
 {
 	const struct netns_opts opts = { .peer_netns = true, .addrs = true };
-	int one = 1;
-
 	memset(&self->ring, 0, sizeof(self->ring));
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
 	self->fd = psock_rx_socket(SOCK_RAW, variant->version, self->topo.ifindex0, ETH_P_IP);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	if (variant->hdr == 12) {
-		SKIP_WITHOUT_VNET_HDR_SZ(return, self->fd);
-		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR_SZ, &variant->hdr,
-					sizeof(variant->hdr)))
-			TH_LOG("PACKET_VNET_HDR_SZ 12: %s", strerror(errno));
-	} else {
-		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
-			TH_LOG("PACKET_VNET_HDR: %s", strerror(errno));
-	}
+	SET_VNET_HDR(return, self->fd, variant->hdr);
 	ASSERT_EQ(0, rx_path_open(&self->ring, self->fd, variant->ring))
 		TH_LOG("%s: %s", variant->ring ? "PACKET_RX_RING" : "PACKET_AUXDATA",
 		       strerror(errno));
@@ -379,21 +388,12 @@ FIXTURE_VARIANT_ADD(vnet_short, hdr_12) { .hdr = 12 };
 FIXTURE_SETUP(vnet_short)
 {
 	const struct netns_opts opts = { .peer_netns = true };
-	int one = 1;
 
 	self->fd = -1;
 	PSOCK_NETNS_SETUP(return, &self->topo, &opts);
 	self->fd = psock_rx_socket(SOCK_RAW, 0, self->topo.ifindex0, ETH_P_PSOCK);
 	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
-	if (variant->hdr == 12) {
-		SKIP_WITHOUT_VNET_HDR_SZ(return, self->fd);
-		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR_SZ, &variant->hdr,
-					sizeof(variant->hdr)))
-			TH_LOG("PACKET_VNET_HDR_SZ 12: %s", strerror(errno));
-	} else {
-		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
-			TH_LOG("PACKET_VNET_HDR: %s", strerror(errno));
-	}
+	SET_VNET_HDR(return, self->fd, variant->hdr);
 }
 
 FIXTURE_TEARDOWN(vnet_short)
