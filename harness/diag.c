@@ -61,8 +61,11 @@ static void parse_attrs(struct pdiag_sock *p, struct nlattr *a, int len)
 	}
 }
 
-/* A NETLINK_SOCK_DIAG socket that has sent the request: its fd, or -1 with errno. */
-static int pdiag_send(uint32_t show, uint16_t flags, uint8_t protocol)
+/*
+ * A NETLINK_SOCK_DIAG socket that has sent the request, its packet_diag_req
+ * cut to req_len bytes (at most the whole struct): its fd, or -1 with errno.
+ */
+static int pdiag_send(uint32_t show, uint16_t flags, uint8_t protocol, unsigned int req_len)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -76,12 +79,19 @@ static int pdiag_send(uint32_t show, uint16_t flags, uint8_t protocol)
 			 .pdiag_show = show },
 	};
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	ssize_t len;
 	int fd, err;
 
+	if (req_len > sizeof(rq.req)) {
+		errno = EINVAL;
+		return -1;
+	}
+	len = NLMSG_LENGTH(req_len);
+	rq.nlh.nlmsg_len = len;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -1;
-	if (sendto(fd, &rq, sizeof(rq), 0, (struct sockaddr *)&nl, sizeof(nl)) == sizeof(rq))
+	if (sendto(fd, &rq, len, 0, (struct sockaddr *)&nl, sizeof(nl)) == len)
 		return fd;
 	err = errno;
 	close(fd);
@@ -89,14 +99,15 @@ static int pdiag_send(uint32_t show, uint16_t flags, uint8_t protocol)
 	return -1;
 }
 
-int pdiag_request(uint32_t show, uint16_t flags, uint8_t protocol, struct pdiag_dump *out)
+static int request(uint32_t show, uint16_t flags, uint8_t protocol, unsigned int req_len,
+		   struct pdiag_dump *out)
 {
 	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
 	static char buf[65536];
 	int fd, rc = -1, err = 0;
 
 	memset(out, 0, sizeof(*out));
-	fd = pdiag_send(show, flags, protocol);
+	fd = pdiag_send(show, flags, protocol, req_len);
 	if (fd < 0)
 		return -1;
 	for (;;) {
@@ -139,6 +150,16 @@ out:
 	return rc;
 }
 
+int pdiag_request(uint32_t show, uint16_t flags, uint8_t protocol, struct pdiag_dump *out)
+{
+	return request(show, flags, protocol, sizeof(struct packet_diag_req), out);
+}
+
+int pdiag_request_cut(unsigned int req_len, uint16_t flags, struct pdiag_dump *out)
+{
+	return request(0, flags, 0, req_len, out);
+}
+
 int pdiag_dump_batches(uint32_t show, uint32_t *ino, unsigned int ino_max,
 		       struct pdiag_batches *out)
 {
@@ -147,7 +168,7 @@ int pdiag_dump_batches(uint32_t show, uint32_t *ino, unsigned int ino_max,
 	int fd, rc = -1, err = 0;
 
 	memset(out, 0, sizeof(*out));
-	fd = pdiag_send(show, NLM_F_DUMP, 0);
+	fd = pdiag_send(show, NLM_F_DUMP, 0, sizeof(struct packet_diag_req));
 	if (fd < 0)
 		return -1;
 	for (;;) {

@@ -49,6 +49,14 @@ struct pdiag_dump {
  */
 int pdiag_request(uint32_t show, uint16_t flags, uint8_t protocol, struct pdiag_dump *out);
 
+/*
+ * As pdiag_request() with show 0 and protocol 0, but the request's payload
+ * is only the first req_len bytes of its struct packet_diag_req
+ * (nlmsg_len = NLMSG_LENGTH(req_len)); req_len above the struct's size is
+ * -1 with EINVAL, nothing sent.
+ */
+int pdiag_request_cut(unsigned int req_len, uint16_t flags, struct pdiag_dump *out);
+
 /* The entry of the socket fd in d (matched by its inode), or NULL. */
 const struct pdiag_sock *pdiag_find(const struct pdiag_dump *d, int fd);
 

@@ -37,6 +37,7 @@
  * Test cases:
  *   events.bind_to_down_device_enetdown_once
  *   events.link_down_reports_enetdown_once
+ *   events.link_down_wakes_poll_with_pollerr
  *   events.link_down_recv_enetdown_then_queued_frame
  *   events.link_up_receives_without_new_bind
  *   deleted.getsockname_ifindex_minus_one
@@ -58,6 +59,7 @@
 #include "psock.h"
 #include "diag.h"
 #include "link.h"
+#include "waiter.h"
 #include "proc_packet.h"
 #include "rx_expect.h"
 #include "stats.h"
@@ -193,6 +195,32 @@ TEST_F(events, link_down_reports_enetdown_once)
 		EXPECT_SO_ERROR(self->fd[i], 0, type_names[i]);
 		pfd.revents = 0;
 		EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("%s: revents %#x", type_names[i], pfd.revents);
+	}
+}
+
+/*
+ * A task already asleep in poll() on the socket is woken when psk0 goes
+ * down, with POLLERR: packet_notifier() reports the ENETDOWN
+ * (sk_error_report(), the socket is not SOCK_DEAD), it is not only seen by
+ * the next poll. The waiter's own timeout is five times the deadline it must
+ * return within.
+ */
+TEST_F(events, link_down_wakes_poll_with_pollerr)
+{
+	struct poll_waiter w[2];
+
+	bind_both(_metadata, self->fd, self->topo.ifindex0);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, poll_waiter_start(&w[i], self->fd[i], POLLIN, 5 * PSOCK_WAIT_MS))
+			TH_LOG("%s: a thread asleep in poll(): %s", type_names[i], strerror(errno));
+	}
+	PSK0_DOWN(&self->topo);
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ(0, poll_waiter_join(&w[i], PSOCK_WAIT_MS))
+			TH_LOG("%s: poll() not woken: %s", type_names[i], strerror(errno));
+		EXPECT_EQ(1, w[i].rc) TH_LOG("%s: %s", type_names[i], strerror(w[i].err));
+		EXPECT_EQ(POLLERR, w[i].revents) TH_LOG("%s", type_names[i]);
+		EXPECT_SO_ERROR(self->fd[i], ENETDOWN, type_names[i]);
 	}
 }
 

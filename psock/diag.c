@@ -29,7 +29,8 @@
  *                        attached, to a requester with CAP_NET_ADMIN
  *
  * A request without NLM_F_DUMP is EOPNOTSUPP (packet_diag_handler_dump()),
- * sdiag_protocol other than 0 EINVAL. Where the module is missing the sock_diag
+ * sdiag_protocol other than 0 EINVAL, a request shorter than struct
+ * packet_diag_req EINVAL. Where the module is missing the sock_diag
  * core answers ENOENT: the cases SKIP naming af_packet_diag.
  *
  * A dump that does not fit in one skb goes on over several recvmsg() calls:
@@ -56,6 +57,7 @@
  *   pdiag.filter_program_and_uid
  *   pdiag.meminfo_is_so_meminfo
  *   pdiag.request_without_dump_eopnotsupp
+ *   pdiag.request_shorter_than_packet_diag_req_einval
  *   pdiag.ss_lists_socket_and_process
  *   pdiag_many.<v>.every_socket_once_across_batches   (<v> = bare / mclist)
  */
@@ -689,6 +691,32 @@ TEST_F(pdiag, request_without_dump_eopnotsupp)
 	EXPECT_EQ(-EOPNOTSUPP, pdiag_request(PACKET_SHOW_INFO, 0, 0, &self->d));
 	EXPECT_EQ(0, self->d.n);
 	EXPECT_EQ(-EINVAL, pdiag_request(PACKET_SHOW_INFO, NLM_F_DUMP, 1, &self->d));
+}
+
+/*
+ * packet_diag_handler_dump() wants the whole 20-byte struct packet_diag_req:
+ * a request of 2 to 19 bytes passes the sock_diag core's own check (its
+ * 2-byte struct sock_diag_req: family and protocol) and is EINVAL, with
+ * NLM_F_DUMP or without (the length is tested before the flag); 20 bytes
+ * are a dump. The payload is the request's first bytes: AF_PACKET,
+ * protocol 0, the rest zero.
+ */
+TEST_F(pdiag, request_shorter_than_packet_diag_req_einval)
+{
+	static const unsigned int cut[] = { 2, 4, 16, 19 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cut); i++) {
+		EXPECT_EQ(-EINVAL, pdiag_request_cut(cut[i], NLM_F_DUMP, &self->d))
+			TH_LOG("a %u-byte request with NLM_F_DUMP", cut[i]);
+		EXPECT_EQ(0, self->d.n);
+		EXPECT_EQ(-EINVAL, pdiag_request_cut(cut[i], 0, &self->d))
+			TH_LOG("a %u-byte request without NLM_F_DUMP", cut[i]);
+	}
+	ASSERT_EQ(0, pdiag_request_cut(20, NLM_F_DUMP, &self->d))
+		TH_LOG("the whole 20-byte request: %s", strerror(errno));
+	ASSERT_EQ(1, self->d.n);
+	EXPECT_EQ(pdiag_fd_ino(self->fd), self->d.s[0].msg.pdiag_ino);
 }
 
 /*

@@ -12,7 +12,9 @@
  *    net_eq(dev_net(dev), sock_net(sk)) first. So neither frames arriving
  *    nor the copies of frames going out in another namespace, not even on
  *    its lo, come in. SOCK_PACKET's hook is on that list too, and
- *    packet_rcv_spkt() makes the same check;
+ *    packet_rcv_spkt() makes the same check; so is an unbound fanout
+ *    group's, and packet_rcv_fanout() checks the group's namespace before
+ *    it picks a member;
  *  - packet_do_bind() looks the ifindex up in the socket's namespace
  *    (dev_get_by_index_rcu(sock_net(sk), ...)), and packet_snd() the
  *    sll_ifindex of a sendto(): a socket opened in namespace A and used
@@ -32,6 +34,7 @@
  *   isolation.moved_process_socket_receives_on_a
  *   isolation.moved_process_socket_sends_on_a
  *   isolation.sock_packet_sees_only_its_namespace
+ *   isolation.fanout_group_sees_only_its_namespace
  */
 #include <errno.h>
 #include <net/if.h>
@@ -43,6 +46,7 @@
 
 #include "kselftest_harness.h"
 #include "psock.h"
+#include "fanout.h"
 #include "proc_packet.h"
 #include "rx_expect.h"
 #include "stats.h"
@@ -196,6 +200,40 @@ TEST_F(isolation, sock_packet_sees_only_its_namespace)
 		TH_LOG("frame 2: %s", strerror(errno));
 	EXPECT_EQ(2, seq);
 	ASSERT_RX_NONE(a);
+}
+
+/*
+ * A fanout group's hook is one for all its members; unbound and ETH_P_ALL
+ * it sits on the list the core walks for every namespace, like a single
+ * socket's, and packet_rcv_fanout() drops a frame of another namespace
+ * before it picks a member (net_eq(dev_net(dev), f->net)). LB makes the
+ * pick visible: fanout_demux_lb() counts every frame it is given
+ * (rr_cur), so a frame of B that reached the demux would move the round
+ * robin even though the member's packet_rcv() then drops it. A group of
+ * two in A: each frame psk1 sends from B goes out there first (B's
+ * outgoing copy, offered to A's hook and dropped) and then arrives on
+ * psk0; the four arrivals go to members 1, 0, 1, 0, as in a namespace of
+ * their own (fanout_dist's lb_exact_round_robin).
+ */
+TEST_F(isolation, fanout_group_sees_only_its_namespace)
+{
+	static struct fanout_fixture f;
+	struct frame_spec s = { .payload_len = PAYLOAD };
+	const unsigned int n = 4;
+
+	fanout_fixture_reset(&f);
+	ASSERT_EQ(0, fanout_group_open(&f.g, 2, 0, NULL, 0, ETH_P_ALL, 7, PACKET_FANOUT_LB))
+		TH_LOG("a group of two on every device: %s", strerror(errno));
+	for (unsigned int m = 0; m < 2; m++)
+		self->fd[m] = f.g.m[m].fd;
+	ASSERT_SEND_COLLECT(&self->topo, &f.g, &s, 1, n, f.member_of, FANOUT_NSEQ, f.count);
+	for (unsigned int i = 1; i <= n; i++) {
+		EXPECT_EQ((int)(i % 2), f.member_of[i]) TH_LOG("frame %u", i);
+	}
+	for (unsigned int m = 0; m < 2; m++) {
+		EXPECT_EQ(2u, f.count[m]) TH_LOG("member %u", m);
+		ASSERT_RX_NONE(self->fd[m]);
+	}
 }
 
 /* Move this (single-threaded) process into B; check it is there. */

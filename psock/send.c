@@ -13,7 +13,8 @@
  *    ENETDOWN. A SOCK_DGRAM send with no address at all has no destination
  *    MAC: dev_hard_header() fails, EINVAL.
  *  - Size: more than MTU + link header gives EMSGSIZE, except 4 more bytes
- *    for an 802.1Q-tagged frame (packet_extra_vlan_len_allowed()). Length 0:
+ *    for an 802.1Q-tagged frame on an Ethernet device
+ *    (packet_extra_vlan_len_allowed(); lo gets none). Length 0:
  *    SOCK_RAW fails dev_validate_header() (EINVAL); SOCK_DGRAM sends a bare
  *    14-byte link header and returns 0.
  *  - SO_NOFCS: a device without IFF_SUPP_NOFCS (veth has none) refuses
@@ -34,6 +35,7 @@
  *   snd.<type>.zero_length
  *   snd.<type>.so_nofcs_eprotonosupport_on_veth
  *   snd_vlan.vlan_8021q_frame_4_bytes_longer_allowed
+ *   snd_vlan.vlan_slack_only_on_ethernet_lo_emsgsize
  *   snd_err.no_device_enxio
  *   snd_err.device_down_enetdown
  *   snd_err.dgram_without_address_einval
@@ -43,6 +45,7 @@
  *   snd_opt.outgoing_copy_skips_sender
  */
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -243,6 +246,36 @@ TEST_F(snd_vlan, vlan_8021q_frame_4_bytes_longer_allowed)
 	ASSERT_EQ(0, tx_frame_untag(&q_edge));
 	ASSERT_SINK_FRAME(self->sink, &q_edge, 2, PSOCK_WAIT_MS);
 	ASSERT_SINK_FRAME(self->sink, &marker, 5, PSOCK_WAIT_MS);
+}
+
+/*
+ * The 4 bytes of slack are for Ethernet only: packet_extra_vlan_len_allowed()
+ * refuses every device whose type is not ARPHRD_ETHER before it looks at
+ * the EtherType. lo (ARPHRD_LOOPBACK, an Ethernet-style 14-byte header) at
+ * MTU 1500: 1514 bytes untagged and 1514 tagged are sent, a tagged frame of
+ * 1518 is EMSGSIZE, as an untagged 1515 would be.
+ */
+TEST_F(snd_vlan, vlan_slack_only_on_ethernet_lo_emsgsize)
+{
+	static struct tx_frame plain, q_fits, q_slack;
+	char why[256] = "";
+	int lo;
+
+	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set lo mtu 1500 up"))
+		TH_LOG("lo: %s", why);
+	ASSERT_EQ(1, if_nametoindex("lo")) TH_LOG("lo: %s", strerror(errno));
+	lo = tx_socket(SOCK_RAW, 0, 1);
+	ASSERT_LE(0, lo) TH_LOG("socket on lo: %s", strerror(errno));
+	TX_FRAME(&plain, .seq = 3, .payload_len = 1500);
+	TX_FRAME(&q_fits, .seq = 4, .payload_len = 1496, .vlan_tpid = ETH_P_8021Q, .vlan_tci = 7);
+	TX_FRAME(&q_slack, .seq = 92, .payload_len = 1500, .vlan_tpid = ETH_P_8021Q, .vlan_tci = 7);
+	ASSERT_EQ(1514u, plain.len);
+	ASSERT_EQ(1514u, q_fits.len);
+	ASSERT_EQ(1518u, q_slack.len);
+	EXPECT_EQ(1514, send(lo, plain.wire, plain.len, 0)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(1514, send(lo, q_fits.wire, q_fits.len, 0)) TH_LOG("%s", strerror(errno));
+	EXPECT_ERRNO(EMSGSIZE, send(lo, q_slack.wire, q_slack.len, 0));
+	EXPECT_EQ(0, close(lo));
 }
 
 /* ---- errors ----------------------------------------------------------- */
