@@ -42,6 +42,9 @@ setup() {
 	run --separate-stderr "$MUTATE" --timeout x
 	assert_eq 2 "$status" status
 	assert_eq "scripts/mutate: --timeout wants whole seconds from 1 to 99999, not 'x'" "${stderr_lines[0]}"
+	run --separate-stderr "$MUTATE" --first 0
+	assert_eq 2 "$status" status
+	assert_eq "scripts/mutate: --first wants a number of cases from 1 to 9999, not '0'" "${stderr_lines[0]}"
 	run --separate-stderr "$MUTATE" --run-id ../x
 	assert_eq 2 "$status" status
 	assert_eq "scripts/mutate: --run-id wants letters, digits, '.', '_', '-', not '../x'" "${stderr_lines[0]}"
