@@ -10,8 +10,9 @@
  *    returns the number of bytes the caller passed.
  *  - The device is the bound one, or the sockaddr_ll's sll_ifindex: none
  *    (unbound socket, or ifindex 0) gives ENXIO, a device that is down
- *    ENETDOWN. A SOCK_DGRAM send with no address at all has no destination
- *    MAC: dev_hard_header() fails, EINVAL.
+ *    ENETDOWN. An address shorter than struct sockaddr_ll, or than its
+ *    sll_halen needs, is EINVAL. A SOCK_DGRAM send with no address at all
+ *    has no destination MAC: dev_hard_header() fails, EINVAL.
  *  - Size: more than MTU + link header gives EMSGSIZE, except 4 more bytes
  *    for an 802.1Q-tagged frame on an Ethernet device
  *    (packet_extra_vlan_len_allowed(); lo gets none). Length 0:
@@ -38,6 +39,7 @@
  *   snd_vlan.vlan_slack_only_on_ethernet_lo_emsgsize
  *   snd_err.no_device_enxio
  *   snd_err.device_down_enetdown
+ *   snd_err.short_address_einval
  *   snd_err.dgram_without_address_einval
  *   snd_opt.qdisc_bypass_reads_back_1
  *   snd_opt.qdisc_bypass_skips_qdisc
@@ -339,6 +341,31 @@ TEST_F(snd_err, device_down_enetdown)
 	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set psk0 up"))
 		TH_LOG("%s", why);
 	EXPECT_EQ((ssize_t)f->len, send(self->fd, f->wire, f->len, 0)) TH_LOG("%s", strerror(errno));
+}
+
+/*
+ * packet_snd() checks the sockaddr_ll of a sendto() before it looks the
+ * device up: msg_namelen below sizeof(struct sockaddr_ll) (20), or below
+ * offsetof(sll_addr) (12) + sll_halen, is EINVAL. So 19 bytes are EINVAL;
+ * 20 bytes with sll_halen 9 (21 needed) EINVAL; with sll_halen 8 (20
+ * needed) or 6 the frame is sent.
+ */
+TEST_F(snd_err, short_address_einval)
+{
+	const struct tx_frame *f = &self->f;
+	struct sockaddr_ll to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, self->topo.mac1);
+
+	self->fd = tx_socket(SOCK_RAW, 0, self->topo.ifindex0);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+	EXPECT_ERRNO(EINVAL, sendto(self->fd, f->wire, f->len, 0, (struct sockaddr *)&to, 19));
+	to.sll_halen = 9;
+	EXPECT_ERRNO(EINVAL, sendto(self->fd, f->wire, f->len, 0, (struct sockaddr *)&to, 20));
+	to.sll_halen = 8;
+	EXPECT_EQ((ssize_t)f->len, sendto(self->fd, f->wire, f->len, 0, (struct sockaddr *)&to, 20))
+		TH_LOG("sll_halen 8 in 20 bytes: %s", strerror(errno));
+	to.sll_halen = 6;
+	EXPECT_EQ((ssize_t)f->len, sendto(self->fd, f->wire, f->len, 0, (struct sockaddr *)&to, 20))
+		TH_LOG("sll_halen 6 in 20 bytes: %s", strerror(errno));
 }
 
 /*
