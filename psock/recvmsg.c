@@ -47,7 +47,7 @@
  *   rcv_outq.siocoutq_not_counting_received_or_sent
  *   rcv_mcloop.<type3>.looped_back_copy_not_delivered
  * with <flag> = msg_oob / msg_waitall / msg_cmsg_cloexec, <type3> = raw /
- * dgram / packet (SOCK_PACKET).
+ * dgram / packet (SOCK_PACKET) / ring_v2 (SOCK_RAW with a TPACKET_V2 RX ring).
  */
 #include <errno.h>
 #include <poll.h>
@@ -430,16 +430,19 @@ TEST_F(rcv_outq, siocoutq_not_counting_received_or_sent)
 FIXTURE(rcv_mcloop) {
 	struct netns_topo topo;
 	int fd, udp_rx, udp_tx;
+	struct ring ring;
 };
 
 FIXTURE_VARIANT(rcv_mcloop) {
 	int type;		/* SOCK_RAW, SOCK_DGRAM, SOCK_PACKET */
 	size_t skip;		/* where the UDP payload (the tag) starts in what recv() gets */
+	bool ring;		/* SOCK_RAW with a TPACKET_V2 RX ring: tpacket_rcv()'s check */
 };
 
 FIXTURE_VARIANT_ADD(rcv_mcloop, raw) { .type = SOCK_RAW, .skip = 42 };
 FIXTURE_VARIANT_ADD(rcv_mcloop, dgram) { .type = SOCK_DGRAM, .skip = 28 };
 FIXTURE_VARIANT_ADD(rcv_mcloop, packet) { .type = SOCK_PACKET, .skip = 42 };
+FIXTURE_VARIANT_ADD(rcv_mcloop, ring_v2) { .type = SOCK_RAW, .skip = 42, .ring = true };
 
 #define MCLOOP_GROUP "239.1.2.3"
 #define MCLOOP_PORT 4242
@@ -472,7 +475,10 @@ FIXTURE_SETUP(rcv_mcloop)
 	ASSERT_LE(0, self->udp_tx);
 	ASSERT_EQ(0, setsockopt(self->udp_tx, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)))
 		TH_LOG("IP_MULTICAST_IF: %s", strerror(errno));
-	if (variant->type == SOCK_PACKET)
+	if (variant->ring)
+		self->fd = ring_rx_open(&self->ring, SOCK_RAW, TPACKET_V2, self->topo.ifindex0,
+					ETH_P_ALL, &ring_small);
+	else if (variant->type == SOCK_PACKET)
 		self->fd = socket(AF_PACKET, SOCK_PACKET, htons(ETH_P_ALL));
 	else
 		self->fd = psock_rx_socket(variant->type, 0, self->topo.ifindex0, ETH_P_ALL);
@@ -485,15 +491,17 @@ FIXTURE_TEARDOWN(rcv_mcloop)
 		close(self->udp_rx);
 	if (self->udp_tx >= 0)
 		close(self->udp_tx);
-	if (self->fd >= 0)
+	if (variant->ring)
+		ring_close_socket(&self->ring, self->fd);
+	else if (self->fd >= 0)
 		close(self->fd);
 	netns_teardown(&self->topo);
 }
 
 /*
  * Packet sockets never get the copy of a multicast datagram the core
- * loops back (pkt_type PACKET_LOOPBACK): packet_rcv() and
- * packet_rcv_spkt() drop it first. Sent with IP_MULTICAST_LOOP, the
+ * loops back (pkt_type PACKET_LOOPBACK): packet_rcv(), tpacket_rcv() (a
+ * socket with an RX ring) and packet_rcv_spkt() drop it first. Sent with IP_MULTICAST_LOOP, the
  * datagram goes out of psk0 and the copy comes back in on psk0
  * (dev_loopback_xmit()), where the local member receives it. Once the member has the datagram (the taps were
  * offered the looped copy before ip_rcv()), the packet socket holds
@@ -520,7 +528,28 @@ TEST_F(rcv_mcloop, looped_back_copy_not_delivered)
 		TH_LOG("the looped-back datagram: %s", strerror(errno));
 	ASSERT_EQ(64, recv(self->udp_rx, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(0, memcmp(wire + 42, buf, 64));
-	for (;;) {
+	for (; variant->ring;) {
+		void *f = ring_next_frame(&self->ring, 0);
+		struct frame_view v;
+
+		if (!f) {
+			EXPECT_EQ(ETIMEDOUT, errno) TH_LOG("ring: %s", strerror(errno));
+			break;
+		}
+		frame_view(&self->ring, f, &v);
+		if (v.snaplen >= 42 && frame_tag(v.data + 42, v.snaplen - 42, &seq)) {
+			EXPECT_EQ(106, v.snaplen);
+			tagged++;
+			EXPECT_EQ(7, seq);
+			if (v.sll->sll_pkttype == PACKET_OUTGOING)
+				outgoing++;
+		} else if (v.snaplen >= 28 && frame_tag(v.data + 28, v.snaplen - 28, &seq)) {
+			TH_LOG("a frame without its link header: the looped-back copy");
+			tagged++;
+		}
+		ring_release_frame(&self->ring, f);
+	}
+	for (; !variant->ring;) {
 		struct sockaddr_ll from;
 		socklen_t alen = sizeof(from);
 		ssize_t n = recvfrom(self->fd, buf, sizeof(buf), MSG_DONTWAIT,

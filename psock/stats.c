@@ -42,6 +42,7 @@
  *   stats.<path>.short_read_clears_all_counters
  *   stats.<path>.negative_optlen_einval_keeps_counters
  *   stats.<path>.nothing_written_past_length
+ *   stats.<path>.sk_drops_counted_only_without_ring
  *   loss.<v>.losing_flag_until_stats_read   (<v> = v1, v2: frames; v3: blocks)
  */
 #include <errno.h>
@@ -238,6 +239,68 @@ TEST_F(stats, drops_exact_when_full)
 		EXPECT_EQ(0u, meminfo[SK_MEMINFO_RMEM_ALLOC] % queued);
 		EXPECT_LE(meminfo[SK_MEMINFO_RCVBUF], meminfo[SK_MEMINFO_RMEM_ALLOC]);
 		EXPECT_GT(meminfo[SK_MEMINFO_RCVBUF], meminfo[SK_MEMINFO_RMEM_ALLOC] - truesize);
+	}
+}
+
+/*
+ * Each drop counts a second time in sk_drops, which SO_MEMINFO
+ * (SK_MEMINFO_DROPS) and the SO_RXQ_OVFL control message report, only
+ * without a ring: packet_rcv()'s drop path increments both po->tp_drops and
+ * sk_drops, tpacket_rcv()'s only tp_drops. So after the overflow of
+ * drops_exact_when_full SK_MEMINFO_DROPS equals PACKET_STATISTICS' drops
+ * without a ring and is 0 with one. Without a ring the frames queued before
+ * the drops carry no SO_RXQ_OVFL (their count was 0 when they were queued,
+ * sock_skb_set_dropcount()); a frame queued after them carries the count.
+ */
+TEST_F(stats, sk_drops_counted_only_without_ring)
+{
+	uint32_t meminfo[SK_MEMINFO_VARS] = { 0 };
+	socklen_t mlen = sizeof(meminfo);
+	const int one = 1;
+	struct psock_stats st;
+	unsigned int sent = variant->ring ? self->capacity + 4 : NO_RING_SENT;
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)))
+		TH_LOG("SO_RXQ_OVFL: %s", strerror(errno));
+	send_frames(_metadata, self, 0, sent);
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &mlen))
+		TH_LOG("SO_MEMINFO: %s", strerror(errno));
+	ASSERT_STATS_READ(self->fd, &st);
+	if (variant->ring) {
+		EXPECT_EQ(4u, st.drops);
+		EXPECT_EQ(0u, meminfo[SK_MEMINFO_DROPS]);
+		return;
+	}
+	ASSERT_LT(0u, st.drops) TH_LOG("SO_RCVBUF never filled");
+	EXPECT_EQ(st.drops, meminfo[SK_MEMINFO_DROPS]);
+	for (unsigned int i = 0; i <= sent - st.drops; i++) {
+		uint8_t buf[ETH_FRAME_LEN];
+		char ctl[CMSG_SPACE(sizeof(uint32_t))];
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+		bool last = i == sent - st.drops;
+		struct cmsghdr *c;
+		uint32_t seq = ~0u;
+		ssize_t len;
+
+		/* after the queued ones: one more frame, seq 100, queued after the drops */
+		if (last)
+			send_frames(_metadata, self, 100, 1);
+		len = recvmsg(self->fd, &msg, MSG_DONTWAIT);
+		ASSERT_LT(ETH_HLEN, len) TH_LOG("frame %u: %s", i, strerror(errno));
+		EXPECT_TRUE(frame_tag(buf + ETH_HLEN, len - ETH_HLEN, &seq));
+		EXPECT_EQ(last ? 100 : i, seq);
+		c = CMSG_FIRSTHDR(&msg);
+		if (!last) {
+			EXPECT_EQ(NULL, c) TH_LOG("frame %u has a control message", i);
+			continue;
+		}
+		ASSERT_NE(NULL, c) TH_LOG("no SO_RXQ_OVFL on the frame after the drops");
+		EXPECT_EQ(SOL_SOCKET, c->cmsg_level);
+		EXPECT_EQ(SO_RXQ_OVFL, c->cmsg_type);
+		ASSERT_EQ(CMSG_LEN(sizeof(uint32_t)), c->cmsg_len);
+		EXPECT_EQ(st.drops, *(uint32_t *)CMSG_DATA(c));
 	}
 }
 
