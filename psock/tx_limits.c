@@ -34,11 +34,25 @@
  * before any slot is read: the slots stay TP_STATUS_SEND_REQUEST and the
  * next good send sends them.
  *
+ * tpacket_snd() refuses an address only when msg_namelen is below
+ * offsetof(sll_addr) + sll_halen: sll_halen 8 in 20 bytes (12 + 8) is the
+ * largest that fits, and the waiting slot is sent.
+ *
+ * A slot with tp_len 0 (or, with PACKET_VNET_HDR, tp_len 10: the header
+ * and no frame) passes tpacket_snd()'s "tp_len < 0" checks; what happens
+ * then is tpacket_fill_skb()'s: SOCK_RAW has fewer bytes than the link
+ * header (dev_validate_header()), EINVAL and TP_STATUS_WRONG_FORMAT;
+ * SOCK_DGRAM (sendto() with an address: without one dev_hard_header() has
+ * no destination, EINVAL) gets its link header from dev_hard_header() and
+ * a frame of just that header is sent: sendto() returns 0 and the slot ends
+ * TP_STATUS_AVAILABLE. (PACKET_VNET_HDR is SOCK_RAW only.)
+ *
  * Every frame goes out of psk0 and is checked byte for byte on psk1.
  *
  * Test cases (<v> = v1 / v2 / v3, <mtu> = mtu1500 / mtu1280 / mtu9000):
  *   tx_bad.<v>.too_long_frame_emsgsize
  *   tx_bad.<v>.too_short_frame_einval
+ *   tx_bad.<v>.zero_len_frame_einval
  *   tx_bad.<v>.bad_frame_stops_send_wrong_format
  *   tx_bad.<v>.head_stays_on_bad_slot_until_fixed
  *   tx_bad.<v>.packet_loss_skips_bad_frames
@@ -55,9 +69,12 @@
  *   tx_opts.tx_has_off_silently_kept_with_ring
  *   tx_addr.<bad>.bad_address_refused_slot_still_requested
  *   tx_addr.<bad>.good_send_after_refused_sends_slot
+ *   tx_addr_edge.<t>.halen_8_in_20_sends_slot
+ *   tx_zero.<z>.zero_len_slot
  * (<bad> = raw_namelen_19 / raw_halen_past_namelen / dgram_halen_past_namelen /
  *  dgram_namelen_short_for_dev_addr / raw_no_such_ifindex / dgram_no_such_ifindex /
- *  raw_device_down / dgram_device_down / raw_unknown_cmsg / dgram_unknown_cmsg)
+ *  raw_device_down / dgram_device_down / raw_unknown_cmsg / dgram_unknown_cmsg;
+ *  <t> = raw / dgram; <z> = raw / raw_vnet / dgram)
  */
 #include <errno.h>
 #include <string.h>
@@ -146,6 +163,20 @@ TEST_F(tx_bad, too_long_frame_emsgsize)
 TEST_F(tx_bad, too_short_frame_einval)
 {
 	expect_refused(_metadata, self, true, EINVAL);
+}
+
+/*
+ * tp_len 0: tpacket_snd() goes on ("tp_len < 0" only is an error) and
+ * tpacket_fill_skb() finds no link header, EINVAL, the slot
+ * TP_STATUS_WRONG_FORMAT (send() does not return 0).
+ */
+TEST_F(tx_bad, zero_len_frame_einval)
+{
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+	TX_FRAME(&self->bad, .seq = 99, .payload_len = 100);
+	tx_put(&self->ring, 0, 0, self->bad.wire, 0);
+	EXPECT_ERRNO(EINVAL, send(self->fd, NULL, 0, 0));
+	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
 }
 
 /*
@@ -663,6 +694,122 @@ TEST_F(tx_addr, good_send_after_refused_sends_slot)
 		  sendto(self->fd, NULL, 0, 0, (struct sockaddr *)&to, sizeof(to)))
 		TH_LOG("%s", strerror(errno));
 	ASSERT_SINK_FRAME(self->sink, &self->f, 0, PSOCK_WAIT_MS);
+}
+
+/* ---- the longest sll_halen a 20-byte address holds ------------------- */
+
+FIXTURE(tx_addr_edge) {
+	struct netns_topo topo;
+	int fd, sink;
+	struct ring ring;
+	struct tx_frame f;
+};
+
+FIXTURE_VARIANT(tx_addr_edge) {
+	int type;
+};
+
+FIXTURE_VARIANT_ADD(tx_addr_edge, raw) { .type = SOCK_RAW };
+FIXTURE_VARIANT_ADD(tx_addr_edge, dgram) { .type = SOCK_DGRAM };
+
+FIXTURE_SETUP(tx_addr_edge)
+{
+	TX_RING_ENDS_SETUP(return, self, variant->type, TPACKET_V2);
+}
+
+FIXTURE_TEARDOWN(tx_addr_edge)
+{
+	TX_RING_ENDS_TEARDOWN(self);
+}
+
+/*
+ * sendto() with msg_namelen 20 and sll_halen 8: 12 + 8 = 20 is not below
+ * msg_namelen (tpacket_snd()), so the address is taken and the frame
+ * waiting in slot 0 is sent: send() returns its tp_len, the slot ends
+ * TP_STATUS_AVAILABLE and psk1 receives the frame byte for byte.
+ */
+TEST_F(tx_addr_edge, halen_8_in_20_sends_slot)
+{
+	struct sockaddr_ll to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, self->topo.mac1);
+	size_t hdr = variant->type == SOCK_DGRAM ? ETH_HLEN : 0;
+	struct ring *r = &self->ring;
+
+	ASSERT_TX_RING_OPEN(r, self->fd, &ring_small);
+	TX_FRAME(&self->f, .seq = 0, .payload_len = 100);
+	tx_put(r, 0, 0, self->f.wire + hdr, self->f.len - hdr);
+	to.sll_halen = 8;
+	EXPECT_EQ((ssize_t)(self->f.len - hdr),
+		  sendto(self->fd, NULL, 0, 0, (struct sockaddr *)&to, 20))
+		TH_LOG("%s", strerror(errno));
+	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, PSOCK_WAIT_MS))
+		TH_LOG("slot 0 status %u", tx_status(r, ring_frame(r, 0)));
+	ASSERT_SINK_FRAME(self->sink, &self->f, 0, PSOCK_WAIT_MS);
+}
+
+/* ---- a slot with no frame bytes --------------------------------------- */
+
+FIXTURE(tx_zero) {
+	struct netns_topo topo;
+	int fd, sink;
+	struct ring ring;
+};
+
+FIXTURE_VARIANT(tx_zero) {
+	int type;
+	bool vnet;		/* PACKET_VNET_HDR (SOCK_RAW only): tp_len 10, a zeroed header */
+	ssize_t ret;		/* what send() returns: 0, or -1 with EINVAL */
+	uint32_t status;	/* what slot 0 ends as */
+};
+
+FIXTURE_VARIANT_ADD(tx_zero, raw) {
+	.type = SOCK_RAW, .ret = -1, .status = TP_STATUS_WRONG_FORMAT,
+};
+FIXTURE_VARIANT_ADD(tx_zero, raw_vnet) {
+	.type = SOCK_RAW, .vnet = true, .ret = -1, .status = TP_STATUS_WRONG_FORMAT,
+};
+FIXTURE_VARIANT_ADD(tx_zero, dgram) {
+	.type = SOCK_DGRAM, .ret = 0, .status = TP_STATUS_AVAILABLE,
+};
+
+FIXTURE_SETUP(tx_zero)
+{
+	int one = 1;
+
+	TX_RING_ENDS_SETUP(return, self, variant->type, TPACKET_V2);
+	/* Before the ring: with one, PACKET_VNET_HDR is EBUSY. */
+	if (variant->vnet)
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)))
+			TH_LOG("PACKET_VNET_HDR: %s", strerror(errno));
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+}
+
+FIXTURE_TEARDOWN(tx_zero)
+{
+	TX_RING_ENDS_TEARDOWN(self);
+}
+
+/*
+ * Slot 0 with no frame bytes (tp_len 0, or 10 for the header alone), sent
+ * with sendto() to psk1's MAC (SOCK_DGRAM needs a destination for
+ * dev_hard_header()): SOCK_RAW fails in tpacket_fill_skb() with EINVAL, the
+ * slot TP_STATUS_WRONG_FORMAT; SOCK_DGRAM sends a frame of just the link
+ * header, sendto() returns 0 and the slot is handed back TP_STATUS_AVAILABLE.
+ */
+TEST_F(tx_zero, zero_len_slot)
+{
+	struct sockaddr_ll to = tx_addr(self->topo.ifindex0, ETH_P_PSOCK, self->topo.mac1);
+	const uint8_t vh[10] = { 0 };
+	struct ring *r = &self->ring;
+	ssize_t ret;
+
+	tx_put(r, 0, 0, vh, variant->vnet ? 10 : 0);
+	errno = 0;
+	ret = sendto(self->fd, NULL, 0, 0, (struct sockaddr *)&to, sizeof(to));
+	EXPECT_EQ(variant->ret, ret) TH_LOG("%s", strerror(errno));
+	if (variant->ret < 0)
+		EXPECT_EQ(EINVAL, errno);
+	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), variant->status, PSOCK_WAIT_MS))
+		TH_LOG("slot 0 status %u", tx_status(r, ring_frame(r, 0)));
 }
 
 TEST_HARNESS_MAIN

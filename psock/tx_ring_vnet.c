@@ -14,7 +14,9 @@
  * slot is marked TP_STATUS_WRONG_FORMAT and send() fails with EINVAL.
  * With the header the MTU checks are skipped (size_max is the slot's room,
  * "!vnet_hdr_sz" in the EMSGSIZE test), so a GSO super-frame longer than
- * the MTU is sent. send() returns the sum of the frames' lengths, the
+ * the MTU is sent. A hdr_len longer than the frame is refused by
+ * __packet_snd_vnet_parse() itself: nothing later checks it, a skipped
+ * check would copy hdr_len bytes and send a longer frame. send() returns the sum of the frames' lengths, the
  * 10-byte headers not counted.
  *
  * veth keeps what the header asked for: with its TX checksum offload (on
@@ -31,6 +33,7 @@
  *   tx_vnet.<v>.needs_csum_completed_without_offload
  *   tx_vnet.<v>.tp_len_below_header_wrong_format
  *   tx_vnet.<v>.csum_past_frame_wrong_format
+ *   tx_vnet.<v>.hdr_len_past_frame_wrong_format
  *   tx_vnet.<v>.gso_size_zero_wrong_format
  *   tx_vnet.<v>.gso_tcp_over_mtu_sent_whole
  */
@@ -221,6 +224,21 @@ TEST_F(tx_vnet, csum_past_frame_wrong_format)
 	};
 
 	TX_FRAME(&self->f, .ip = 4, .sport = 4000, .dport = 4001, .payload_len = 72, .seq = 4);
+	ASSERT_EQ(114, self->f.len);
+	put_vnet(self, &vh, 10 + self->f.len);
+	expect_wrong_format(_metadata, self);
+}
+
+/*
+ * Flags 0, GSO_NONE, hdr_len 115: one past the 114-byte frame.
+ * __packet_snd_vnet_parse() refuses it (hdr_len > len), EINVAL and
+ * TP_STATUS_WRONG_FORMAT.
+ */
+TEST_F(tx_vnet, hdr_len_past_frame_wrong_format)
+{
+	const struct virtio_net_hdr vh = { .hdr_len = 115 };
+
+	TX_FRAME(&self->f, .ip = 4, .sport = 4000, .dport = 4001, .payload_len = 72, .seq = 7);
 	ASSERT_EQ(114, self->f.len);
 	put_vnet(self, &vh, 10 + self->f.len);
 	expect_wrong_format(_metadata, self);
