@@ -16,8 +16,8 @@
  * "!vnet_hdr_sz" in the EMSGSIZE test), so a GSO super-frame longer than
  * the MTU is sent. A hdr_len longer than the frame is refused by
  * __packet_snd_vnet_parse() itself: nothing later checks it, a skipped
- * check would copy hdr_len bytes and send a longer frame. send() returns the sum of the frames' lengths, the
- * 10-byte headers not counted.
+ * check would copy hdr_len bytes and send a longer frame. send() returns
+ * the sum of the frames' lengths, the 10-byte headers not counted.
  *
  * veth keeps what the header asked for: with its TX checksum offload (on
  * by default) a NEEDS_CSUM frame crosses still partial (psk1's socket sees
