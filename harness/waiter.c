@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A thread asleep in ppoll(): see waiter.h. */
+/* A thread asleep in ppoll() or sendto(): see waiter.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 
 static void *waiter_main(void *arg)
 {
-	struct poll_waiter *w = arg;
+	struct waiter *w = arg;
 	struct pollfd pfd = { .fd = w->fd, .events = w->events };
 	struct timespec ts = { .tv_sec = w->timeout_ms / 1000,
 			       .tv_nsec = (w->timeout_ms % 1000) * 1000000L };
@@ -33,8 +33,11 @@ static void *waiter_main(void *arg)
 			open("/proc/thread-self/syscall", O_RDONLY | O_CLOEXEC);
 	w->open_err = w->syscall_fd < 0 ? errno : 0;
 	__atomic_store_n(&w->ready, true, __ATOMIC_RELEASE);
-	/* The system call itself, so /proc names __NR_ppoll whatever libc's poll() uses. */
-	w->rc = syscall(SYS_ppoll, &pfd, 1, &ts, NULL, 0);
+	/* The system call itself, so /proc names it whatever libc's poll() or send() uses. */
+	if (w->nr == SYS_ppoll)
+		w->rc = syscall(SYS_ppoll, &pfd, 1, &ts, NULL, 0);
+	else
+		w->rc = syscall(SYS_sendto, w->fd, w->buf, w->len, 0, NULL, 0);
 	w->err = w->rc < 0 ? errno : 0;
 	w->revents = pfd.revents;
 	if (write(w->done, &one, sizeof(one)) != sizeof(one))
@@ -53,8 +56,8 @@ static int read_proc(int fd, char *buf, size_t size)
 	return 0;
 }
 
-/* 1 when the waiter is asleep (state S) in ppoll, 0 when not (yet), -1 with errno. */
-static int asleep_in_ppoll(const struct poll_waiter *w)
+/* 1 when the waiter is asleep (state S) in its call, 0 when not (yet), -1 with errno. */
+static int asleep_in_call(const struct waiter *w)
 {
 	char buf[512];
 	char *p;
@@ -73,20 +76,17 @@ static int asleep_in_ppoll(const struct poll_waiter *w)
 	if (read_proc(w->syscall_fd, buf, sizeof(buf)))
 		return -1;
 	/* "running" while it runs, else the system call's number first */
-	return sscanf(buf, "%ld", &nr) == 1 && nr == SYS_ppoll;
+	return sscanf(buf, "%ld", &nr) == 1 && nr == w->nr;
 }
 
-int poll_waiter_start(struct poll_waiter *w, int fd, short events, int timeout_ms)
+/* Start w (its call's arguments set) and wait until it is seen asleep in the call. */
+static int waiter_start(struct waiter *w)
 {
 	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
 	struct timespec tick = { 0, 1000000L };
 	int rc;
 
-	memset(w, 0, sizeof(*w));
 	w->stat_fd = w->syscall_fd = -1;
-	w->fd = fd;
-	w->events = events;
-	w->timeout_ms = psock_timeout_ms(timeout_ms);
 	w->done = eventfd(0, EFD_CLOEXEC);
 	if (w->done < 0)
 		return -1;
@@ -109,7 +109,7 @@ int poll_waiter_start(struct poll_waiter *w, int fd, short events, int timeout_m
 			errno = w->open_err;
 			rc = -1;
 		} else {
-			rc = asleep_in_ppoll(w);
+			rc = asleep_in_call(w);
 		}
 		if (rc)
 			return rc > 0 ? 0 : -1;
@@ -121,7 +121,27 @@ int poll_waiter_start(struct poll_waiter *w, int fd, short events, int timeout_m
 	}
 }
 
-int poll_waiter_join(struct poll_waiter *w, int timeout_ms)
+int waiter_poll_start(struct waiter *w, int fd, short events, int timeout_ms)
+{
+	memset(w, 0, sizeof(*w));
+	w->nr = SYS_ppoll;
+	w->fd = fd;
+	w->events = events;
+	w->timeout_ms = psock_timeout_ms(timeout_ms);
+	return waiter_start(w);
+}
+
+int waiter_send_start(struct waiter *w, int fd, const void *buf, size_t len)
+{
+	memset(w, 0, sizeof(*w));
+	w->nr = SYS_sendto;
+	w->fd = fd;
+	w->buf = buf;
+	w->len = len;
+	return waiter_start(w);
+}
+
+int waiter_join(struct waiter *w, int timeout_ms)
 {
 	int rc = 0, err = 0;
 

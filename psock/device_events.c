@@ -207,16 +207,16 @@ TEST_F(events, link_down_reports_enetdown_once)
  */
 TEST_F(events, link_down_wakes_poll_with_pollerr)
 {
-	struct poll_waiter w[2];
+	struct waiter w[2];
 
 	bind_both(_metadata, self->fd, self->topo.ifindex0);
 	for (int i = 0; i < 2; i++) {
-		ASSERT_EQ(0, poll_waiter_start(&w[i], self->fd[i], POLLIN, 5 * PSOCK_WAIT_MS))
+		ASSERT_EQ(0, waiter_poll_start(&w[i], self->fd[i], POLLIN, 5 * PSOCK_WAIT_MS))
 			TH_LOG("%s: a thread asleep in poll(): %s", type_names[i], strerror(errno));
 	}
 	PSK0_DOWN(&self->topo);
 	for (int i = 0; i < 2; i++) {
-		EXPECT_EQ(0, poll_waiter_join(&w[i], PSOCK_WAIT_MS))
+		EXPECT_EQ(0, waiter_join(&w[i], PSOCK_WAIT_MS))
 			TH_LOG("%s: poll() not woken: %s", type_names[i], strerror(errno));
 		EXPECT_EQ(1, w[i].rc) TH_LOG("%s: %s", type_names[i], strerror(w[i].err));
 		EXPECT_EQ(POLLERR, w[i].revents) TH_LOG("%s", type_names[i]);

@@ -18,6 +18,11 @@
  * they are gone (packet_free_tx_ring(), packet_free_pg_vec_work() on 6.12.y):
  * they still arrive intact.
  *
+ * A plain send() (no ring, packet_snd()) is held the same way: its skb
+ * comes from sock_alloc_send_pskb() (packet_alloc_skb()), which finds room
+ * while SIOCOUTQ is below SO_SNDBUF; without room MSG_DONTWAIT fails with
+ * EAGAIN and a blocking send sleeps until frames leave (plain_sndbuf).
+ *
  * poll() reports POLLOUT while the slot at the head is TP_STATUS_AVAILABLE
  * (packet_poll()), but also, as for any datagram socket, whenever the send
  * buffer has room (datagram_poll(), sock_writeable()): with a default
@@ -44,6 +49,8 @@
  *   tx_sndbuf.dontwait_send_out_of_buffer_returns_bytes_so_far
  *   tx_sndbuf.pollout_back_once_send_buffer_drains
  *   tx_sndbuf.slot_left_requested_sent_by_next_send
+ *   plain_sndbuf.dontwait_send_out_of_buffer_eagain
+ *   plain_sndbuf.blocking_send_sleeps_until_buffer_drains
  */
 #include <errno.h>
 #include <poll.h>
@@ -58,6 +65,7 @@
 #include "kselftest_harness.h"
 #include "psock.h"
 #include "tx.h"
+#include "waiter.h"
 
 /*
  * Frames held in psk0's qdisc: a token bucket (tbf, the qdisc kernel
@@ -77,6 +85,9 @@
 #define HELD_PAYLOAD 986	/* + 14-byte Ethernet header */
 #define TBF_ARGS "root tbf rate %s burst 1100 limit 20000"
 #define TBF_HOLD "100bit"
+
+/* plain_sndbuf: frame 0, at most 6 held frames, and the one a blocking send waits with */
+#define PLAIN_FRAMES 8
 
 /* The flowing rate: slower (emulated) machines get a slower bucket. */
 static const char *tbf_flow_rate(void)
@@ -559,6 +570,141 @@ TEST_F(tx_sndbuf, slot_left_requested_sent_by_next_send)
 		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, PSOCK_WAIT_MS);
 	ASSERT_SINK_FRAME(self->sink, &self->f[5], 5, PSOCK_WAIT_MS);
 	ASSERT_SINK_FRAME(self->sink, &self->f[4], 4, PSOCK_WAIT_MS);
+}
+
+/* ---- a full send buffer without a ring (packet_snd()) ------------------- */
+
+/*
+ * A plain send() (packet_snd()) takes its skb from packet_alloc_skb(), that
+ * is sock_alloc_send_pskb(): there is room while the bytes the socket's skbs
+ * in flight charge (SIOCOUTQ, sk_wmem_alloc) are below SO_SNDBUF. Without
+ * room, a MSG_DONTWAIT send fails with EAGAIN at once; a blocking one sleeps
+ * until frames leave (sock_wfree() wakes it) or SO_SNDTIMEO runs out.
+ */
+FIXTURE(plain_sndbuf) {
+	struct netns_topo topo;
+	int fd, sink;
+	int kick;		/* a second socket on psk0: kicks the qdisc */
+	bool tbf;		/* the case added the tbf */
+	int sndbuf;		/* SO_SNDBUF as the kernel set it */
+	unsigned int held;	/* frames 1..held are in the qdisc, charged to fd */
+	struct tx_frame f[PLAIN_FRAMES];	/* 0: uses up the bucket, then the held ones */
+	struct tx_frame kicked;
+};
+
+FIXTURE_SETUP(plain_sndbuf)
+{
+	int ms = psock_timeout_ms(5 * PSOCK_WAIT_MS);
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	socklen_t sl = sizeof(self->sndbuf);
+	int small = 1;
+
+	self->kick = -1;
+	self->tbf = false;
+	TX_ENDS_SETUP(return, self, SOCK_RAW, 0);
+	self->kick = tx_socket(SOCK_RAW, 0, self->topo.ifindex0);
+	ASSERT_LE(0, self->kick) TH_LOG("second socket: %s", strerror(errno));
+	/* SO_SNDBUF at its minimum (SOCK_MIN_SNDBUF): a few frames in flight fill it */
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, getsockopt(self->fd, SOL_SOCKET, SO_SNDBUF, &self->sndbuf, &sl));
+	/*
+	 * A blocking send() waits at most this long, five times the deadline
+	 * the cases give it to return once woken: a send that is never woken
+	 * is seen still asleep, and nothing hangs.
+	 */
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		TH_LOG("SO_SNDTIMEO: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(plain_sndbuf)
+{
+	drop_held_frames(_metadata, self->tbf);
+	TX_ENDS_TEARDOWN(self);
+	if (self->kick >= 0)
+		EXPECT_EQ(0, close(self->kick));
+}
+
+/*
+ * tbf holding; frame 0 uses up its bucket (and arrives), then frames 1, 2...
+ * sent with MSG_DONTWAIT are held until one fails: each is sent while
+ * SIOCOUTQ is below SO_SNDBUF, and the first with SIOCOUTQ at or above it
+ * fails with EAGAIN. self->held is then the number held. false when the
+ * case SKIPped (no tbf).
+ */
+static bool fill_plain_buffer(struct __test_metadata *_metadata,
+			      struct _test_data_plain_sndbuf *self)
+{
+	if (!hold_frames(_metadata, &self->tbf, TBF_HOLD))
+		return false;
+	send_plain(_metadata, self->fd, &self->f[0], 0);
+	ASSERT_SINK_FRAME(self->sink, &self->f[0], 0, PSOCK_WAIT_MS);
+	for (unsigned int i = 1; i < PLAIN_FRAMES; i++) {
+		int before = outq(_metadata, self->fd);
+		ssize_t ret;
+
+		TX_FRAME(&self->f[i], .seq = i, .payload_len = HELD_PAYLOAD);
+		ret = send(self->fd, self->f[i].wire, self->f[i].len, MSG_DONTWAIT);
+		if (before >= self->sndbuf) {
+			ASSERT_EQ(-1, ret)
+				TH_LOG("frame %u sent with SIOCOUTQ %d, SO_SNDBUF %d",
+				       i, before, self->sndbuf);
+			ASSERT_EQ(EAGAIN, errno) TH_LOG("%s", strerror(errno));
+			self->held = i - 1;
+			return true;
+		}
+		ASSERT_EQ((ssize_t)self->f[i].len, ret)
+			TH_LOG("frame %u, SIOCOUTQ %d, SO_SNDBUF %d: %s",
+			       i, before, self->sndbuf, strerror(errno));
+	}
+	ASSERT_TRUE(false) TH_LOG("%d frames held do not fill SO_SNDBUF %d",
+				  PLAIN_FRAMES - 1, self->sndbuf);
+	return false;
+}
+
+/*
+ * Out of send buffer, a MSG_DONTWAIT send() fails with EAGAIN (and sends
+ * nothing), and the frames sent before it were only held: once the qdisc
+ * lets them go they arrive, in order, then the kick.
+ */
+TEST_F(plain_sndbuf, dontwait_send_out_of_buffer_eagain)
+{
+	if (!fill_plain_buffer(_metadata, self))
+		return;
+	tbf_set_rate(_metadata, tbf_flow_rate());
+	send_plain(_metadata, self->kick, &self->kicked, PLAIN_FRAMES);
+	for (unsigned int i = 1; i <= self->held; i++)
+		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->kicked, PLAIN_FRAMES, PSOCK_WAIT_MS);
+}
+
+/*
+ * Out of send buffer, a blocking send() sleeps (the thread is seen asleep
+ * in sendto) until the held frames leave and give their bytes back, then
+ * sends its frame and returns its length: it arrives after the held frames
+ * and the kick that was queued behind them.
+ */
+TEST_F(plain_sndbuf, blocking_send_sleeps_until_buffer_drains)
+{
+	struct tx_frame *last;
+	struct waiter w;
+
+	if (!fill_plain_buffer(_metadata, self))
+		return;
+	last = &self->f[self->held + 1];
+	ASSERT_EQ(0, waiter_send_start(&w, self->fd, last->wire, last->len)) {
+		TH_LOG("a blocking send with a full buffer did not sleep: %s", strerror(errno));
+		waiter_join(&w, PSOCK_WAIT_MS);
+		TH_LOG("it returned %ld: %s", w.rc, strerror(w.err));
+	}
+	tbf_set_rate(_metadata, tbf_flow_rate());
+	send_plain(_metadata, self->kick, &self->kicked, PLAIN_FRAMES);
+	ASSERT_EQ(0, waiter_join(&w, PSOCK_WAIT_MS))
+		TH_LOG("the blocking send was not woken: %s", strerror(errno));
+	ASSERT_EQ((long)last->len, w.rc) TH_LOG("%s", strerror(w.err));
+	for (unsigned int i = 1; i <= self->held; i++)
+		ASSERT_SINK_FRAME(self->sink, &self->f[i], i, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, &self->kicked, PLAIN_FRAMES, PSOCK_WAIT_MS);
+	ASSERT_SINK_FRAME(self->sink, last, self->held + 1, PSOCK_WAIT_MS);
 }
 
 TEST_HARNESS_MAIN
