@@ -573,3 +573,21 @@ long long tx_class_packets(const char *dev, const char *classid, char *why, size
 	why[0] = '\0';
 	return (long long)pkts;
 }
+
+int tx_ip6tnl_add(struct netns_topo *topo, const char *name, char *why, size_t whylen)
+{
+	int ifindex;
+
+	if (access("/sys/module/ip6_tunnel", F_OK)) {
+		snprintf(why, whylen, "ip6_tunnel is not loaded (CONFIG_IPV6_TUNNEL): loading it "
+			 "would create ip6tnl0 in the initial namespace");
+		return 0;
+	}
+	if (netns_ip(topo, false, why, whylen,
+		     "link add %s type ip6tnl local 2001:db8::1 remote 2001:db8::2", name))
+		return strstr(why, "Unknown device type") ? 0 : -1;
+	ifindex = if_nametoindex(name);
+	if (!ifindex)
+		snprintf(why, whylen, "%s: %s", name, strerror(errno));
+	return ifindex ? ifindex : -1;
+}

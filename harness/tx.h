@@ -221,6 +221,19 @@ int tx_sink_expect(int fd, const struct tx_expect *want, int timeout_ms,
 	ASSERT_SINK_GETS((fd), (timeout_ms), .bytes = (f)->wire, .len = (f)->len,	\
 			 .skip = ETH_HLEN, .seq = (seq_))
 
+/* ---- devices with long addresses ------------------------------------- */
+
+/*
+ * An ip6tnl device named name (dev->addr_len 16: a SOCK_DGRAM address to it
+ * takes 12 + 16 = 28 bytes), added in topo's first namespace and left
+ * down: its ifindex. 0 when the kernel has no ip6tnl (why says so: the case
+ * SKIPs), -1 with ip's error in why. Loading ip6_tunnel would make its
+ * fallback device ip6tnl0 in the initial namespace, which the suite never
+ * touches, so this runs only where the module is loaded already
+ * (scripts/vm-run's guests load it) or built in.
+ */
+int tx_ip6tnl_add(struct netns_topo *topo, const char *name, char *why, size_t whylen);
+
 /* ---- qdiscs ---------------------------------------------------------- */
 
 /*

@@ -40,6 +40,7 @@
  *   snd_err.no_device_enxio
  *   snd_err.device_down_enetdown
  *   snd_err.short_address_einval
+ *   snd_err.dgram_address_shorter_than_dev_addr_einval
  *   snd_err.dgram_without_address_einval
  *   snd_opt.qdisc_bypass_reads_back_1
  *   snd_opt.qdisc_bypass_skips_qdisc
@@ -366,6 +367,39 @@ TEST_F(snd_err, short_address_einval)
 	to.sll_halen = 6;
 	EXPECT_EQ((ssize_t)f->len, sendto(self->fd, f->wire, f->len, 0, (struct sockaddr *)&to, 20))
 		TH_LOG("sll_halen 6 in 20 bytes: %s", strerror(errno));
+}
+
+/*
+ * A SOCK_DGRAM sendto() must also hold the whole address of the device it
+ * names: msg_namelen at least 12 + dev->addr_len (packet_snd()). To an
+ * ip6tnl device (addr_len 16) 20 and 27 bytes are EINVAL; 28 bytes get past
+ * the check to the device, which is down: ENETDOWN.
+ */
+TEST_F(snd_err, dgram_address_shorter_than_dev_addr_einval)
+{
+	uint8_t payload[64] = { 0 };
+	union {
+		struct sockaddr_ll ll;
+		struct sockaddr_storage ss;
+	} to;
+	char why[256] = "";
+	int ifindex;
+
+	ifindex = tx_ip6tnl_add(&self->topo, "pskt6", why, sizeof(why));
+	if (!ifindex)
+		SKIP(return, "no ip6tnl links: %s", why);
+	ASSERT_LT(0, ifindex) TH_LOG("ip: %s", why);
+	memset(&to, 0, sizeof(to));
+	to.ll = tx_addr(ifindex, ETH_P_PSOCK, self->topo.mac1);
+	to.ll.sll_halen = 0;
+	self->fd = psock_socket(SOCK_DGRAM, 0);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+	EXPECT_ERRNO(EINVAL, sendto(self->fd, payload, sizeof(payload), 0,
+				    (struct sockaddr *)&to, 20));
+	EXPECT_ERRNO(EINVAL, sendto(self->fd, payload, sizeof(payload), 0,
+				    (struct sockaddr *)&to, 27));
+	EXPECT_ERRNO(ENETDOWN, sendto(self->fd, payload, sizeof(payload), 0,
+				      (struct sockaddr *)&to, 28));
 }
 
 /*

@@ -72,7 +72,8 @@
  *   tx_addr_edge.<t>.halen_8_in_20_sends_slot
  *   tx_zero.<z>.zero_len_slot
  * (<bad> = raw_namelen_19 / raw_halen_past_namelen / dgram_halen_past_namelen /
- *  dgram_namelen_short_for_dev_addr / raw_no_such_ifindex / dgram_no_such_ifindex /
+ *  dgram_namelen_short_for_dev_addr / dgram_namelen_one_short_for_dev_addr /
+ *  dgram_namelen_fits_dev_addr / raw_no_such_ifindex / dgram_no_such_ifindex /
  *  raw_device_down / dgram_device_down / raw_unknown_cmsg / dgram_unknown_cmsg;
  *  <t> = raw / dgram; <z> = raw_vnet / dgram; SOCK_RAW's tp_len 0 alone is
  *  tx_bad.<v>.zero_len_frame_einval)
@@ -549,9 +550,16 @@ FIXTURE_VARIANT_ADD(tx_addr, raw_halen_past_namelen) {
 FIXTURE_VARIANT_ADD(tx_addr, dgram_halen_past_namelen) {
 	.type = SOCK_DGRAM, .namelen = 20, .halen = 9, .dev = ADDR_PSK0, .err = EINVAL,
 };
-/* SOCK_DGRAM, a device whose address takes 12 + 16 = 28 bytes, msg_namelen 20: EINVAL. */
+/* SOCK_DGRAM, a device whose address takes 12 + 16 = 28 bytes, msg_namelen 20 or 27: EINVAL. */
 FIXTURE_VARIANT_ADD(tx_addr, dgram_namelen_short_for_dev_addr) {
 	.type = SOCK_DGRAM, .namelen = 20, .halen = 0, .dev = ADDR_IP6TNL, .err = EINVAL,
+};
+FIXTURE_VARIANT_ADD(tx_addr, dgram_namelen_one_short_for_dev_addr) {
+	.type = SOCK_DGRAM, .namelen = 27, .halen = 0, .dev = ADDR_IP6TNL, .err = EINVAL,
+};
+/* msg_namelen 28 holds the whole device address: past the check, the device is down. */
+FIXTURE_VARIANT_ADD(tx_addr, dgram_namelen_fits_dev_addr) {
+	.type = SOCK_DGRAM, .namelen = 28, .halen = 0, .dev = ADDR_IP6TNL, .err = ENETDOWN,
 };
 FIXTURE_VARIANT_ADD(tx_addr, raw_no_such_ifindex) {
 	.type = SOCK_RAW, .namelen = 20, .halen = 6, .dev = ADDR_NO_DEVICE, .err = ENXIO,
@@ -606,22 +614,11 @@ static int addr_ifindex(struct __test_metadata *_metadata, struct _test_data_tx_
 			      "link add pskd0 type veth peer name pskd1");
 		break;
 	default:
-		/*
-		 * Loading ip6_tunnel makes its fallback device ip6tnl0 in
-		 * the initial namespace, which the suite never touches: run
-		 * only where the module is loaded already (scripts/vm-run's
-		 * guests load it) or built in.
-		 */
-		if (access("/sys/module/ip6_tunnel", F_OK))
-			SKIP(return 0, "ip6_tunnel is not loaded (CONFIG_IPV6_TUNNEL): loading it "
-			     "would create ip6tnl0 in the initial namespace");
-		name = "pskt6";
-		rc = netns_ip(&self->topo, false, why, sizeof(why),
-			      "link add pskt6 type ip6tnl local 2001:db8::1 remote 2001:db8::2");
-		if (rc && strstr(why, "Unknown device type"))
-			SKIP(return 0, "no ip6tnl links (CONFIG_IPV6_TUNNEL, module ip6_tunnel): %s",
-			     why);
-		break;
+		ifindex = tx_ip6tnl_add(&self->topo, "pskt6", why, sizeof(why));
+		if (!ifindex)
+			SKIP(return 0, "no ip6tnl links: %s", why);
+		ASSERT_LT(0, ifindex) TH_LOG("ip: %s", why);
+		return ifindex;
 	}
 	ASSERT_EQ(0, rc) TH_LOG("ip: %s", why);
 	ifindex = if_nametoindex(name);
@@ -636,14 +633,18 @@ static int addr_ifindex(struct __test_metadata *_metadata, struct _test_data_tx_
 static ssize_t bad_send(const FIXTURE_VARIANT(tx_addr) *variant, int fd, int ifindex,
 			const uint8_t mac[6])
 {
-	struct sockaddr_ll to = tx_addr(ifindex, ETH_P_PSOCK, mac);
+	/* room for a msg_namelen past sizeof(struct sockaddr_ll) */
+	union {
+		struct sockaddr_ll ll;
+		struct sockaddr_storage ss;
+	} to = { .ll = tx_addr(ifindex, ETH_P_PSOCK, mac) };
 	union tx_cmsg_buf ctl;
 	struct msghdr msg = {
 		.msg_name = variant->namelen ? &to : NULL,
 		.msg_namelen = variant->namelen,
 	};
 
-	to.sll_halen = variant->halen;
+	to.ll.sll_halen = variant->halen;
 	if (variant->bad_cmsg)
 		tx_msg_unknown_cmsg(&msg, &ctl);
 	return sendmsg(fd, &msg, 0);
