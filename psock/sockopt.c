@@ -25,7 +25,11 @@
  *    packet_type with ignore_outgoing), while frames the host receives
  *    still arrive. On loopback one send() makes
  *    both: the outgoing copy (PACKET_OUTGOING) during the send, then the
- *    frame looped back in (PACKET_HOST).
+ *    frame looped back in (PACKET_HOST);
+ *  - memory the kernel cannot reach is EFAULT: an unreadable value to set
+ *    (each name's copy_from_sockptr(); EINVAL for the rings), an unreadable or unwritable optlen
+ *    and an unwritable value to get (get_user(), put_user(),
+ *    copy_to_user()), and PACKET_HDRLEN's unreadable argument.
  *
  * Kernel differences (the table says which release each expectation needs):
  * getsockopt(PACKET_COPY_THRESH) came with 6.9 ("net/packet: Add
@@ -41,15 +45,21 @@
  *   opt_names.wrong_level_enoprotoopt
  *   opt_names.unknown_names_enoprotoopt
  *   opt_names.one_way_names_enoprotoopt
+ *   opt_names.get_unreachable_memory_efault
+ *   opt_fault.<set>.set_unreadable_optval_efault
  *   ignore_outgoing.values_0_and_1_only
  *   ignore_outgoing.outgoing_copies_stop_incoming_arrive
  * with <name> = copy_thresh, reserve, loss, auxdata, origdev, vnet_hdr,
- * vnet_hdr_sz, timestamp, ignore_outgoing, tx_has_off, qdisc_bypass.
+ * vnet_hdr_sz, timestamp, ignore_outgoing, tx_has_off, qdisc_bypass, and
+ * <set> each name setsockopt() takes but FANOUT_DATA (fanout_bpf.c):
+ * add_membership, drop_membership, rx_ring, tx_ring, the int options,
+ * version, fanout (optlen 4) and fanout_args (8).
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -354,6 +364,120 @@ TEST_F(opt_names, one_way_names_enoprotoopt)
 						     sizeof(buf)),
 			"set name %d", get_only[i]);
 	}
+}
+
+/* ---- memory the kernel cannot reach ------------------------------------- */
+
+/*
+ * packet_setsockopt() copies each option's value in with
+ * copy_from_sockptr() once optlen passed its check; a value in memory the
+ * process cannot read fails with EFAULT, for every name it can set. One
+ * variant per settable name, with an optlen that passes the name's check.
+ * The rings are the exception: their copy's failure is folded into EINVAL
+ * (the tpacket_req copy in packet_setsockopt() answers -EINVAL : 0).
+ */
+FIXTURE(opt_fault) {
+	int fd;
+	void *none;		/* a PROT_NONE page */
+};
+
+FIXTURE_VARIANT(opt_fault) {
+	int name;
+	socklen_t optlen;
+	int err;		/* 0: EFAULT */
+	bool probe_set;		/* the option itself may be unknown (ENOPROTOOPT): SKIP */
+};
+
+FIXTURE_VARIANT_ADD(opt_fault, add_membership) { .name = PACKET_ADD_MEMBERSHIP, .optlen = 16 };
+FIXTURE_VARIANT_ADD(opt_fault, drop_membership) { .name = PACKET_DROP_MEMBERSHIP, .optlen = 16 };
+FIXTURE_VARIANT_ADD(opt_fault, rx_ring) { .name = PACKET_RX_RING, .optlen = 16, .err = EINVAL };
+FIXTURE_VARIANT_ADD(opt_fault, tx_ring) { .name = PACKET_TX_RING, .optlen = 16, .err = EINVAL };
+FIXTURE_VARIANT_ADD(opt_fault, copy_thresh) { .name = PACKET_COPY_THRESH, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, version) { .name = PACKET_VERSION, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, reserve) { .name = PACKET_RESERVE, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, loss) { .name = PACKET_LOSS, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, auxdata) { .name = PACKET_AUXDATA, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, origdev) { .name = PACKET_ORIGDEV, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, vnet_hdr) { .name = PACKET_VNET_HDR, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, vnet_hdr_sz) {
+	.name = PACKET_VNET_HDR_SZ, .optlen = 4, .probe_set = true,
+};
+FIXTURE_VARIANT_ADD(opt_fault, timestamp) { .name = PACKET_TIMESTAMP, .optlen = 4 };
+/* optlen 4 (the group id alone) and 8 (struct fanout_args) are both copied */
+FIXTURE_VARIANT_ADD(opt_fault, fanout) { .name = PACKET_FANOUT, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, fanout_args) { .name = PACKET_FANOUT, .optlen = 8 };
+FIXTURE_VARIANT_ADD(opt_fault, ignore_outgoing) { .name = PACKET_IGNORE_OUTGOING, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, tx_has_off) { .name = PACKET_TX_HAS_OFF, .optlen = 4 };
+FIXTURE_VARIANT_ADD(opt_fault, qdisc_bypass) { .name = PACKET_QDISC_BYPASS, .optlen = 4 };
+
+FIXTURE_SETUP(opt_fault)
+{
+	static const struct netns_opts quiet_ns = { .no_links = true };
+	struct netns_topo topo;
+	int zero = 0;
+
+	self->fd = -1;
+	self->none = MAP_FAILED;
+	PSOCK_NETNS_SETUP(return, &topo, &quiet_ns);
+	netns_teardown(&topo);
+	self->fd = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+	self->none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->none) TH_LOG("mmap: %s", strerror(errno));
+	/* The probe: setting the default value, 0, to an option this kernel lacks. */
+	if (variant->probe_set &&
+	    setsockopt(self->fd, SOL_PACKET, variant->name, &zero, sizeof(zero)) &&
+	    errno == ENOPROTOOPT)
+		SKIP(return, "option %d: not supported (PACKET_VNET_HDR_SZ: added in Linux 6.4, "
+		     "\"net/packet: support mergeable feature of virtio\"), running %s",
+		     variant->name, psock_kernel_release());
+}
+
+FIXTURE_TEARDOWN(opt_fault)
+{
+	if (self->none != MAP_FAILED)
+		EXPECT_EQ(0, munmap(self->none, 4096));
+	if (self->fd >= 0)
+		EXPECT_EQ(0, close(self->fd));
+}
+
+/* The rings' EINVAL is also what a short tpacket_req gets: the fault shows only as a refusal. */
+TEST_F(opt_fault, set_unreadable_optval_efault)
+{
+	EXPECT_ERRNO(variant->err ? variant->err : EFAULT,
+		     setsockopt(self->fd, SOL_PACKET, variant->name, self->none, variant->optlen));
+}
+
+/*
+ * packet_getsockopt() reads optlen with get_user() first and writes it back
+ * with put_user() before it copies the value out with copy_to_user(); each
+ * fails with EFAULT on memory the process cannot reach, and an optlen that
+ * cannot be written leaves the value unwritten too. PACKET_HDRLEN reads its
+ * argument from optval (copy_from_user()) before answering: an unreadable
+ * optval is EFAULT there.
+ */
+TEST_F(opt_names, get_unreachable_memory_efault)
+{
+	void *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	socklen_t *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+	socklen_t len = sizeof(int);
+	int val = -1;
+
+	ASSERT_NE(MAP_FAILED, none) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_NE(MAP_FAILED, ro) TH_LOG("mmap: %s", strerror(errno));
+	*ro = sizeof(int);
+	ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ)) TH_LOG("mprotect: %s", strerror(errno));
+
+	EXPECT_ERRNO(EFAULT, getsockopt(self->fd, SOL_PACKET, PACKET_VERSION, &val, none));
+	EXPECT_EQ(-1, val);
+	EXPECT_ERRNO(EFAULT, getsockopt(self->fd, SOL_PACKET, PACKET_VERSION, &val, ro));
+	EXPECT_EQ(-1, val) TH_LOG("the value was written with optlen unwritable");
+	EXPECT_ERRNO(EFAULT, getsockopt(self->fd, SOL_PACKET, PACKET_VERSION, none, &len));
+	len = sizeof(int);
+	EXPECT_ERRNO(EFAULT, getsockopt(self->fd, SOL_PACKET, PACKET_HDRLEN, none, &len));
+	EXPECT_EQ(0, munmap(none, 4096));
+	EXPECT_EQ(0, munmap(ro, 4096));
 }
 
 /* ---- PACKET_IGNORE_OUTGOING -------------------------------------------- */
