@@ -38,6 +38,7 @@
  *   events.bind_to_down_device_enetdown_once
  *   events.link_down_reports_enetdown_once
  *   events.link_down_wakes_poll_with_pollerr
+ *   events.bind_to_down_device_wakes_poll_with_pollerr
  *   events.link_down_recv_enetdown_then_queued_frame
  *   events.link_up_receives_without_new_bind
  *   deleted.getsockname_ifindex_minus_one
@@ -171,6 +172,41 @@ TEST_F(events, bind_to_down_device_enetdown_once)
 		EXPECT_PROC(self->fd[i], self->topo.ifindex0, 0, type_names[i]);
 		EXPECT_SO_ERROR(self->fd[i], ENETDOWN, type_names[i]);
 		EXPECT_SO_ERROR(self->fd[i], 0, type_names[i]);
+	}
+}
+
+/*
+ * bind() to a device that is down reports ENETDOWN as an error event
+ * (sk_error_report()): a thread already asleep in poll() on the socket is
+ * woken at once with POLLERR.
+ */
+TEST_F(events, bind_to_down_device_wakes_poll_with_pollerr)
+{
+	struct waiter w[2];
+
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_PSOCK),
+		.sll_ifindex = self->topo.ifindex0,
+	};
+
+	PSK0_DOWN(&self->topo);
+	for (int i = 0; i < 2; i++) {
+		/* protocol 0: not hooked anywhere until the bind */
+		self->fd[i] = psock_socket(types[i], 0);
+		ASSERT_LE(0, self->fd[i]) TH_LOG("%s: %s", type_names[i], strerror(errno));
+		ASSERT_EQ(0, waiter_poll_start(&w[i], self->fd[i], POLLIN, 5 * PSOCK_WAIT_MS))
+			TH_LOG("%s: a thread asleep in poll(): %s", type_names[i], strerror(errno));
+	}
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, bind(self->fd[i], (struct sockaddr *)&to, sizeof(to)))
+			TH_LOG("%s: bind: %s", type_names[i], strerror(errno));
+	}
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ(0, waiter_join(&w[i], PSOCK_WAIT_MS))
+			TH_LOG("%s: poll() not woken: %s", type_names[i], strerror(errno));
+		EXPECT_EQ(1, w[i].rc) TH_LOG("%s: %s", type_names[i], strerror(w[i].err));
+		EXPECT_EQ(POLLERR, w[i].revents) TH_LOG("%s", type_names[i]);
+		EXPECT_SO_ERROR(self->fd[i], ENETDOWN, type_names[i]);
 	}
 }
 

@@ -49,6 +49,7 @@
  *   refuse.<ring>.short_optlen
  *   refuse_v3.sizeof_priv_huge (CVE-2017-7308)
  *   refuse_v3.sizeof_priv_fits_block_edge
+ *   refuse_v3.sizeof_priv_and_reserve_fill_block_exactly
  *   reserve.<type>_<v>.shifts_offsets_exactly
  *   reserve.<type>_<v>.busy_once_ring_exists
  *   reserve.<type>_<v>.limited_to_int_max
@@ -439,6 +440,25 @@ TEST_F(refuse_v3, sizeof_priv_fits_block_edge)
 			       .frame_nr = self->page / 2048, .sizeof_priv = fits + 1));
 	EXPECT_EQ(0, REQ3(.block_size = self->page, .block_nr = 1, .frame_size = 2048,
 			  .frame_nr = self->page / 2048, .sizeof_priv = fits));
+}
+
+/*
+ * The same edge met exactly: with PACKET_RESERVE 4 the smallest frame is
+ * 68 + 4 = 72 bytes, and 48 + 3976 + 72 is the whole 4 KiB block: the check
+ * refuses only a block smaller than that sum, so it is accepted; 3977
+ * (rounded to 3984) is EINVAL.
+ */
+TEST_F(refuse_v3, sizeof_priv_and_reserve_fill_block_exactly)
+{
+	unsigned int fills = self->page - 120;
+	int reserve = 4;
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof(reserve)))
+		TH_LOG("PACKET_RESERVE: %s", strerror(errno));
+	EXPECT_EQ(EINVAL, REQ3(.block_size = self->page, .block_nr = 1, .frame_size = 2048,
+			       .frame_nr = self->page / 2048, .sizeof_priv = fills + 1));
+	EXPECT_EQ(0, REQ3(.block_size = self->page, .block_nr = 1, .frame_size = 2048,
+			  .frame_nr = self->page / 2048, .sizeof_priv = fills));
 }
 
 /* ---- PACKET_RESERVE, with traffic --------------------------------------- */
