@@ -52,6 +52,7 @@
  *   mr_rules.drop_never_added_returns_0
  *   mr_rules.unknown_type_accepted_no_effect
  *   mr_rules.promisc_not_in_ifflags
+ *   mr_long.mreq_address_holds_8_bytes
  *   mr_bridge.foreign_mac_frames_only_with_promisc
  *   mr_bridge.unicast_address_makes_bridge_promiscuous
  */
@@ -68,6 +69,7 @@
 #include "rx_expect.h"
 #include "link.h"
 #include "stats.h"
+#include "tx.h"
 
 #define LO_IFINDEX LINK_LO_IFINDEX
 #define MISSING_IFINDEX 999	/* no device of the case's namespace has it */
@@ -340,6 +342,56 @@ TEST_F(mr_rules, optlen_short_einval)
 	/* The last one tried, UNICAST: lo's unicast list turns it promiscuous. */
 	ASSERT_EQ(0, link_state_get(LO_IFINDEX, &st)) TH_LOG("RTM_GETLINK: %s", strerror(errno));
 	EXPECT_EQ(1, st.promiscuity);
+}
+
+/*
+ * struct packet_mreq holds 8 address bytes: packet_setsockopt() copies at
+ * most sizeof(struct packet_mreq) (16) of a longer optlen and refuses an
+ * mr_alen past what it copied (len < mr_alen + 8), before packet_mc_add()
+ * compares mr_alen with the device. On a device with 16-byte addresses
+ * (ip6tnl) that check alone decides: mr_alen 8 is taken (PROMISC), 9 is
+ * EINVAL even with optlen 24.
+ */
+FIXTURE(mr_long) {
+	struct netns_topo topo;
+	int fd;
+};
+
+FIXTURE_SETUP(mr_long)
+{
+	self->fd = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(mr_long)
+{
+	if (self->fd >= 0)
+		EXPECT_EQ(0, close(self->fd));
+	netns_teardown(&self->topo);
+}
+
+/* ip6tnl (16-byte addresses): PROMISC with mr_alen 9 at optlen 24 EINVAL, mr_alen 8 taken. */
+TEST_F(mr_long, mreq_address_holds_8_bytes)
+{
+	uint8_t buf[24] = { 0 };
+	struct packet_mreq *m = (struct packet_mreq *)buf;
+	char why[256] = "";
+	int ifindex;
+
+	ifindex = tx_ip6tnl_add(&self->topo, "pskt6", why, sizeof(why));
+	if (!ifindex)
+		SKIP(return, "no ip6tnl links: %s", why);
+	ASSERT_LT(0, ifindex) TH_LOG("ip: %s", why);
+	m->mr_ifindex = ifindex;
+	m->mr_type = PACKET_MR_PROMISC;
+	m->mr_alen = 9;
+	EXPECT_ERRNO(EINVAL, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, buf,
+					sizeof(buf)));
+	m->mr_alen = 8;
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, buf, 16))
+		TH_LOG("mr_alen 8: %s", strerror(errno));
 }
 
 /*
