@@ -52,7 +52,7 @@
  *   mr_rules.drop_never_added_returns_0
  *   mr_rules.unknown_type_accepted_no_effect
  *   mr_rules.promisc_not_in_ifflags
- *   mr_long.mreq_address_holds_8_bytes
+ *   mr_long.address_must_lie_within_optlen
  *   mr_bridge.foreign_mac_frames_only_with_promisc
  *   mr_bridge.unicast_address_makes_bridge_promiscuous
  */
@@ -345,12 +345,11 @@ TEST_F(mr_rules, optlen_short_einval)
 }
 
 /*
- * struct packet_mreq holds 8 address bytes: packet_setsockopt() copies at
- * most sizeof(struct packet_mreq) (16) of a longer optlen and refuses an
- * mr_alen past what it copied (len < mr_alen + 8), before packet_mc_add()
- * compares mr_alen with the device. On a device with 16-byte addresses
- * (ip6tnl) that check alone decides: mr_alen 8 is taken (PROMISC), 9 is
- * EINVAL even with optlen 24.
+ * PACKET_ADD_MEMBERSHIP takes an optlen past struct packet_mreq (16), up to
+ * struct packet_mreq_max (8 + MAX_ADDR_LEN = 40): packet_setsockopt() copies
+ * that much and refuses an mr_alen whose bytes lie past optlen (len <
+ * mr_alen + 8), before packet_mc_add() compares mr_alen with the device. On
+ * a device with 16-byte addresses (ip6tnl) that check alone decides.
  */
 FIXTURE(mr_long) {
 	struct netns_topo topo;
@@ -372,10 +371,10 @@ FIXTURE_TEARDOWN(mr_long)
 	netns_teardown(&self->topo);
 }
 
-/* ip6tnl (16-byte addresses): PROMISC with mr_alen 9 at optlen 24 EINVAL, mr_alen 8 taken. */
-TEST_F(mr_long, mreq_address_holds_8_bytes)
+/* ip6tnl (16-byte addresses), PROMISC: mr_alen 9 at optlen 16 is EINVAL, at optlen 17 taken. */
+TEST_F(mr_long, address_must_lie_within_optlen)
 {
-	uint8_t buf[24] = { 0 };
+	uint8_t buf[40] = { 0 };
 	struct packet_mreq *m = (struct packet_mreq *)buf;
 	char why[256] = "";
 	int ifindex;
@@ -387,11 +386,9 @@ TEST_F(mr_long, mreq_address_holds_8_bytes)
 	m->mr_ifindex = ifindex;
 	m->mr_type = PACKET_MR_PROMISC;
 	m->mr_alen = 9;
-	EXPECT_ERRNO(EINVAL, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, buf,
-					sizeof(buf)));
-	m->mr_alen = 8;
-	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, buf, 16))
-		TH_LOG("mr_alen 8: %s", strerror(errno));
+	EXPECT_ERRNO(EINVAL, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, buf, 16));
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, buf, 17))
+		TH_LOG("mr_alen 9 at optlen 17: %s", strerror(errno));
 }
 
 /*
