@@ -234,6 +234,16 @@ int tx_sink_expect(int fd, const struct tx_expect *want, int timeout_ms,
  */
 int tx_ip6tnl_add(struct netns_topo *topo, const char *name, char *why, size_t whylen);
 
+/* Case step: ifindex_ = tx_ip6tnl_add() of "pskt6", SKIP (statement) without ip6tnl, or fail. */
+#define TX_IP6TNL_OR_SKIP(statement, topo, ifindex_) do {			\
+	char why_[256] = "";							\
+										\
+	(ifindex_) = tx_ip6tnl_add((topo), "pskt6", why_, sizeof(why_));	\
+	if (!(ifindex_))							\
+		SKIP(statement, "no ip6tnl links: %s", why_);			\
+	ASSERT_LT(0, (ifindex_)) TH_LOG("ip: %s", why_);			\
+} while (0)
+
 /* ---- qdiscs ---------------------------------------------------------- */
 
 /*

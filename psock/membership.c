@@ -376,13 +376,9 @@ TEST_F(mr_long, address_must_lie_within_optlen)
 {
 	uint8_t buf[40] = { 0 };
 	struct packet_mreq *m = (struct packet_mreq *)buf;
-	char why[256] = "";
 	int ifindex;
 
-	ifindex = tx_ip6tnl_add(&self->topo, "pskt6", why, sizeof(why));
-	if (!ifindex)
-		SKIP(return, "no ip6tnl links: %s", why);
-	ASSERT_LT(0, ifindex) TH_LOG("ip: %s", why);
+	TX_IP6TNL_OR_SKIP(return, &self->topo, ifindex);
 	m->mr_ifindex = ifindex;
 	m->mr_type = PACKET_MR_PROMISC;
 	m->mr_alen = 9;

@@ -382,13 +382,9 @@ TEST_F(snd_err, dgram_address_shorter_than_dev_addr_einval)
 		struct sockaddr_ll ll;
 		struct sockaddr_storage ss;
 	} to;
-	char why[256] = "";
 	int ifindex;
 
-	ifindex = tx_ip6tnl_add(&self->topo, "pskt6", why, sizeof(why));
-	if (!ifindex)
-		SKIP(return, "no ip6tnl links: %s", why);
-	ASSERT_LT(0, ifindex) TH_LOG("ip: %s", why);
+	TX_IP6TNL_OR_SKIP(return, &self->topo, ifindex);
 	memset(&to, 0, sizeof(to));
 	to.ll = tx_addr(ifindex, ETH_P_PSOCK, self->topo.mac1);
 	to.ll.sll_halen = 0;

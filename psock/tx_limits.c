@@ -614,10 +614,7 @@ static int addr_ifindex(struct __test_metadata *_metadata, struct _test_data_tx_
 			      "link add pskd0 type veth peer name pskd1");
 		break;
 	default:
-		ifindex = tx_ip6tnl_add(&self->topo, "pskt6", why, sizeof(why));
-		if (!ifindex)
-			SKIP(return 0, "no ip6tnl links: %s", why);
-		ASSERT_LT(0, ifindex) TH_LOG("ip: %s", why);
+		TX_IP6TNL_OR_SKIP(return 0, &self->topo, ifindex);
 		return ifindex;
 	}
 	ASSERT_EQ(0, rc) TH_LOG("ip: %s", why);
