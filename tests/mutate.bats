@@ -3,9 +3,9 @@
 #
 # scripts/mutate without a kernel: its argument errors (one line naming what
 # is wrong, exit 2), the mutant generator on a small stored C file
-# (tests/fixtures/mutate/af_packet.c: one site of each operator, and code in
-# comments, strings, #define lines and for headers left alone) giving the
-# stored list, a mutant applied changing only its line, the same ids on a
+# (tests/fixtures/mutate/af_packet.c: one site of each operator, code in
+# comments, strings, #define lines and for headers left alone, and an #if 0
+# block marked disabled) giving the stored list, a mutant applied changing only its line, the same ids on a
 # second run, and the report step on a stored run
 # (tests/fixtures/mutate/run: records of six mutants).
 
@@ -89,7 +89,7 @@ setup() {
 	assert_line_in "$output" "af_packet-0003 net/packet/af_packet.c:18 fix_check errno: return -EINVAL; -> return -EDOM;"
 	assert_line_in "$output" "af_packet-0008 net/packet/af_packet.c:22 fix_check flag-invert: if (!(flags & FIX_FLAG)) { -> if ((flags & FIX_FLAG)) {"
 	assert_line_in "$output" "af_packet-0013 net/packet/af_packet.c:37 fix_fill field-value: h->tp_status = len > 0 ? 1 : 0; -> h->tp_status = (len > 0 ? 1 : 0) + 1;"
-	assert_line_in "$output" "mutants: 16"
+	assert_line_in "$output" "mutants: 23"
 	# Comments, strings, #define lines and a for header are not code to mutate.
 	assert_not_in "$output" ":5 "
 	assert_not_in "$output" ":8 "
@@ -120,12 +120,39 @@ setup() {
 @test "mutate-gen stats: the count per operator and per function" {
 	run "$GEN" stats "$FIX/af_packet.c"
 	assert_eq 0 "$status" status
-	assert_eq "mutants: 16" "${lines[0]}"
-	assert_line_in "$output" "operator guard-false  3"
-	assert_line_in "$output" "operator cmp-edge     2"
-	assert_line_in "$output" "operator counter-rm   3"
+	assert_eq "mutants: 23" "${lines[0]}"
+	assert_line_in "$output" "operator guard-false  5"
+	assert_line_in "$output" "operator cmp-edge     4"
+	assert_line_in "$output" "operator counter-rm   4"
 	assert_match "$output" "function fix_check +11  errno=3 guard-false=3 cmp-edge=2 counter-rm=1 flag-invert=2"
 	assert_match "$output" "function fix_fill +5  errno=1 field-value=2 counter-rm=2"
+	assert_match "$output" "function fix_legacy +7  errno=2 guard-false=2 cmp-edge=2 counter-rm=1"
+}
+
+@test "mutate-gen: code an #if 0 leaves out keeps its ids, is marked disabled, and is neither run nor scored" {
+	run --separate-stderr "$MUTATE" --list --src "$FIX" -f fix_legacy
+	assert_eq 0 "$status" status
+	# The #if 0 block (line 47) up to its #else, a nested #ifdef inside it
+	# included; the #else branch is code like any other.
+	assert_line_in "$output" "af_packet-0017 net/packet/af_packet.c:48 fix_legacy guard-false: if (len < 0) -> if (0) (disabled: #if 0 at line 47)"
+	assert_line_in "$output" "af_packet-0020 net/packet/af_packet.c:51 fix_legacy counter-rm: len++; -> (void)0; (disabled: #if 0 at line 47)"
+	assert_line_in "$output" "af_packet-0021 net/packet/af_packet.c:54 fix_legacy guard-false: if (len > 9) -> if (0)"
+	assert_match "$output" "function fix_legacy +4  \\(disabled: #if 0\\)"
+	# The plan gives a disabled mutant no binaries; the report counts it
+	# apart from the score and lists it in no survivors.txt.
+	cp -r "$FIX/run" "$BATS_TEST_TMPDIR/run"
+	(cd "$FIX" && "$GEN" list af_packet.c) | python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m["id"] == "af_packet-0017":
+        m["file"] = "net/packet/af_packet.c"
+        print(json.dumps(m))' | python3 "$ROOT/scripts/lib/mutate-plan" "$ROOT/psock" "$ROOT/scripts/lib/mutate-areas" >>"$BATS_TEST_TMPDIR/run/mutants.jsonl"
+	assert_eq '[]' "$(tail -n1 "$BATS_TEST_TMPDIR/run/mutants.jsonl" | python3 -c 'import json, sys; print(json.load(sys.stdin)["binaries"])')" "the plan's binaries"
+	run --separate-stderr "$MUTATE" --report "$BATS_TEST_TMPDIR/run"
+	assert_eq 0 "$status" status
+	assert_eq "mutate: 7 mutants: 2 killed, 2 survived, 1 not compiled, 1 no area, 1 disabled (#if 0), 0 errors, 0 pending; score 50.0%; compile 9.0 s/mutant (5); run 14.0 s/mutant (3); survivors in $BATS_TEST_TMPDIR/run/survivors.txt" "${lines[-1]}"
+	assert_not_in "$(cat "$BATS_TEST_TMPDIR/run/survivors.txt")" "fix_legacy"
+	assert_eq "disabled" "$(python3 -c 'import json, sys; print([m["status"] for m in json.load(open(sys.argv[1]))["mutants"] if m["id"] == "af_packet-0017"][0])' "$BATS_TEST_TMPDIR/run/summary.json")" status
 }
 
 @test "mutate --report: summary.json, survivors.txt and the score from a stored run" {
