@@ -28,7 +28,9 @@
  *    (vlan_get_protocol_dgram(), from "af_packet: Handle outgoing VLAN
  *    packets without hardware offloading", upstream in 6.11 and backported
  *    through stable: Debian's 6.1.0-57 has it, so no release gate is right
- *    and the case runs everywhere);
+ *    and the case runs everywhere); PACKET_AUXDATA reads that tag when
+ *    recvmsg() runs, from the device sll_ifindex names, so a frame read
+ *    after its device was deleted reports none (packet_recvmsg());
  *  - checksum status: TP_STATUS_CSUMNOTREADY for a packet whose checksum is
  *    still to be filled in (CHECKSUM_PARTIAL: a local UDP socket's datagram
  *    crossing veth), never together with TP_STATUS_CSUM_VALID; neither for
@@ -50,6 +52,7 @@
  *   rx_meta.<type>_<v>.vlan_tags_reported
  *   rx_inband.<path>.dgram_outgoing_inband_tag_reported   (ring_v2 / ring_v3 / recvmsg)
  *   rx_inband.<path>.dgram_outgoing_cut_tag_tci_zero      (ring_v2 / ring_v3 / recvmsg)
+ *   rx_inband_gone.dgram_deleted_device_tag_not_reported
  *   rx_csum.<path>.udp_socket_datagram_csum_notready
  *   rx_csum.<path>.injected_frame_csum_none
  *   rx_csum.<path>.gro_checked_udp_csum_valid
@@ -553,6 +556,95 @@ TEST_F(rx_inband, dgram_outgoing_cut_tag_tci_zero)
 	EXPECT_EQ(s.net, s.mac);
 	EXPECT_EQ(PACKET_OUTGOING, s.pkttype);
 	EXPECT_EQ(0, s.protocol);
+}
+
+/* ---- an in-band tag whose device is gone by the read -------------------- */
+
+FIXTURE(rx_inband_gone) {
+	struct netns_topo topo;
+	int fd, tx;
+};
+
+/*
+ * rx_inband's two sockets without a ring: a SOCK_DGRAM ETH_P_ALL socket on
+ * psk0 with PACKET_AUXDATA, and a SOCK_RAW socket on psk0 that sends.
+ */
+FIXTURE_SETUP(rx_inband_gone)
+{
+	int one = 1;
+
+	self->fd = self->tx = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	self->fd = psock_rx_socket(SOCK_DGRAM, 0, self->topo.ifindex0, ETH_P_ALL);
+	ASSERT_LE(0, self->fd) TH_LOG("receiving socket: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
+		TH_LOG("PACKET_AUXDATA: %s", strerror(errno));
+	self->tx = psock_socket(SOCK_RAW, 0);
+	ASSERT_LE(0, self->tx) TH_LOG("sending socket: %s", strerror(errno));
+	ASSERT_EQ(0, psock_bind(self->tx, self->topo.ifindex0, 0))
+		TH_LOG("bind: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rx_inband_gone)
+{
+	if (self->tx >= 0)
+		close(self->tx);
+	if (self->fd >= 0)
+		close(self->fd);
+	netns_teardown(&self->topo);
+}
+
+/*
+ * packet_recvmsg() reads the tag of an in-band tagged SOCK_DGRAM frame
+ * when the frame is read, from the device its sll_ifindex names
+ * (packet_rcv() cleared skb->dev): with that device deleted between the
+ * queueing and the read, PACKET_AUXDATA reports no tag, tp_vlan_tci 0,
+ * tp_vlan_tpid 0 and tp_status TP_STATUS_USER alone, while sll_protocol
+ * (vlan_get_protocol_dgram(), from the frame's bytes) is still the inner
+ * 0x88b5 and sll_ifindex the gone psk0's. The read before it gives the
+ * ENETDOWN packet_notifier() left in sk_err (NETDEV_DOWN of the bound
+ * device); the queued frame stays.
+ */
+TEST_F(rx_inband_gone, dgram_deleted_device_tag_not_reported)
+{
+	const struct frame_spec spec = {
+		.dst = self->topo.mac1, .src = self->topo.mac0,
+		.vlan_tpid = ETH_P_8021Q, .vlan_tci = 0xf123, .payload_len = 64, .seq = 5,
+	};
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+	uint8_t wire[ETH_FRAME_LEN], buf[2048];
+	size_t wire_len = frame_build(wire, sizeof(wire), &spec);
+	struct tpacket_auxdata aux;
+	struct sockaddr_ll from;
+	uint32_t seq = ~0u;
+	char why[256];
+	ssize_t n;
+
+	ASSERT_EQ(82, wire_len);
+	ASSERT_EQ(82, send(self->tx, wire, wire_len, 0)) TH_LOG("send: %s", strerror(errno));
+	/* dev_queue_xmit_nit() queued the copy before send() returned */
+	ASSERT_EQ(1, psock_wait_until(self->fd, POLLIN, deadline))
+		TH_LOG("outgoing copy within %d ms: %s", PSOCK_WAIT_MS, strerror(errno));
+	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link del %s", NETNS_IF0))
+		TH_LOG("%s", why);
+	EXPECT_EQ(-1, psock_recv_auxdata(self->fd, buf, sizeof(buf), MSG_DONTWAIT, &aux, &from));
+	EXPECT_EQ(ENETDOWN, errno);
+	/* what else the socket queued before the delete, then the tagged frame */
+	do {
+		n = psock_recv_auxdata(self->fd, buf, sizeof(buf), MSG_DONTWAIT, &aux, &from);
+		ASSERT_LT(0, n) TH_LOG("tagged frame still queued: %s", strerror(errno));
+	} while (!frame_tag(buf, n, &seq));
+	ASSERT_EQ(5, seq);
+	ASSERT_EQ(64, n);
+	EXPECT_EQ(TP_STATUS_USER, aux.tp_status) TH_LOG("tp_status %#x", aux.tp_status);
+	EXPECT_EQ(0, aux.tp_vlan_tci);
+	EXPECT_EQ(0, aux.tp_vlan_tpid);
+	EXPECT_EQ(64, aux.tp_len);
+	EXPECT_EQ(64, aux.tp_snaplen);
+	EXPECT_EQ(0, memcmp(wire + 18, buf, 64));
+	EXPECT_EQ(PACKET_OUTGOING, from.sll_pkttype);
+	EXPECT_EQ(htons(0x88b5), from.sll_protocol);
+	EXPECT_EQ(self->topo.ifindex0, from.sll_ifindex);
 }
 
 /* ---- checksum status, ring and recvmsg ---------------------------------- */
