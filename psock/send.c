@@ -17,7 +17,11 @@
  *    for an 802.1Q-tagged frame on an Ethernet device
  *    (packet_extra_vlan_len_allowed(); lo gets none). Length 0:
  *    SOCK_RAW fails dev_validate_header() (EINVAL); SOCK_DGRAM sends a bare
- *    14-byte link header and returns 0.
+ *    14-byte link header and returns 0. A buffer the kernel cannot read
+ *    (a PROT_NONE page) is EFAULT from skb_copy_datagram_from_iter() and
+ *    nothing is sent. On a device without a link header (ip6tnl: no
+ *    header_ops, dev_hard_header() adds 0 bytes) SOCK_DGRAM sends the
+ *    payload as it is: the whole frame.
  *  - SO_NOFCS: a device without IFF_SUPP_NOFCS (veth has none) refuses
  *    every send, EPROTONOSUPPORT (packet_snd(), netif_supports_nofcs()).
  *  - PACKET_QDISC_BYPASS: packet_xmit() hands the skb straight to the
@@ -35,6 +39,7 @@
  *   snd.<type>.size_edges_emsgsize
  *   snd.<type>.zero_length
  *   snd.<type>.so_nofcs_eprotonosupport_on_veth
+ *   snd.<type>.unreadable_buffer_efault_nothing_sent
  *   snd_vlan.vlan_8021q_frame_4_bytes_longer_allowed
  *   snd_vlan.vlan_slack_only_on_ethernet_lo_emsgsize
  *   snd_err.no_device_enxio
@@ -42,6 +47,7 @@
  *   snd_err.short_address_einval
  *   snd_err.dgram_address_shorter_than_dev_addr_einval
  *   snd_err.dgram_without_address_einval
+ *   snd_nohdr.dgram_frame_is_the_payload
  *   snd_opt.qdisc_bypass_reads_back_1
  *   snd_opt.qdisc_bypass_skips_qdisc
  *   snd_opt.outgoing_copy_reaches_tap
@@ -49,7 +55,9 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -209,6 +217,28 @@ TEST_F(snd, so_nofcs_eprotonosupport_on_veth)
 	ASSERT_EQ((ssize_t)sent_len(variant->type, &self->f[1]),
 		  send_frame(self, variant->type, &self->f[1])) TH_LOG("%s", strerror(errno));
 	ASSERT_SINK_FRAME(self->sink, &self->f[1], 5, PSOCK_WAIT_MS);
+}
+
+/*
+ * A buffer in a PROT_NONE page: the copy into the skb
+ * (skb_copy_datagram_from_iter() in packet_snd()) fails, the call is
+ * EFAULT and nothing leaves; the frame sent next is the first to arrive.
+ */
+TEST_F(snd, unreadable_buffer_efault_nothing_sent)
+{
+	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, page) TH_LOG("mmap: %s", strerror(errno));
+	if (variant->type == SOCK_DGRAM)
+		EXPECT_ERRNO(EFAULT, sendto(self->fd, page, 100, 0, (struct sockaddr *)&self->to,
+					    sizeof(self->to)));
+	else
+		EXPECT_ERRNO(EFAULT, send(self->fd, page, 114, 0));
+	build(_metadata, &self->f[0], variant->type, 9, 100);
+	EXPECT_EQ((ssize_t)sent_len(variant->type, &self->f[0]),
+		  send_frame(self, variant->type, &self->f[0])) TH_LOG("send: %s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &self->f[0], 9, PSOCK_WAIT_MS);
+	EXPECT_EQ(0, munmap(page, 4096));
 }
 
 /* ---- an 802.1Q tag (SOCK_RAW) ----------------------------------------- */
@@ -410,6 +440,85 @@ TEST_F(snd_err, dgram_without_address_einval)
 	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
 	EXPECT_EQ(-1, send(self->fd, payload, sizeof(payload), 0));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/* ---- a device without a link header ------------------------------------ */
+
+FIXTURE(snd_nohdr) {
+	struct netns_topo topo;
+	int fd, tap, ifindex;
+};
+
+/*
+ * An ip6tnl device pskt6 (no header_ops, addr_len 16), up, with a tap on
+ * it (an ETH_P_ALL SOCK_RAW socket bound to it) and an unbound SOCK_DGRAM
+ * socket that sends to it.
+ */
+FIXTURE_SETUP(snd_nohdr)
+{
+	char why[256];
+
+	self->fd = self->tap = -1;
+	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
+	TX_IP6TNL_OR_SKIP(return, &self->topo, self->ifindex);
+	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set pskt6 up"))
+		TH_LOG("%s", why);
+	self->tap = psock_rx_socket(SOCK_RAW, 0, self->ifindex, ETH_P_ALL);
+	ASSERT_LE(0, self->tap) TH_LOG("tap: %s", strerror(errno));
+	self->fd = psock_socket(SOCK_DGRAM, 0);
+	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(snd_nohdr)
+{
+	if (self->fd >= 0)
+		EXPECT_EQ(0, close(self->fd));
+	if (self->tap >= 0)
+		EXPECT_EQ(0, close(self->tap));
+	netns_teardown(&self->topo);
+}
+
+/*
+ * dev_hard_header() of a device without header_ops adds nothing and
+ * returns 0, which packet_snd() takes as success (only a negative offset is
+ * EINVAL): a SOCK_DGRAM sendto() of 100 bytes with a 28-byte address
+ * (12 + addr_len 16) returns 100, and the device's tap sees exactly those
+ * 100 bytes as the outgoing frame (dev_queue_xmit_nit()).
+ */
+TEST_F(snd_nohdr, dgram_frame_is_the_payload)
+{
+	union {
+		struct sockaddr_ll ll;
+		struct sockaddr_storage ss;
+	} to;
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+	uint8_t buf[2048];
+	struct sockaddr_ll from;
+	socklen_t fromlen;
+	uint32_t seq = ~0u;
+	struct tx_frame f;
+	ssize_t n;
+
+	TX_FRAME(&f, .seq = 6, .payload_len = 100);
+	memset(&to, 0, sizeof(to));
+	to.ll = tx_addr(self->ifindex, ETH_P_PSOCK, self->topo.mac1);
+	to.ll.sll_halen = 16;
+	EXPECT_EQ(100, sendto(self->fd, f.wire + ETH_HLEN, 100, 0, (struct sockaddr *)&to, 28))
+		TH_LOG("sendto: %s", strerror(errno));
+	do {
+		ASSERT_EQ(1, psock_wait_until(self->tap, POLLIN, deadline))
+			TH_LOG("outgoing frame on pskt6 within %d ms: %s", PSOCK_WAIT_MS,
+			       strerror(errno));
+		fromlen = sizeof(from);
+		n = recvfrom(self->tap, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &fromlen);
+		ASSERT_LT(0, n) TH_LOG("recvfrom: %s", strerror(errno));
+	} while (!frame_tag(buf, n, &seq));
+	ASSERT_EQ(6, seq);
+	EXPECT_EQ(100, n);
+	EXPECT_EQ(0, memcmp(f.wire + ETH_HLEN, buf, 100));
+	EXPECT_EQ(PACKET_OUTGOING, from.sll_pkttype);
+	EXPECT_EQ(htons(ETH_P_PSOCK), from.sll_protocol);
 }
 
 /* ---- options ---------------------------------------------------------- */
