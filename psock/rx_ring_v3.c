@@ -41,6 +41,7 @@
  *   rx_v3.rxhash_filled_when_requested
  *   rx_v3.rxhash_zero_when_not_requested
  *   rx_v3.empty_block_not_retired_by_timer
+ *   rx_v3.frozen_queue_timer_leaves_held_blocks
  *   rx_v3.reserve_past_block_stores_nothing
  *   rx_v3_hash.rxhash_is_filter_skb_hash
  *   rx_v3_hash.rxhash_zero_without_request_skb_hashed
@@ -269,6 +270,50 @@ TEST_F(rx_v3, empty_block_not_retired_by_timer)
 	EXPECT_EQ(TP_STATUS_USER | TP_STATUS_BLK_TMO, ring_status(&self->ring, b));
 	EXPECT_EQ(1, b->hdr.bh1.seq_num);
 	EXPECT_EQ(1, b->hdr.bh1.num_pkts);
+}
+
+/*
+ * A frozen queue's timer leaves the blocks user space holds alone. Two
+ * blocks, tp_retire_blk_tov 4 ms: one packet, the timer retires block 0
+ * (TP_STATUS_BLK_TMO) and opens block 1; a second packet, the timer
+ * retires block 1 and finds block 0 still user space's, so it freezes the
+ * queue (prb_dispatch_next_block()). From then on each expiry finds the
+ * current block (0) in use and only re-arms
+ * (prb_retire_rx_blk_timer_expired(): "user-space is still behind");
+ * it must not open it again (prb_open_block() would rewrite a header user
+ * space is reading). Over 50 ms, about a dozen expiries, neither block
+ * descriptor changes.
+ */
+TEST_F(rx_v3, frozen_queue_timer_leaves_held_blocks)
+{
+	const struct frame_spec spec = { .payload_len = 100 };
+	struct ring_geometry geo = ring_small;
+	struct tpacket_block_desc before[2];
+
+	geo.block_nr = 2;
+	geo.retire_blk_tov = 4;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
+	for (unsigned int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, i, 1));
+		ASSERT_TRUE(ring_wait_user(&self->ring, ring_block(&self->ring, i), PSOCK_WAIT_MS))
+			TH_LOG("block %u retired within %d ms: %s", i, PSOCK_WAIT_MS,
+			       strerror(errno));
+	}
+	for (unsigned int i = 0; i < 2; i++)
+		memcpy(&before[i], ring_block(&self->ring, i), sizeof(before[i]));
+	/* the window: poll() for no event at all */
+	errno = 0;
+	EXPECT_EQ(0, psock_wait(self->fd, 0, 50)) TH_LOG("poll: %s", strerror(errno));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct tpacket_block_desc *b = ring_block(&self->ring, i);
+
+		EXPECT_EQ(TP_STATUS_USER | TP_STATUS_BLK_TMO, ring_status(&self->ring, b))
+			TH_LOG("block %u", i);
+		EXPECT_EQ(i + 1, b->hdr.bh1.seq_num) TH_LOG("block %u", i);
+		EXPECT_EQ(1, b->hdr.bh1.num_pkts) TH_LOG("block %u", i);
+		EXPECT_EQ(0, memcmp(&before[i], b, sizeof(before[i]))) TH_LOG("block %u", i);
+	}
 }
 
 /*
