@@ -42,6 +42,8 @@
  *   rx_v3.rxhash_zero_when_not_requested
  *   rx_v3.empty_block_not_retired_by_timer
  *   rx_v3.frozen_queue_timer_leaves_held_blocks
+ *   rx_v3.frozen_queue_drops_while_blocks_held
+ *   rx_v3.hv1_fields_written_over_old_bytes
  *   rx_v3.reserve_past_block_stores_nothing
  *   rx_v3_hash.rxhash_is_filter_skb_hash
  *   rx_v3_hash.rxhash_zero_without_request_skb_hashed
@@ -58,6 +60,7 @@
 #include "psock.h"
 #include "rx_expect.h"
 #include "bpf.h"
+#include "stats.h"
 
 /* BLK_HDR_LEN in af_packet.c: the block descriptor, 8-byte aligned. */
 #define BLK_HDR_LEN 48
@@ -273,6 +276,27 @@ TEST_F(rx_v3, empty_block_not_retired_by_timer)
 }
 
 /*
+ * Two blocks, tp_retire_blk_tov 4 ms, one packet each: the timer retires
+ * both and freezes the queue on block 0, which user space still holds
+ * (frozen_queue_timer_leaves_held_blocks).
+ */
+static void freeze_two_blocks(struct __test_metadata *_metadata, struct _test_data_rx_v3 *self)
+{
+	const struct frame_spec spec = { .payload_len = 100 };
+	struct ring_geometry geo = ring_small;
+
+	geo.block_nr = 2;
+	geo.retire_blk_tov = 4;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
+	for (unsigned int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, i, 1));
+		ASSERT_TRUE(ring_wait_user(&self->ring, ring_block(&self->ring, i), PSOCK_WAIT_MS))
+			TH_LOG("block %u retired within %d ms: %s", i, PSOCK_WAIT_MS,
+			       strerror(errno));
+	}
+}
+
+/*
  * A frozen queue's timer leaves the blocks user space holds alone. Two
  * blocks, tp_retire_blk_tov 4 ms: one packet, the timer retires block 0
  * (TP_STATUS_BLK_TMO) and opens block 1; a second packet, the timer
@@ -286,19 +310,9 @@ TEST_F(rx_v3, empty_block_not_retired_by_timer)
  */
 TEST_F(rx_v3, frozen_queue_timer_leaves_held_blocks)
 {
-	const struct frame_spec spec = { .payload_len = 100 };
-	struct ring_geometry geo = ring_small;
 	struct tpacket_block_desc before[2];
 
-	geo.block_nr = 2;
-	geo.retire_blk_tov = 4;
-	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
-	for (unsigned int i = 0; i < 2; i++) {
-		ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, i, 1));
-		ASSERT_TRUE(ring_wait_user(&self->ring, ring_block(&self->ring, i), PSOCK_WAIT_MS))
-			TH_LOG("block %u retired within %d ms: %s", i, PSOCK_WAIT_MS,
-			       strerror(errno));
-	}
+	freeze_two_blocks(_metadata, self);
 	for (unsigned int i = 0; i < 2; i++)
 		memcpy(&before[i], ring_block(&self->ring, i), sizeof(before[i]));
 	/* the window: poll() for no event at all */
@@ -314,6 +328,73 @@ TEST_F(rx_v3, frozen_queue_timer_leaves_held_blocks)
 		EXPECT_EQ(1, b->hdr.bh1.num_pkts) TH_LOG("block %u", i);
 		EXPECT_EQ(0, memcmp(&before[i], b, sizeof(before[i]))) TH_LOG("block %u", i);
 	}
+}
+
+/*
+ * A packet that reaches a frozen queue whose current block user space
+ * still holds is dropped (__packet_lookup_frame_in_block(): "Can't record
+ * this packet"): PACKET_STATISTICS counts 3 packets, 1 dropped, and
+ * neither block descriptor changes.
+ */
+TEST_F(rx_v3, frozen_queue_drops_while_blocks_held)
+{
+	const struct frame_spec spec = { .payload_len = 100 };
+	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+	struct tpacket_block_desc before[2];
+	struct psock_stats st, sum = { 0 };
+
+	freeze_two_blocks(_metadata, self);
+	for (unsigned int i = 0; i < 2; i++)
+		memcpy(&before[i], ring_block(&self->ring, i), sizeof(before[i]));
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 2, 1));
+	/* each read clears the counters: add them up until the third packet is counted */
+	do {
+		ASSERT_EQ(0, psock_stats_read(self->fd, &st)) TH_LOG("%s", strerror(errno));
+		sum.packets += st.packets;
+		sum.drops += st.drops;
+		ASSERT_LE(sum.packets, 3);
+		ASSERT_LT(0, psock_ms_left(deadline))
+			TH_LOG("3 packets counted within %d ms: %u", PSOCK_WAIT_MS, sum.packets);
+	} while (sum.packets < 3);
+	EXPECT_EQ(1, sum.drops);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct tpacket_block_desc *b = ring_block(&self->ring, i);
+
+		EXPECT_EQ(i + 1, b->hdr.bh1.seq_num) TH_LOG("block %u", i);
+		EXPECT_EQ(1, b->hdr.bh1.num_pkts) TH_LOG("block %u", i);
+		EXPECT_EQ(0, memcmp(&before[i], b, sizeof(before[i]))) TH_LOG("block %u", i);
+	}
+}
+
+/*
+ * The kernel writes every field of a V3 packet's hv1 itself, whatever the
+ * slot's bytes were: with each block's packet area filled with 0xa5 before
+ * any packet, an untagged packet without TP_FT_REQ_FILL_RXHASH has
+ * tp_rxhash 0 (prb_clear_rxhash()), tp_vlan_tci and tp_vlan_tpid 0
+ * (prb_fill_vlan_info()) and tp_padding 0 (prb_run_all_ft_ops()).
+ */
+TEST_F(rx_v3, hv1_fields_written_over_old_bytes)
+{
+	const struct frame_spec spec = { .payload_len = 100 };
+	struct ring_geometry geo = ring_small;
+	struct tpacket_block_desc *b;
+	struct tpacket3_hdr *h;
+
+	geo.retire_blk_tov = 4;
+	ASSERT_EQ(0, ring_open(&self->ring, self->fd, PACKET_RX_RING, &geo));
+	for (unsigned int i = 0; i < geo.block_nr; i++)
+		memset((uint8_t *)ring_block(&self->ring, i) + BLK_HDR_LEN, 0xa5,
+		       geo.block_size - BLK_HDR_LEN);
+	ASSERT_EQ(0, peer_send_burst(&self->topo, &spec, 0, 1));
+	b = ring_next_block(&self->ring, PSOCK_WAIT_MS);
+	ASSERT_NE(NULL, b) TH_LOG("block not retired within %d ms", PSOCK_WAIT_MS);
+	ASSERT_EQ(1, b->hdr.bh1.num_pkts);
+	h = (struct tpacket3_hdr *)((uint8_t *)b + b->hdr.bh1.offset_to_first_pkt);
+	EXPECT_EQ(0, ring_frame_seq(&self->ring, h, ETH_HLEN));
+	EXPECT_EQ(0, h->hv1.tp_rxhash);
+	EXPECT_EQ(0, h->hv1.tp_vlan_tci);
+	EXPECT_EQ(0, h->hv1.tp_vlan_tpid);
+	EXPECT_EQ(0, h->hv1.tp_padding);
 }
 
 /*
