@@ -45,7 +45,9 @@
  * SOCK_DGRAM (sendto() with an address: without one dev_hard_header() has
  * no destination, EINVAL) gets its link header from dev_hard_header() and
  * a frame of just that header is sent: sendto() returns 0 and the slot ends
- * TP_STATUS_AVAILABLE. (PACKET_VNET_HDR is SOCK_RAW only.)
+ * TP_STATUS_AVAILABLE. (PACKET_VNET_HDR is SOCK_RAW only.) To a device
+ * without a link header (ip6tnl: no header_ops) dev_hard_header() adds
+ * nothing and the slot's bytes are the whole frame.
  *
  * Every frame goes out of psk0 and is checked byte for byte on psk1.
  *
@@ -71,6 +73,8 @@
  *   tx_addr.<bad>.good_send_after_refused_sends_slot
  *   tx_addr_edge.<t>.halen_8_in_20_sends_slot
  *   tx_zero.<z>.zero_len_slot
+ *   tx_dgram_hdr.no_address_slot_wrong_format_einval
+ *   tx_dgram_hdr.headerless_device_slot_is_the_frame
  * (<bad> = raw_namelen_19 / raw_halen_past_namelen / dgram_halen_past_namelen /
  *  dgram_namelen_short_for_dev_addr / dgram_namelen_one_short_for_dev_addr /
  *  dgram_namelen_fits_dev_addr / raw_no_such_ifindex / dgram_no_such_ifindex /
@@ -79,6 +83,7 @@
  *  tx_bad.<v>.zero_len_frame_einval)
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -741,6 +746,87 @@ TEST_F(tx_addr_edge, halen_8_in_20_sends_slot)
 	EXPECT_TRUE(tx_wait_status(r, ring_frame(r, 0), TP_STATUS_AVAILABLE, PSOCK_WAIT_MS))
 		TH_LOG("slot 0 status %u", tx_status(r, ring_frame(r, 0)));
 	ASSERT_SINK_FRAME(self->sink, &self->f, 0, PSOCK_WAIT_MS);
+}
+
+/* ---- the link header a SOCK_DGRAM slot gets ------------------------------ */
+
+FIXTURE(tx_dgram_hdr) {
+	struct netns_topo topo;
+	int fd, sink;
+	struct ring ring;
+	struct tx_frame f;
+};
+
+/* A SOCK_DGRAM socket on psk0 with a V2 TX ring; frame seq 0's payload in slot 0. */
+FIXTURE_SETUP(tx_dgram_hdr)
+{
+	TX_RING_ENDS_SETUP(return, self, SOCK_DGRAM, TPACKET_V2);
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+	TX_FRAME(&self->f, .seq = 0, .payload_len = 100);
+	tx_put(&self->ring, 0, 0, self->f.wire + ETH_HLEN, 100);
+}
+
+FIXTURE_TEARDOWN(tx_dgram_hdr)
+{
+	TX_RING_ENDS_TEARDOWN(self);
+}
+
+/*
+ * A SOCK_DGRAM slot sent with no address has no destination MAC:
+ * dev_hard_header() fails (eth_header() without daddr), tpacket_fill_skb()
+ * returns EINVAL and the slot is TP_STATUS_WRONG_FORMAT.
+ */
+TEST_F(tx_dgram_hdr, no_address_slot_wrong_format_einval)
+{
+	EXPECT_ERRNO(EINVAL, send(self->fd, NULL, 0, 0));
+	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+}
+
+/*
+ * To a device without a link header (ip6tnl: no header_ops, so
+ * dev_hard_header() adds 0 bytes and returns 0, which tpacket_fill_skb()
+ * takes as success) the slot's 100 bytes are the whole frame: sendto() with
+ * a 28-byte address returns 100, the slot is handed back
+ * TP_STATUS_AVAILABLE and a tap on the device sees exactly those bytes.
+ */
+TEST_F(tx_dgram_hdr, headerless_device_slot_is_the_frame)
+{
+	union {
+		struct sockaddr_ll ll;
+		struct sockaddr_storage ss;
+	} to;
+	int64_t deadline;
+	uint8_t buf[2048];
+	uint32_t seq = ~0u;
+	char why[256];
+	int ifindex, tap;
+	ssize_t n;
+
+	TX_IP6TNL_OR_SKIP(return, &self->topo, ifindex);
+	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set pskt6 up"))
+		TH_LOG("%s", why);
+	tap = psock_rx_socket(SOCK_RAW, 0, ifindex, ETH_P_ALL);
+	ASSERT_LE(0, tap) TH_LOG("tap: %s", strerror(errno));
+	memset(&to, 0, sizeof(to));
+	to.ll = tx_addr(ifindex, ETH_P_PSOCK, self->topo.mac1);
+	to.ll.sll_halen = 16;
+	EXPECT_EQ(100, sendto(self->fd, NULL, 0, 0, (struct sockaddr *)&to, 28))
+		TH_LOG("sendto: %s", strerror(errno));
+	EXPECT_TRUE(tx_wait_status(&self->ring, ring_frame(&self->ring, 0), TP_STATUS_AVAILABLE,
+				   PSOCK_WAIT_MS))
+		TH_LOG("slot 0 status %u", tx_status(&self->ring, ring_frame(&self->ring, 0)));
+	deadline = psock_deadline(PSOCK_WAIT_MS);
+	do {
+		ASSERT_EQ(1, psock_wait_until(tap, POLLIN, deadline))
+			TH_LOG("outgoing frame on pskt6 within %d ms: %s", PSOCK_WAIT_MS,
+			       strerror(errno));
+		n = recv(tap, buf, sizeof(buf), MSG_DONTWAIT);
+		ASSERT_LT(0, n) TH_LOG("recv: %s", strerror(errno));
+	} while (!frame_tag(buf, n, &seq));
+	EXPECT_EQ(0, seq);
+	EXPECT_EQ(100, n);
+	EXPECT_EQ(0, memcmp(self->f.wire + ETH_HLEN, buf, 100));
+	EXPECT_EQ(0, close(tap));
 }
 
 /* ---- a slot with no frame bytes --------------------------------------- */
