@@ -14,7 +14,9 @@
  * slot is marked TP_STATUS_WRONG_FORMAT and send() fails with EINVAL.
  * With the header the MTU checks are skipped (size_max is the slot's room,
  * "!vnet_hdr_sz" in the EMSGSIZE test), so a GSO super-frame longer than
- * the MTU is sent. A hdr_len longer than the frame is refused by
+ * the MTU is sent; a slot longer than the frags of one skb can map
+ * (MAX_SKB_FRAGS pages) is EFAULT from tpacket_fill_skb(), the slot
+ * TP_STATUS_WRONG_FORMAT. A hdr_len longer than the frame is refused by
  * __packet_snd_vnet_parse() itself: nothing later checks it, a skipped
  * check would copy hdr_len bytes and send a longer frame. send() returns
  * the sum of the frames' lengths, the 10-byte headers not counted.
@@ -36,6 +38,7 @@
  *   tx_vnet.<v>.hdr_len_past_frame_wrong_format
  *   tx_vnet.<v>.gso_size_zero_wrong_format
  *   tx_vnet.<v>.gso_tcp_over_mtu_sent_whole
+ *   tx_vnet.<v>.more_than_max_skb_frags_pages_efault
  */
 #include <errno.h>
 #include <string.h>
@@ -280,6 +283,29 @@ TEST_F(tx_vnet, gso_tcp_over_mtu_sent_whole)
 	EXPECT_EQ(3054, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
 	ASSERT_SINK_GETS(self->sink, PSOCK_WAIT_MS, .bytes = self->f.wire, .len = 3054,
 			 .skip = TCP_PAYLOAD_OFF, .seq = 6, .ignore = L4_OFF + 16);
+}
+
+/*
+ * A header with GSO_NONE and a 200000-byte frame in a ring of one 256 KiB
+ * slot: with the header size_max is the slot's room, not the MTU, so the
+ * frame reaches tpacket_fill_skb(), whose frags cannot map it
+ * (MAX_SKB_FRAGS pages: 17 by default, at most 45, 184320 bytes): EFAULT,
+ * the slot TP_STATUS_WRONG_FORMAT.
+ */
+TEST_F(tx_vnet, more_than_max_skb_frags_pages_efault)
+{
+	const struct ring_geometry one_big_slot = {
+		.block_size = 262144, .block_nr = 1, .frame_size = 262144,
+	};
+	static uint8_t big[10 + 200000];
+
+	ASSERT_EQ(0, ring_close(&self->ring)) TH_LOG("ring teardown: %s", strerror(errno));
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &one_big_slot);
+	TX_FRAME(&self->f, .seq = 99, .payload_len = 100);
+	memcpy(big + 10, self->f.wire, self->f.len);
+	tx_put(&self->ring, 0, 0, big, sizeof(big));
+	EXPECT_ERRNO(EFAULT, send(self->fd, NULL, 0, 0));
+	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
 }
 
 TEST_HARNESS_MAIN
