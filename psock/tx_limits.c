@@ -47,7 +47,8 @@
  * a frame of just that header is sent: sendto() returns 0 and the slot ends
  * TP_STATUS_AVAILABLE. (PACKET_VNET_HDR is SOCK_RAW only.) To a device
  * without a link header (ip6tnl: no header_ops) dev_hard_header() adds
- * nothing and the slot's bytes are the whole frame.
+ * nothing and the slot's bytes are the whole frame; a slot of 0 bytes then
+ * makes an empty skb, EINVAL and TP_STATUS_WRONG_FORMAT.
  *
  * Every frame goes out of psk0 and is checked byte for byte on psk1.
  *
@@ -75,6 +76,7 @@
  *   tx_zero.<z>.zero_len_slot
  *   tx_dgram_hdr.no_address_slot_wrong_format_einval
  *   tx_dgram_hdr.headerless_device_slot_is_the_frame
+ *   tx_dgram_hdr.headerless_device_empty_slot_einval
  * (<bad> = raw_namelen_19 / raw_halen_past_namelen / dgram_halen_past_namelen /
  *  dgram_namelen_short_for_dev_addr / dgram_namelen_one_short_for_dev_addr /
  *  dgram_namelen_fits_dev_addr / raw_no_such_ifindex / dgram_no_such_ifindex /
@@ -827,6 +829,32 @@ TEST_F(tx_dgram_hdr, headerless_device_slot_is_the_frame)
 	EXPECT_EQ(100, n);
 	EXPECT_EQ(0, memcmp(self->f.wire + ETH_HLEN, buf, 100));
 	EXPECT_EQ(0, close(tap));
+}
+
+/*
+ * A slot of 0 bytes to the headerless ip6tnl device: dev_hard_header()
+ * adds nothing, the skb is empty, and tpacket_fill_skb() refuses it
+ * ("!skb->len"): sendto() EINVAL, the slot TP_STATUS_WRONG_FORMAT. (To
+ * psk0 the same slot sends a bare link header: tx_zero.dgram.)
+ */
+TEST_F(tx_dgram_hdr, headerless_device_empty_slot_einval)
+{
+	union {
+		struct sockaddr_ll ll;
+		struct sockaddr_storage ss;
+	} to;
+	char why[256];
+	int ifindex;
+
+	TX_IP6TNL_OR_SKIP(return, &self->topo, ifindex);
+	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set pskt6 up"))
+		TH_LOG("%s", why);
+	tx_put(&self->ring, 0, 0, self->f.wire + ETH_HLEN, 0);
+	memset(&to, 0, sizeof(to));
+	to.ll = tx_addr(ifindex, ETH_P_PSOCK, self->topo.mac1);
+	to.ll.sll_halen = 16;
+	EXPECT_ERRNO(EINVAL, sendto(self->fd, NULL, 0, 0, (struct sockaddr *)&to, 28));
+	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
 }
 
 /* ---- a slot with no frame bytes --------------------------------------- */
