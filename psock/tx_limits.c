@@ -77,6 +77,7 @@
  *   tx_dgram_hdr.no_address_slot_wrong_format_einval
  *   tx_dgram_hdr.headerless_device_slot_is_the_frame
  *   tx_dgram_hdr.headerless_device_empty_slot_einval
+ *   tx_qdrop.<v>.qdisc_drop_enobufs_slot_requested_again
  * (<bad> = raw_namelen_19 / raw_halen_past_namelen / dgram_halen_past_namelen /
  *  dgram_namelen_short_for_dev_addr / dgram_namelen_one_short_for_dev_addr /
  *  dgram_namelen_fits_dev_addr / raw_no_such_ifindex / dgram_no_such_ifindex /
@@ -855,6 +856,63 @@ TEST_F(tx_dgram_hdr, headerless_device_empty_slot_einval)
 	to.ll.sll_halen = 16;
 	EXPECT_ERRNO(EINVAL, sendto(self->fd, NULL, 0, 0, (struct sockaddr *)&to, 28));
 	EXPECT_EQ(TP_STATUS_WRONG_FORMAT, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+}
+
+/* ---- a frame the qdisc drops ------------------------------------------- */
+
+FIXTURE(tx_qdrop) {
+	struct netns_topo topo;
+	int fd, sink;
+	struct ring ring;
+	struct tx_frame f;
+};
+
+FIXTURE_VARIANT(tx_qdrop) {
+	int version;
+};
+
+FIXTURE_VARIANT_ADD(tx_qdrop, v1) { .version = TPACKET_V1 };
+FIXTURE_VARIANT_ADD(tx_qdrop, v2) { .version = TPACKET_V2 };
+FIXTURE_VARIANT_ADD(tx_qdrop, v3) { .version = TPACKET_V3 };
+
+/* A SOCK_RAW TX ring socket on psk0, whose root qdisc is a pfifo of limit 0. */
+FIXTURE_SETUP(tx_qdrop)
+{
+	char why[256];
+
+	TX_RING_ENDS_SETUP(return, self, SOCK_RAW, variant->version);
+	if (tx_tc(why, sizeof(why), "qdisc add dev psk0 root pfifo limit 0")) {
+		if (tx_tc_missing(why))
+			SKIP(return, "no pfifo qdisc (CONFIG_NET_SCH_FIFO) or no tc: %s", why);
+		ASSERT_TRUE(false) TH_LOG("tc: %s", why);
+	}
+	ASSERT_TX_RING_OPEN(&self->ring, self->fd, &ring_small);
+}
+
+FIXTURE_TEARDOWN(tx_qdrop)
+{
+	TX_RING_ENDS_TEARDOWN(self);
+}
+
+/*
+ * A pfifo of limit 0 drops every frame (NET_XMIT_DROP), and the drop frees
+ * the skb, whose completion hands the slot back at once: tpacket_snd()
+ * sees the error with the slot already TP_STATUS_AVAILABLE ("skb was
+ * destructed already"), returns ENOBUFS (net_xmit_errno()) and puts the
+ * slot back to TP_STATUS_SEND_REQUEST, so it is sent again, and arrives,
+ * once the qdisc is gone.
+ */
+TEST_F(tx_qdrop, qdisc_drop_enobufs_slot_requested_again)
+{
+	char why[256];
+
+	TX_FRAME(&self->f, .seq = 4, .payload_len = 100);
+	tx_put(&self->ring, 0, 0, self->f.wire, self->f.len);
+	EXPECT_ERRNO(ENOBUFS, send(self->fd, NULL, 0, 0));
+	EXPECT_EQ(TP_STATUS_SEND_REQUEST, tx_status(&self->ring, ring_frame(&self->ring, 0)));
+	ASSERT_EQ(0, tx_tc(why, sizeof(why), "qdisc del dev psk0 root")) TH_LOG("tc: %s", why);
+	EXPECT_EQ((ssize_t)self->f.len, send(self->fd, NULL, 0, 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_SINK_FRAME(self->sink, &self->f, 4, PSOCK_WAIT_MS);
 }
 
 /* ---- a slot with no frame bytes --------------------------------------- */
