@@ -31,6 +31,7 @@
  *   rollover_noring.<m>.fills_members_in_order_then_member0
  *   rollover_noring.<m>.normal_ends_at_a_quarter_free
  *   rollover_noring.<m>.flag_rollover_keeps_low_passes_none
+ *   rollover_noring.<m>.recv_clears_pressure_without_poll
  *   rollover_pressure.v2_<m>.pressure_skips_member_until_poll
  *   hash_rollover.v2_<m>.passes_full_member_on
  *   hash_huge.v3_<m>.huge_flow_leaves_low_member
@@ -303,6 +304,54 @@ TEST_F(rollover_noring, fills_members_in_order_then_member0)
 	EXPECT_EQ(held0 - normal, kept0);
 	TH_LOG("rcvbuf %d, truesize %u: %u per member, member 0 kept %u more, dropped %u",
 	       rcvbuf, truesize, normal, kept0, drops[0]);
+}
+
+/*
+ * ROLLOVER without a ring: recvmsg() clears a member's pressure once its
+ * queue is back to ROOM_NORMAL (packet_recvmsg(),
+ * packet_rcv_try_clear_pressure()), no poll() needed. 80 frames leave every
+ * member under pressure (fills_members_in_order_then_member0); member 0's
+ * queue is then read empty with recv() alone. The next frame's scan
+ * starts at the last member it placed on (M - 1), skips the members still
+ * under pressure and places the frame on member 0: its
+ * PACKET_ROLLOVER_STATS count one more tp_all and no more tp_failed (under
+ * pressure it would have gone to member 0 as failed).
+ */
+TEST_F(rollover_noring, recv_clears_pressure_without_poll)
+{
+	const unsigned int M = variant->members, sent = 80;
+	unsigned int packets[FANOUT_MEMBERS_MAX] = { 0 }, drops[FANOUT_MEMBERS_MAX] = { 0 };
+	struct frame_spec s = { .payload_len = RO_PAYLOAD };
+	struct tpacket_rollover_stats before, after;
+	int rcvbuf = 4096;	/* the kernel doubles it: 8 KiB */
+	uint8_t buf[ETH_FRAME_LEN];
+	unsigned int read0 = 0;
+
+	ASSERT_FIXTURE_GROUP(&self->f, M, 0, NULL, ETH_P_PSOCK, GID, PACKET_FANOUT_ROLLOVER);
+	for (unsigned int m = 0; m < M; m++)
+		ASSERT_EQ(0, setsockopt(self->f.g.m[m].fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+					sizeof(rcvbuf)));
+	ASSERT_EQ(0, peer_send_burst(&self->f.topo, &s, 0, sent))
+		TH_LOG("send from psk1: %s", strerror(errno));
+	ASSERT_EQ(sent, wait_stats(_metadata, &self->f.g, sent, packets, drops));
+	before = rollover_stats(_metadata, self->f.g.m[0].fd);
+	ASSERT_LT(0, before.tp_failed) TH_LOG("80 frames left a member without pressure");
+
+	/* member 0's queue read empty, recv() only */
+	while (recv(self->f.g.m[0].fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		read0++;
+	ASSERT_EQ(EAGAIN, errno) TH_LOG("recv: %s", strerror(errno));
+	EXPECT_EQ(packets[0] - drops[0], read0);
+
+	memset(packets, 0, sizeof(packets));
+	ASSERT_EQ(0, peer_send_burst(&self->f.topo, &s, sent, 1))
+		TH_LOG("send from psk1: %s", strerror(errno));
+	ASSERT_EQ(1, wait_stats(_metadata, &self->f.g, 1, packets, drops));
+	EXPECT_EQ(1, packets[0]);
+	after = rollover_stats(_metadata, self->f.g.m[0].fd);
+	EXPECT_EQ(before.tp_all + 1, after.tp_all);
+	EXPECT_EQ(before.tp_failed, after.tp_failed);
+	EXPECT_EQ(0, after.tp_huge);
 }
 
 /* HASH | FLAG_ROLLOVER, on V2 rings of 8 frames (see rollover above). */
