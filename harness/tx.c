@@ -100,6 +100,16 @@ struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6])
 	return sll;
 }
 
+union tx_addr_long tx_addr_long(int ifindex, uint16_t proto, const uint8_t mac[6], uint8_t halen)
+{
+	union tx_addr_long a;
+
+	memset(&a, 0, sizeof(a));
+	a.ll = tx_addr(ifindex, proto, mac);
+	a.ll.sll_halen = halen;
+	return a;
+}
+
 void tx_msg_unknown_cmsg(struct msghdr *msg, union tx_cmsg_buf *buf)
 {
 	struct cmsghdr *c;

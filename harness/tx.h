@@ -65,6 +65,18 @@ int tx_socket(int type, int version, int ifindex);
 /* A sockaddr_ll to send to: ifindex, protocol (host order), destination MAC. */
 struct sockaddr_ll tx_addr(int ifindex, uint16_t proto, const uint8_t mac[6]);
 
+/*
+ * A sockaddr_ll with room past its 8 address bytes: a SOCK_DGRAM address to
+ * an ip6tnl device (addr_len 16) takes 12 + 16 = 28 bytes.
+ */
+union tx_addr_long {
+	struct sockaddr_ll ll;
+	struct sockaddr_storage ss;
+};
+
+/* tx_addr(ifindex, proto, mac) with sll_halen halen, every byte after it zero. */
+union tx_addr_long tx_addr_long(int ifindex, uint16_t proto, const uint8_t mac[6], uint8_t halen);
+
 /* A SOL_SOCKET control message type __sock_cmsg_send() does not know: EINVAL. */
 #define TX_CMSG_UNKNOWN 0x4000
 
@@ -242,6 +254,15 @@ int tx_ip6tnl_add(struct netns_topo *topo, const char *name, char *why, size_t w
 	if (!(ifindex_))							\
 		SKIP(statement, "no ip6tnl links: %s", why_);			\
 	ASSERT_LT(0, (ifindex_)) TH_LOG("ip: %s", why_);			\
+} while (0)
+
+/* TX_IP6TNL_OR_SKIP(), then pskt6 brought up (or fail). */
+#define TX_IP6TNL_UP_OR_SKIP(statement, topo, ifindex_) do {			\
+	char upwhy_[256] = "";							\
+										\
+	TX_IP6TNL_OR_SKIP(statement, topo, ifindex_);				\
+	ASSERT_EQ(0, netns_ip((topo), false, upwhy_, sizeof(upwhy_), "link set pskt6 up")) \
+		TH_LOG("ip: %s", upwhy_);					\
 } while (0)
 
 /* ---- qdiscs ---------------------------------------------------------- */

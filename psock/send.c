@@ -55,7 +55,6 @@
  */
 #include <errno.h>
 #include <net/if.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -408,16 +407,11 @@ TEST_F(snd_err, short_address_einval)
 TEST_F(snd_err, dgram_address_shorter_than_dev_addr_einval)
 {
 	uint8_t payload[64] = { 0 };
-	union {
-		struct sockaddr_ll ll;
-		struct sockaddr_storage ss;
-	} to;
+	union tx_addr_long to;
 	int ifindex;
 
 	TX_IP6TNL_OR_SKIP(return, &self->topo, ifindex);
-	memset(&to, 0, sizeof(to));
-	to.ll = tx_addr(ifindex, ETH_P_PSOCK, self->topo.mac1);
-	to.ll.sll_halen = 0;
+	to = tx_addr_long(ifindex, ETH_P_PSOCK, self->topo.mac1, 0);
 	self->fd = psock_socket(SOCK_DGRAM, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("socket: %s", strerror(errno));
 	EXPECT_ERRNO(EINVAL, sendto(self->fd, payload, sizeof(payload), 0,
@@ -456,13 +450,9 @@ FIXTURE(snd_nohdr) {
  */
 FIXTURE_SETUP(snd_nohdr)
 {
-	char why[256];
-
 	self->fd = self->tap = -1;
 	PSOCK_NETNS_SETUP(return, &self->topo, NULL);
-	TX_IP6TNL_OR_SKIP(return, &self->topo, self->ifindex);
-	ASSERT_EQ(0, netns_ip(&self->topo, false, why, sizeof(why), "link set pskt6 up"))
-		TH_LOG("%s", why);
+	TX_IP6TNL_UP_OR_SKIP(return, &self->topo, self->ifindex);
 	self->tap = psock_rx_socket(SOCK_RAW, 0, self->ifindex, ETH_P_ALL);
 	ASSERT_LE(0, self->tap) TH_LOG("tap: %s", strerror(errno));
 	self->fd = psock_socket(SOCK_DGRAM, 0);
@@ -487,33 +477,20 @@ FIXTURE_TEARDOWN(snd_nohdr)
  */
 TEST_F(snd_nohdr, dgram_frame_is_the_payload)
 {
-	union {
-		struct sockaddr_ll ll;
-		struct sockaddr_storage ss;
-	} to;
-	int64_t deadline = psock_deadline(PSOCK_WAIT_MS);
+	union tx_addr_long to = tx_addr_long(self->ifindex, ETH_P_PSOCK, self->topo.mac1, 16);
 	uint8_t buf[2048];
 	struct sockaddr_ll from;
-	socklen_t fromlen;
 	uint32_t seq = ~0u;
 	struct tx_frame f;
 	ssize_t n;
 
 	TX_FRAME(&f, .seq = 6, .payload_len = 100);
-	memset(&to, 0, sizeof(to));
-	to.ll = tx_addr(self->ifindex, ETH_P_PSOCK, self->topo.mac1);
-	to.ll.sll_halen = 16;
 	EXPECT_EQ(100, sendto(self->fd, f.wire + ETH_HLEN, 100, 0, (struct sockaddr *)&to, 28))
 		TH_LOG("sendto: %s", strerror(errno));
-	do {
-		ASSERT_EQ(1, psock_wait_until(self->tap, POLLIN, deadline))
-			TH_LOG("outgoing frame on pskt6 within %d ms: %s", PSOCK_WAIT_MS,
-			       strerror(errno));
-		fromlen = sizeof(from);
-		n = recvfrom(self->tap, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
-			     &fromlen);
-		ASSERT_LT(0, n) TH_LOG("recvfrom: %s", strerror(errno));
-	} while (!frame_tag(buf, n, &seq));
+	/* no link header: the tag is at the frame's start */
+	n = tx_sink_next(self->tap, buf, sizeof(buf), 0, &seq, &from, PSOCK_WAIT_MS);
+	ASSERT_LT(0, n) TH_LOG("outgoing frame on pskt6 within %d ms: %s", PSOCK_WAIT_MS,
+			       n < 0 ? strerror(errno) : "timeout");
 	ASSERT_EQ(6, seq);
 	EXPECT_EQ(100, n);
 	EXPECT_EQ(0, memcmp(f.wire + ETH_HLEN, buf, 100));
